@@ -1,0 +1,289 @@
+//! `ntm check`: evaluate a scope and print findings (FORMAT.md §3).
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use serde_json::{Value as J, json};
+
+use super::{Ctx, Res};
+use crate::eval::{Finding, Options, Severity};
+use crate::framework::Framework;
+use crate::i18n::Lang;
+use crate::model::Level;
+use crate::query::{Query, UnitReport};
+use crate::text::{fmt_num, fmt_pct, pad, pad_left, sanitize};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Unit code: that unit and everything below it (default: every unit)
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Year to evaluate (default: the latest year with data)
+    #[arg(long)]
+    pub year: Option<u16>,
+    /// Comparison year (default: the previous year with data)
+    #[arg(long)]
+    pub against: Option<u16>,
+    /// Framework id (default: the one with data)
+    #[arg(long)]
+    pub framework: Option<String>,
+    /// Output format
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
+    pub format: String,
+    /// Exit 1 when a finding has at least this severity (`none`: always exit 0)
+    #[arg(long, default_value = "warning", value_parser = ["error", "warning", "info", "none"])]
+    pub fail_on: String,
+    /// `declined` when a ratio worsens by more than this many percentage points
+    #[arg(long, default_value_t = 2.0)]
+    pub declined_pp: f64,
+    /// `declined` when a number worsens by more than this percent of its previous value
+    #[arg(long, default_value_t = 5.0)]
+    pub declined_pct: f64,
+    /// `near_target` when a ratio meets its target by less than this many points
+    #[arg(long, default_value_t = 2.0)]
+    pub near_pp: f64,
+    /// `near_target` when a number meets its target by less than this percent of it
+    #[arg(long, default_value_t = 5.0)]
+    pub near_pct: f64,
+    /// `percent_mismatch` tolerance in percentage points
+    #[arg(long, default_value_t = 0.5)]
+    pub percent_tolerance: f64,
+}
+
+/// Everything `check` prints, in every format.
+pub struct CheckResult<'a> {
+    pub fw: &'a Framework,
+    pub year: u16,
+    pub against: Option<u16>,
+    pub reports: Vec<UnitReport>,
+    pub findings: Vec<Finding>,
+}
+
+pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
+    for (name, v) in [
+        ("--declined-pp", a.declined_pp),
+        ("--declined-pct", a.declined_pct),
+        ("--near-pp", a.near_pp),
+        ("--near-pct", a.near_pct),
+        ("--percent-tolerance", a.percent_tolerance),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            bail!("{name} must be a number ≥ 0, not {v}");
+        }
+    }
+    let fw = q.framework(a.framework.as_deref())?;
+    let scope = q.scope(a.unit.as_deref())?;
+    let (year, against) = q.resolve_years(fw, &scope, a.year, a.against)?;
+    let opt = Options {
+        declined_pp: a.declined_pp,
+        declined_pct: a.declined_pct,
+        near_pp: a.near_pp,
+        near_pct: a.near_pct,
+        percent_tolerance_pp: a.percent_tolerance,
+    };
+    let mut reports = Vec::new();
+    let mut findings = Vec::new();
+    for u in scope {
+        let r = q.report(fw, u, year, against, &opt)?;
+        if r.evaluation.is_none() {
+            continue;
+        }
+        findings.extend(r.findings.iter().cloned());
+        reports.push(r);
+    }
+    Query::sort_findings(&mut findings);
+    Ok(CheckResult { fw, year, against, reports, findings })
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Res {
+    let store = ctx.open()?;
+    let q = Query::new(&store)?;
+    let res = evaluate(&q, &a)?;
+    let out = match a.format.as_str() {
+        "json" => serde_json::to_string_pretty(&to_json(&res))? + "\n",
+        "csv" => to_csv(&res)?,
+        _ => to_text(&res, ctx.lang),
+    };
+    print!("{out}");
+    let fail = Severity::parse(&a.fail_on);
+    let hit = fail.is_some_and(|f| res.findings.iter().any(|x| x.severity >= f));
+    Ok(if hit { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// KPIs the reports quote, over the communes in scope.
+pub struct Kpis {
+    pub communes: usize,
+    pub meeting: usize,
+    pub avg_criteria: f64,
+    /// Per criterion: communes meeting it.
+    pub per_criterion: Vec<usize>,
+}
+
+pub fn kpis(res: &CheckResult) -> Kpis {
+    let communes: Vec<&UnitReport> = res.reports.iter().filter(|r| r.unit.level == Level::Commune).collect();
+    let n = communes.len();
+    let mut per = vec![0; res.fw.criteria.len()];
+    let mut total = 0;
+    let mut meeting = 0;
+    for r in &communes {
+        let ev = r.evaluation.as_ref().expect("reports have evaluations");
+        total += ev.criteria_met;
+        meeting += usize::from(ev.meets_standard());
+        for (i, s) in ev.criteria.iter().enumerate() {
+            per[i] += usize::from(*s == crate::eval::Status::Met);
+        }
+    }
+    Kpis {
+        communes: n,
+        meeting,
+        avg_criteria: if n > 0 { total as f64 / n as f64 } else { 0.0 },
+        per_criterion: per,
+    }
+}
+
+pub fn to_json(res: &CheckResult) -> J {
+    let units: Vec<J> = res
+        .reports
+        .iter()
+        .map(|r| {
+            let ev = r.evaluation.as_ref().expect("reports have evaluations");
+            json!({
+                "code": r.unit.code,
+                "name": r.unit.name,
+                "level": r.unit.level.as_str(),
+                "criteria_met": ev.criteria_met,
+                "criteria_total": ev.criteria_total,
+                "meets_standard": ev.meets_standard(),
+                "recognized": r.recognized.as_ref().map(|x| json!({"kind": x.kind.as_str(), "year": x.year})),
+            })
+        })
+        .collect();
+    let findings: Vec<J> = res
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "unit": f.unit,
+                "indicator": f.indicator,
+                "year": f.year,
+                "kind": f.kind.as_str(),
+                "severity": f.severity.as_str(),
+                "message": f.message,
+            })
+        })
+        .collect();
+    let k = kpis(res);
+    let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &res.findings {
+        *by_kind.entry(f.kind.as_str()).or_default() += 1;
+    }
+    let per: serde_json::Map<String, J> = res
+        .fw
+        .criteria
+        .iter()
+        .zip(&k.per_criterion)
+        .map(|(c, n)| (c.code.clone(), json!(if k.communes > 0 { *n as f64 * 100.0 / k.communes as f64 } else { 0.0 })))
+        .collect();
+    json!({
+        "framework": res.fw.id,
+        "year": res.year,
+        "against": res.against,
+        "units": units,
+        "findings": findings,
+        "summary": {
+            "communes": k.communes,
+            "communes_meeting_standard": k.meeting,
+            "average_criteria_met": k.avg_criteria,
+            "percent_communes_meeting_criterion": per,
+            "findings_by_kind": by_kind,
+        }
+    })
+}
+
+fn to_csv(res: &CheckResult) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["unit", "indicator", "year", "kind", "severity", "message"])?;
+    for f in &res.findings {
+        w.write_record([
+            f.unit.as_str(),
+            f.indicator.as_deref().unwrap_or(""),
+            &f.year.to_string(),
+            f.kind.as_str(),
+            f.severity.as_str(),
+            f.message.as_str(),
+        ])?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+pub fn sev_label(s: Severity, lang: Lang) -> &'static str {
+    match s {
+        Severity::Error => lang.t("sev_error"),
+        Severity::Warning => lang.t("sev_warning"),
+        Severity::Info => lang.t("sev_info"),
+    }
+}
+
+fn to_text(res: &CheckResult, lang: Lang) -> String {
+    let st = lang.num_style();
+    let mut o = String::new();
+    let name = if lang == Lang::Vi { &res.fw.name } else { &res.fw.name_en };
+    o += &format!("{}: {} ({})\n", lang.t("framework"), sanitize(name), res.fw.id);
+    o += &format!(
+        "{}: {}   {}: {}\n\n",
+        lang.t("year"),
+        res.year,
+        lang.t("against"),
+        res.against.map(|a| a.to_string()).unwrap_or_else(|| lang.t("none").into())
+    );
+    let nw = res.reports.iter().map(|r| crate::text::width(&r.unit.name)).max().unwrap_or(4).clamp(8, 30);
+    o += &format!(
+        "{}  {}  {}  {}  {}\n",
+        pad(lang.t("unit"), nw),
+        pad(lang.t("code"), 14),
+        pad_left(lang.t("criteria_met"), 10),
+        pad(lang.t("standard"), 9),
+        lang.t("recognized")
+    );
+    for r in &res.reports {
+        let ev = r.evaluation.as_ref().expect("reports have evaluations");
+        o += &format!(
+            "{}  {}  {}  {}  {}\n",
+            pad(&sanitize(&r.unit.name), nw),
+            pad(&sanitize(&r.unit.code), 14),
+            pad_left(&format!("{}/{}", ev.criteria_met, ev.criteria_total), 10),
+            pad(if ev.meets_standard() { lang.t("yes") } else { lang.t("no") }, 9),
+            r.recognized.as_ref().map(|x| format!("{} {}", x.kind.as_str(), x.year)).unwrap_or_else(|| lang.t("none").into())
+        );
+    }
+    let k = kpis(res);
+    if k.communes > 0 {
+        o += &format!(
+            "\n{}: {}/{} ({})   {}: {}\n",
+            lang.t("communes_meeting"),
+            k.meeting,
+            k.communes,
+            fmt_pct(k.meeting as f64 * 100.0 / k.communes as f64, st),
+            lang.t("avg_criteria"),
+            fmt_num(k.avg_criteria, 1, st)
+        );
+    }
+    o += &format!("\n{} ({})\n", lang.t("findings"), res.findings.len());
+    if res.findings.is_empty() {
+        o += lang.t("no_findings");
+        o += "\n";
+    }
+    for f in &res.findings {
+        let msg = if lang == Lang::Vi { &f.message_vi } else { &f.message };
+        o += &format!(
+            "{}  {}  {}  {}  {}\n",
+            pad(sev_label(f.severity, lang), 9),
+            pad(&sanitize(&f.unit), 14),
+            pad(f.indicator.as_deref().unwrap_or("-"), 6),
+            pad(f.kind.as_str(), 29),
+            sanitize(msg)
+        );
+    }
+    o
+}

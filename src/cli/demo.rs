@@ -1,0 +1,101 @@
+//! `ntm demo`: a temporary store loaded with the bundled sample data (the Bắc Giang city report
+//! and the synthetic per-commune sample), removed again on exit.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::{Ctx, Res};
+use crate::io::{ReadOptions, read_bundle};
+use crate::store::Store;
+
+/// The bundled data, compiled in so `ntm demo` works from any directory.
+const BUNDLES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "bac-giang",
+        &[
+            ("units.csv", include_str!("../../fixtures/bac-giang/units.csv")),
+            ("observations.csv", include_str!("../../fixtures/bac-giang/observations.csv")),
+            ("recognitions.csv", include_str!("../../fixtures/bac-giang/recognitions.csv")),
+        ],
+    ),
+    (
+        "sample",
+        &[
+            ("units.csv", include_str!("../../fixtures/sample/units.csv")),
+            ("observations.csv", include_str!("../../fixtures/sample/observations.csv")),
+        ],
+    ),
+];
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Print the grid as text instead of opening the interface
+    #[arg(long)]
+    pub print: bool,
+    /// ASCII glyphs instead of Unicode (with --print)
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+/// A temporary directory removed when dropped (also on error paths).
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> std::io::Result<TempDir> {
+        let base = std::env::temp_dir();
+        for i in 0..1000u32 {
+            let p = base.join(format!("{prefix}-{}-{i}", std::process::id()));
+            #[cfg(unix)]
+            let made = {
+                use std::os::unix::fs::DirBuilderExt;
+                std::fs::DirBuilder::new().mode(0o700).create(&p)
+            };
+            #[cfg(not(unix))]
+            let made = std::fs::create_dir(&p);
+            match made {
+                Ok(()) => return Ok(TempDir(p)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(std::io::Error::other("cannot create a temporary directory"))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Create a store under `root` holding the bundled data.
+pub fn load_demo(root: &Path) -> anyhow::Result<Store> {
+    for (name, files) in BUNDLES {
+        let d = root.join("bundles").join(name);
+        std::fs::create_dir_all(&d)?;
+        for (f, text) in *files {
+            std::fs::write(d.join(f), text)?;
+        }
+    }
+    let mut store = Store::open(&root.join("store"), false)?;
+    let reg = store.registry()?;
+    for (name, _) in BUNDLES {
+        let units = store.units()?;
+        let b = read_bundle(&root.join("bundles").join(name), &reg, &units, &ReadOptions::default()).map_err(|rows| {
+            anyhow::anyhow!("bundled {name} data is invalid: {}", rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; "))
+        })?;
+        store.import(&b, &reg)?;
+    }
+    Ok(store)
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Res {
+    let tmp = TempDir::new("ntm-demo")?;
+    let store = load_demo(&tmp.0)?;
+    let args = super::grid::Args { unit: None, year: None, against: None, framework: None, ascii: a.ascii };
+    print!("{}", super::grid::render(&store, &args, ctx.lang)?);
+    if !a.print {
+        eprintln!("(the interactive grid comes in a later version; this is the printed grid)");
+    }
+    Ok(ExitCode::SUCCESS)
+}

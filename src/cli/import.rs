@@ -1,0 +1,64 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+
+use super::{Ctx, Fail, Res};
+use crate::io::{ReadOptions, read_bundle};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Bundle folder
+    pub dir: PathBuf,
+    /// Validate only; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Number writing: `plain` (16209, 99.8) or `vi` (also accept 16.209 and 99,8)
+    #[arg(long, default_value = "plain", value_parser = ["plain", "vi"])]
+    pub locale: String,
+    /// Ignore columns this version does not know instead of refusing the bundle
+    #[arg(long)]
+    pub ignore_unknown_columns: bool,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Res {
+    let mut store = if a.dry_run { ctx.open()? } else { ctx.open_rw("import")? };
+    let reg = store.registry()?;
+    let units = store.units()?;
+    let opt = ReadOptions {
+        locale_vi: a.locale == "vi",
+        ignore_unknown_columns: a.ignore_unknown_columns,
+    };
+    let bundle = match read_bundle(&a.dir, &reg, &units, &opt) {
+        Ok(b) => b,
+        Err(rows) => {
+            for r in &rows {
+                eprintln!("{}", crate::text::sanitize(&r.to_string()));
+            }
+            let n = rows.len();
+            return Err(Fail(
+                2,
+                anyhow!("{} rejected: {n} problem{} listed above; nothing was imported", a.dir.display(), if n == 1 { "" } else { "s" }),
+            ));
+        }
+    };
+    if a.dry_run {
+        println!(
+            "{}: valid ({} units, {} observations, {} recognitions); nothing written (--dry-run)",
+            a.dir.display(),
+            bundle.units.len(),
+            bundle.observations.len(),
+            bundle.recognitions.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let st = store.import(&bundle, &reg)?;
+    println!(
+        "imported {} units, {} observations, {} recognitions into {}",
+        st.units,
+        st.observations,
+        st.recognitions,
+        store.path().display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

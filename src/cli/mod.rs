@@ -1,0 +1,137 @@
+//! Command line: parsing (clap derive), dispatch, and mapping errors to exit codes
+//! (0 ok, 1 findings at or above --fail-on, 2 usage or data error).
+
+mod check;
+mod demo;
+mod export;
+mod fw;
+mod generate;
+mod grid;
+mod import;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::i18n::Lang;
+use crate::store::{Store, StoreError};
+
+#[derive(Parser, Debug)]
+#[command(name = "ntm", version, about = "Criteria grid, drill-down and findings for New Rural Development (Nông thôn mới) data", long_about = None)]
+pub struct Cli {
+    /// Store directory (default: $NTM_STORE, else $XDG_DATA_HOME/ntm or ~/.local/share/ntm)
+    #[arg(long, global = true, env = "NTM_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Open the store without any write path
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Language of the text output and the interface: vi or en
+    #[arg(long, global = true, value_name = "LANG", default_value = "vi", value_parser = ["vi", "en"])]
+    pub lang: String,
+    #[command(subcommand)]
+    pub cmd: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Load a bundle folder (units.csv, observations.csv, recognitions.csv); all or nothing
+    Import(import::Args),
+    /// Write the store as a bundle folder
+    Export(export::Args),
+    /// Evaluate the store and print findings (exit 1 when any reaches --fail-on)
+    Check(check::Args),
+    /// Print the criteria grid of a district or province as text
+    Grid(grid::Args),
+    /// List, show or add criteria frameworks
+    Framework(fw::Args),
+    /// Open ntm on a temporary store loaded with the bundled sample data
+    Demo(demo::Args),
+    /// Generate the synthetic sample bundle (deterministic for a seed)
+    Gen(generate::Args),
+}
+
+/// An error with the exit code it maps to.
+pub struct Fail(pub u8, pub anyhow::Error);
+
+impl<E: Into<anyhow::Error>> From<E> for Fail {
+    fn from(e: E) -> Self {
+        Fail(2, e.into())
+    }
+}
+
+pub type Res<T = ExitCode> = Result<T, Fail>;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(Fail(code, e)) => {
+            eprintln!("ntm: error: {}", crate::text::sanitize(&format!("{e:#}")));
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Res {
+    let lang = Lang::parse(&cli.lang).unwrap_or_default();
+    let ctx = Ctx {
+        store_dir: cli.store.clone(),
+        read_only: cli.read_only,
+        lang,
+    };
+    match cli.cmd {
+        None => {
+            eprintln!("ntm: the terminal interface comes with `ntm demo`; for now use `ntm grid` or `ntm check` (see ntm --help)");
+            let store = ctx.open()?;
+            grid::print_default(&store, lang)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Import(a)) => import::run(&ctx, a),
+        Some(Cmd::Export(a)) => export::run(&ctx, a),
+        Some(Cmd::Check(a)) => check::run(&ctx, a),
+        Some(Cmd::Grid(a)) => grid::run(&ctx, a),
+        Some(Cmd::Framework(a)) => fw::run(&ctx, a),
+        Some(Cmd::Demo(a)) => demo::run(&ctx, a),
+        Some(Cmd::Gen(a)) => generate::run(a),
+    }
+}
+
+/// What every subcommand gets from the global flags.
+pub struct Ctx {
+    pub store_dir: Option<PathBuf>,
+    pub read_only: bool,
+    pub lang: Lang,
+}
+
+impl Ctx {
+    /// The store directory: --store, $NTM_STORE (via clap), else the XDG data directory.
+    pub fn store_path(&self) -> anyhow::Result<PathBuf> {
+        if let Some(p) = &self.store_dir {
+            return Ok(p.clone());
+        }
+        if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+            return Ok(PathBuf::from(x).join("ntm"));
+        }
+        let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).ok_or_else(|| {
+            anyhow::anyhow!("no store given: pass --store DIR or set NTM_STORE (HOME is not set)")
+        })?;
+        Ok(PathBuf::from(home).join(".local/share/ntm"))
+    }
+
+    pub fn open(&self) -> Result<Store, Fail> {
+        let p = self.store_path()?;
+        Store::open(&p, self.read_only).map_err(|e| Fail(2, store_error(e)))
+    }
+
+    pub fn open_rw(&self, what: &'static str) -> Result<Store, Fail> {
+        if self.read_only {
+            return Err(Fail(2, StoreError::ReadOnly(what).into()));
+        }
+        self.open()
+    }
+}
+
+fn store_error(e: StoreError) -> anyhow::Error {
+    anyhow::Error::new(e)
+}

@@ -1,0 +1,386 @@
+//! Finding rules (FORMAT.md §3). Each finding carries a message in English (the JSON contract)
+//! and in Vietnamese (the text output and the TUI), both showing the numbers.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Evaluation, Status, evaluate};
+use crate::framework::Framework;
+use crate::model::{Comparison, Kind, Observation, Recognition, Target, TargetOrigin, TargetValue, Value};
+use crate::text::{NumStyle, fmt_num, fmt_plain};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// Stable finding identifiers (FORMAT.md §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    BelowTarget,
+    Regressed,
+    LostStandard,
+    Declined,
+    NearTarget,
+    Missing,
+    NumeratorExceedsDenominator,
+    PercentMismatch,
+}
+
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::BelowTarget => "below_target",
+            FindingKind::Regressed => "regressed",
+            FindingKind::LostStandard => "lost_standard",
+            FindingKind::Declined => "declined",
+            FindingKind::NearTarget => "near_target",
+            FindingKind::Missing => "missing",
+            FindingKind::NumeratorExceedsDenominator => "numerator_exceeds_denominator",
+            FindingKind::PercentMismatch => "percent_mismatch",
+        }
+    }
+
+    pub fn severity(self) -> Severity {
+        match self {
+            FindingKind::BelowTarget
+            | FindingKind::Regressed
+            | FindingKind::LostStandard
+            | FindingKind::NumeratorExceedsDenominator => Severity::Error,
+            FindingKind::Declined | FindingKind::Missing | FindingKind::PercentMismatch => Severity::Warning,
+            FindingKind::NearTarget => Severity::Info,
+        }
+    }
+
+    /// Findings about the figures themselves not adding up (as opposed to performance).
+    pub fn is_inconsistency(self) -> bool {
+        matches!(self, FindingKind::NumeratorExceedsDenominator | FindingKind::PercentMismatch)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub unit: String,
+    pub indicator: Option<String>,
+    pub year: u16,
+    pub kind: FindingKind,
+    pub severity: Severity,
+    /// English message (the JSON contract).
+    pub message: String,
+    /// Vietnamese message.
+    pub message_vi: String,
+}
+
+/// Tolerances; the defaults are FORMAT.md's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Options {
+    /// `declined` on a ratio: worse by more than this many percentage points.
+    pub declined_pp: f64,
+    /// `declined` on a number: worse by more than this share of the previous value (percent).
+    pub declined_pct: f64,
+    /// `near_target` on a ratio: within this many percentage points of the target.
+    pub near_pp: f64,
+    /// `near_target` on a number: within this share of the target (percent).
+    pub near_pct: f64,
+    /// `percent_mismatch`: stated percentage off by more than this many points.
+    pub percent_tolerance_pp: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            declined_pp: 2.0,
+            declined_pct: 5.0,
+            near_pp: 2.0,
+            near_pct: 5.0,
+            percent_tolerance_pp: 0.5,
+        }
+    }
+}
+
+/// Inputs for one unit: its rows per year (indexed by indicator), targets and recognitions.
+pub struct UnitData<'a> {
+    pub code: &'a str,
+    pub targets: &'a [Option<Target>],
+    pub years: &'a BTreeMap<u16, Vec<Option<&'a Observation>>>,
+    pub recognitions: &'a [Recognition],
+}
+
+fn pct(v: f64) -> String {
+    format!("{}%", fmt_num(v, 1, NumStyle::En))
+}
+
+fn pct_vi(v: f64) -> String {
+    format!("{}%", fmt_num(v, 1, NumStyle::Vi))
+}
+
+/// A value as shown in messages: `51.3%` for ratios, `48` for numbers, `pass`/`fail`.
+fn show(kind: Kind, v: Value, vi: bool) -> String {
+    match (v, vi) {
+        (Value::Pass(true), false) => "pass".into(),
+        (Value::Pass(false), false) => "fail".into(),
+        (Value::Pass(true), true) => "đạt".into(),
+        (Value::Pass(false), true) => "chưa đạt".into(),
+        (Value::Number(x), false) if kind == Kind::Ratio => pct(x),
+        (Value::Number(x), true) if kind == Kind::Ratio => pct_vi(x),
+        (Value::Number(x), false) => fmt_num(x, 2, NumStyle::En),
+        (Value::Number(x), true) => fmt_num(x, 2, NumStyle::Vi),
+    }
+}
+
+/// A target as shown in messages: `>= 60%`, `<= 26.7%`, `pass`.
+pub fn show_target(kind: Kind, t: &Target, vi: bool) -> String {
+    match t.value {
+        TargetValue::Pass(_) => if vi { "đạt" } else { "pass" }.into(),
+        TargetValue::Number(x) => {
+            let v = show(kind, Value::Number(x), vi);
+            if vi { format!("{} {v}", t.comparison.symbol()) } else { format!("{} {v}", t.comparison.ascii()) }
+        }
+    }
+}
+
+fn origin(t: &Target, vi: bool) -> String {
+    match (&t.origin, vi) {
+        (TargetOrigin::Province(d), false) => format!("provincial decision {d}"),
+        (TargetOrigin::Province(d), true) => format!("quyết định tỉnh {d}"),
+        (TargetOrigin::Region(r), false) => format!("region {r}"),
+        (TargetOrigin::Region(r), true) => format!("vùng {r}"),
+        (TargetOrigin::National, false) => "national".into(),
+        (TargetOrigin::National, true) => "toàn quốc".into(),
+    }
+}
+
+/// All findings for one unit in `year`, comparing with `against` where given.
+pub fn find(fw: &Framework, u: &UnitData<'_>, year: u16, against: Option<u16>, opt: &Options) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let Some(rows) = u.years.get(&year) else {
+        return out;
+    };
+    if rows.iter().all(Option::is_none) {
+        return out;
+    }
+    let ev = evaluate(fw, u.targets, rows);
+    let prev_rows = against.and_then(|a| u.years.get(&a));
+    let prev_ev = prev_rows.map(|r| evaluate(fw, u.targets, r));
+    let mut push = |ind: Option<&str>, kind: FindingKind, en: String, vi: String| {
+        out.push(Finding {
+            unit: u.code.to_string(),
+            indicator: ind.map(str::to_string),
+            year,
+            kind,
+            severity: kind.severity(),
+            message: en,
+            message_vi: vi,
+        })
+    };
+
+    for (i, ind) in fw.indicators.iter().enumerate() {
+        let code = Some(ind.code.as_str());
+        let Some(row) = rows[i] else {
+            push(
+                code,
+                FindingKind::Missing,
+                format!("no value for {} in {year}", ind.code),
+                format!("không có số liệu chỉ tiêu {} năm {year}", ind.code),
+            );
+            continue;
+        };
+        if let (Some(n), Some(d)) = (row.numerator, row.denominator) {
+            if n > d {
+                push(
+                    code,
+                    FindingKind::NumeratorExceedsDenominator,
+                    format!("numerator {} exceeds denominator {}", fmt_plain(n), fmt_plain(d)),
+                    format!(
+                        "tử số {} lớn hơn mẫu số {}",
+                        fmt_num(n, 3, NumStyle::Vi),
+                        fmt_num(d, 3, NumStyle::Vi)
+                    ),
+                );
+            }
+            if d == 0.0 {
+                push(
+                    code,
+                    FindingKind::Missing,
+                    format!("denominator is 0 for {} in {year}; no percentage can be computed", ind.code),
+                    format!("mẫu số bằng 0 ở chỉ tiêu {} năm {year}, không tính được tỷ lệ", ind.code),
+                );
+            }
+            if let Some(sp) = row.stated_percent {
+                if d > 0.0 {
+                    let actual = n / d * 100.0;
+                    if (sp - actual).abs() > opt.percent_tolerance_pp {
+                        push(
+                            code,
+                            FindingKind::PercentMismatch,
+                            format!("stated {} but {}/{} = {}", pct(sp), fmt_plain(n), fmt_plain(d), pct(actual)),
+                            format!(
+                                "ghi {} nhưng {}/{} = {}",
+                                pct_vi(sp),
+                                fmt_num(n, 3, NumStyle::Vi),
+                                fmt_num(d, 3, NumStyle::Vi),
+                                pct_vi(actual)
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+
+        let (Some(t), Some(v)) = (u.targets[i].as_ref(), row.effective()) else {
+            continue;
+        };
+        let prev_v = prev_rows.and_then(|r| r[i]).and_then(Observation::effective);
+        let prev_status = prev_ev.as_ref().map(|e| e.indicators[i]);
+        let status = ev.indicators[i];
+        let (ts_en, ts_vi) = (show_target(ind.kind, t, false), show_target(ind.kind, t, true));
+        let (v_en, v_vi) = (show(ind.kind, v, false), show(ind.kind, v, true));
+        if status == Status::NotMet {
+            push(
+                code,
+                FindingKind::BelowTarget,
+                format!("{v_en} misses target {ts_en} ({})", origin(t, false)),
+                format!("{v_vi} chưa đạt chỉ tiêu {ts_vi} ({})", origin(t, true)),
+            );
+            if let (Some(Status::Met), Some(a), Some(pv)) = (prev_status, against, prev_v) {
+                push(
+                    code,
+                    FindingKind::Regressed,
+                    format!(
+                        "met target {ts_en} in {a} ({}) but not in {year} ({v_en})",
+                        show(ind.kind, pv, false)
+                    ),
+                    format!(
+                        "đạt chỉ tiêu {ts_vi} năm {a} ({}) nhưng không đạt năm {year} ({v_vi})",
+                        show(ind.kind, pv, true)
+                    ),
+                );
+            }
+            continue;
+        }
+        if status != Status::Met {
+            continue;
+        }
+        let (Value::Number(x), TargetValue::Number(tv)) = (v, t.value) else {
+            continue;
+        };
+        // declined: still met, but moved the wrong way by more than the tolerance
+        if let (Some(Value::Number(p)), Some(a)) = (prev_v, against) {
+            let worse = match t.comparison {
+                Comparison::Ge => p - x,
+                Comparison::Le => x - p,
+                Comparison::Eq => 0.0,
+            };
+            let (limit, unit_en) = if ind.kind == Kind::Ratio {
+                (opt.declined_pp, "percentage points")
+            } else {
+                (opt.declined_pct / 100.0 * p.abs(), "")
+            };
+            if worse > limit + 1e-9 {
+                let by_en = if ind.kind == Kind::Ratio {
+                    format!("{} {unit_en}", fmt_num(worse, 1, NumStyle::En))
+                } else {
+                    format!("{} ({}%)", fmt_num(worse, 2, NumStyle::En), fmt_num(worse / p.abs() * 100.0, 1, NumStyle::En))
+                };
+                let by_vi = if ind.kind == Kind::Ratio {
+                    format!("{} điểm phần trăm", fmt_num(worse, 1, NumStyle::Vi))
+                } else {
+                    format!("{} ({}%)", fmt_num(worse, 2, NumStyle::Vi), fmt_num(worse / p.abs() * 100.0, 1, NumStyle::Vi))
+                };
+                push(
+                    code,
+                    FindingKind::Declined,
+                    format!(
+                        "worse by {by_en} from {a} ({}) to {year} ({v_en}); still meets {ts_en}",
+                        show(ind.kind, Value::Number(p), false)
+                    ),
+                    format!(
+                        "giảm {by_vi} từ {a} ({}) đến {year} ({v_vi}); vẫn đạt {ts_vi}",
+                        show(ind.kind, Value::Number(p), true)
+                    ),
+                );
+            }
+        }
+        // near_target: met by less than the margin (not for 0 %/100 % limits, which cannot be beaten)
+        let margin = match t.comparison {
+            Comparison::Ge if !(ind.kind == Kind::Ratio && tv >= 100.0) => Some(x - tv),
+            Comparison::Le if !(ind.kind == Kind::Ratio && tv <= 0.0) => Some(tv - x),
+            _ => None,
+        };
+        if let Some(m) = margin {
+            let limit = if ind.kind == Kind::Ratio { opt.near_pp } else { opt.near_pct / 100.0 * tv.abs() };
+            if m < limit {
+                push(
+                    code,
+                    FindingKind::NearTarget,
+                    format!("{v_en} meets target {ts_en} by less than the margin"),
+                    format!("{v_vi} đạt chỉ tiêu {ts_vi} với khoảng cách nhỏ"),
+                );
+            }
+        }
+    }
+
+    lost_standard(fw, u, year, &ev, &mut out);
+    out
+}
+
+fn lost_standard(fw: &Framework, u: &UnitData<'_>, year: u16, ev: &Evaluation, out: &mut Vec<Finding>) {
+    let Some(r) = u.recognitions.iter().filter(|r| r.year <= year).min_by_key(|r| r.year) else {
+        return;
+    };
+    let failed: Vec<&str> = fw
+        .criteria
+        .iter()
+        .zip(&ev.criteria)
+        .filter(|(_, s)| **s == Status::NotMet)
+        .map(|(c, _)| c.code.as_str())
+        .collect();
+    if failed.is_empty() {
+        return;
+    }
+    let list = failed.join(", ");
+    out.push(Finding {
+        unit: u.code.to_string(),
+        indicator: None,
+        year,
+        kind: FindingKind::LostStandard,
+        severity: Severity::Error,
+        message: format!(
+            "recognised ({} {}) but meets {}/{} criteria in {year}; not met: {list}",
+            r.kind.as_str(),
+            r.year,
+            ev.criteria_met,
+            ev.criteria_total
+        ),
+        message_vi: format!(
+            "đã được công nhận ({} năm {}) nhưng năm {year} chỉ đạt {}/{} tiêu chí; chưa đạt: {list}",
+            r.kind.as_str(),
+            r.year,
+            ev.criteria_met,
+            ev.criteria_total
+        ),
+    });
+}

@@ -1,0 +1,190 @@
+//! Criteria frameworks (bộ tiêu chí) and provincial overrides, loaded from TOML files, and
+//! target resolution for a unit: province override → region → national.
+
+mod parse;
+
+use std::collections::BTreeMap;
+
+use crate::model::{Comparison, Kind, Target, TargetOrigin, TargetValue};
+pub use parse::{FrameworkError, parse_framework, parse_override};
+
+/// Frameworks compiled into the binary: (file name, TOML text).
+pub const BUILTIN: &[(&str, &str)] = &[(
+    "qd1980-2016.toml",
+    include_str!("../../fixtures/frameworks/qd1980-2016.toml"),
+)];
+
+/// Provincial overrides compiled into the binary.
+pub const BUILTIN_OVERRIDES: &[(&str, &str)] = &[(
+    "overrides/bac-giang-07-2017.toml",
+    include_str!("../../fixtures/frameworks/overrides/bac-giang-07-2017.toml"),
+)];
+
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Criterion {
+    pub code: String,
+    pub group: String,
+    pub name: String,
+    pub name_en: String,
+    /// Indexes into `Framework::indicators`.
+    pub indicators: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Indicator {
+    pub code: String,
+    /// Index into `Framework::criteria`.
+    pub criterion: usize,
+    pub name: String,
+    pub name_en: String,
+    pub kind: Kind,
+    pub unit: String,
+    pub comparison: Comparison,
+    pub population: Option<String>,
+    pub numerator_population: Option<String>,
+    /// Keyed by "national" or a region code.
+    pub targets: BTreeMap<String, TargetValue>,
+    pub unconfirmed: Vec<String>,
+    pub sources: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Framework {
+    pub id: String,
+    pub name: String,
+    pub name_en: String,
+    pub decision: Option<String>,
+    pub period: Option<(u16, u16)>,
+    pub regions: Vec<String>,
+    pub groups: Vec<Group>,
+    pub criteria: Vec<Criterion>,
+    pub indicators: Vec<Indicator>,
+    /// The TOML it was read from, kept so a user-added file can be stored and shown.
+    pub source_text: String,
+}
+
+impl Framework {
+    pub fn indicator(&self, code: &str) -> Option<(usize, &Indicator)> {
+        self.indicators
+            .iter()
+            .enumerate()
+            .find(|(_, i)| i.code == code)
+    }
+
+    pub fn criterion(&self, code: &str) -> Option<(usize, &Criterion)> {
+        self.criteria.iter().enumerate().find(|(_, c)| c.code == code)
+    }
+
+    /// Resolve an indicator's target for a unit in `region` (inherited) and `province` (code).
+    pub fn target(
+        &self,
+        ind: usize,
+        region: Option<&str>,
+        province: Option<&str>,
+        overrides: &[Override],
+    ) -> Option<Target> {
+        let i = &self.indicators[ind];
+        if let Some(p) = province {
+            for o in overrides
+                .iter()
+                .filter(|o| o.framework == self.id && o.province == p)
+            {
+                if let Some(t) = o.targets.iter().find(|t| t.indicator == i.code) {
+                    return Some(Target {
+                        value: t.value,
+                        comparison: t.comparison.unwrap_or(i.comparison),
+                        origin: TargetOrigin::Province(o.decision.clone()),
+                    });
+                }
+            }
+        }
+        if let Some(r) = region {
+            if let Some(v) = i.targets.get(r) {
+                return Some(Target {
+                    value: *v,
+                    comparison: i.comparison,
+                    origin: TargetOrigin::Region(r.to_string()),
+                });
+            }
+            if i.unconfirmed.iter().any(|u| u == r) {
+                return None;
+            }
+        }
+        i.targets.get("national").map(|v| Target {
+            value: *v,
+            comparison: i.comparison,
+            origin: TargetOrigin::National,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct OverrideTarget {
+    pub indicator: String,
+    pub value: TargetValue,
+    pub comparison: Option<Comparison>,
+    pub note: Option<String>,
+}
+
+/// A province's own targets for some indicators of a framework, by its decision.
+#[derive(Clone, Debug)]
+pub struct Override {
+    pub framework: String,
+    pub province: String,
+    pub decision: String,
+    pub issuer: Option<String>,
+    pub targets: Vec<OverrideTarget>,
+    pub source_text: String,
+}
+
+/// All frameworks and overrides known to a run: the built-in ones plus those added to the store.
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    pub frameworks: Vec<Framework>,
+    pub overrides: Vec<Override>,
+}
+
+impl Registry {
+    /// The frameworks compiled into the binary. They are checked by tests, so failing here
+    /// is a build defect.
+    pub fn builtin() -> Registry {
+        let mut r = Registry::default();
+        for (name, text) in BUILTIN {
+            r.frameworks
+                .push(parse_framework(name, text).expect("built-in framework is valid"));
+        }
+        for (name, text) in BUILTIN_OVERRIDES {
+            let o = parse_override(name, text, &r).expect("built-in override is valid");
+            r.overrides.push(o);
+        }
+        r
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Framework> {
+        self.frameworks.iter().find(|f| f.id == id)
+    }
+
+    /// Add or replace a framework (same id replaces).
+    pub fn put_framework(&mut self, f: Framework) {
+        self.frameworks.retain(|x| x.id != f.id);
+        self.frameworks.push(f);
+    }
+
+    /// Add or replace an override (same framework, province and decision replaces).
+    pub fn put_override(&mut self, o: Override) {
+        self.overrides.retain(|x| {
+            !(x.framework == o.framework && x.province == o.province && x.decision == o.decision)
+        });
+        self.overrides.push(o);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,325 @@
+//! TOML → Framework / Override, with every error naming the file, line and reason.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{Criterion, Framework, Group, Indicator, Override, OverrideTarget, Registry};
+use crate::model::{Comparison, Kind, TargetValue};
+use crate::text::nfc;
+
+/// A framework or override file that cannot be used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameworkError {
+    pub file: String,
+    pub line: usize,
+    pub reason: String,
+}
+
+impl fmt::Display for FrameworkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.reason)
+    }
+}
+
+impl std::error::Error for FrameworkError {}
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn line_of(&self, span: Range<usize>) -> usize {
+        let end = span.start.min(self.text.len());
+        self.text[..end].bytes().filter(|b| *b == b'\n').count() + 1
+    }
+    fn err<T>(&self, span: Range<usize>, reason: impl Into<String>) -> Result<T, FrameworkError> {
+        Err(FrameworkError {
+            file: self.file.to_string(),
+            line: self.line_of(span),
+            reason: reason.into(),
+        })
+    }
+    fn toml_err(&self, e: toml::de::Error) -> FrameworkError {
+        FrameworkError {
+            file: self.file.to_string(),
+            line: e.span().map(|s| self.line_of(s)).unwrap_or(1),
+            reason: e.message().trim().to_string(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFramework {
+    id: Spanned<String>,
+    name: String,
+    name_en: String,
+    decision: Option<String>,
+    period: Option<[u16; 2]>,
+    regions: Vec<Spanned<String>>,
+    groups: Vec<RawGroup>,
+    criteria: Vec<RawCriterion>,
+    indicators: Vec<RawIndicator>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    code: Spanned<String>,
+    name: String,
+    name_en: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCriterion {
+    code: Spanned<String>,
+    group: Spanned<String>,
+    name: String,
+    name_en: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndicator {
+    code: Spanned<String>,
+    criterion: Spanned<String>,
+    name: String,
+    name_en: String,
+    kind: Spanned<String>,
+    #[serde(default)]
+    unit: String,
+    comparison: Spanned<String>,
+    population: Option<String>,
+    numerator_population: Option<String>,
+    targets: Option<Spanned<BTreeMap<String, toml::Value>>>,
+    #[serde(default)]
+    unconfirmed: Vec<Spanned<String>>,
+    #[serde(default)]
+    sources: BTreeMap<String, String>,
+}
+
+fn kind_of(s: &str) -> Option<Kind> {
+    match s {
+        "bool" => Some(Kind::Bool),
+        "ratio" => Some(Kind::Ratio),
+        "number" => Some(Kind::Number),
+        _ => None,
+    }
+}
+
+fn comparison_of(s: &str) -> Option<Comparison> {
+    match s {
+        ">=" => Some(Comparison::Ge),
+        "<=" => Some(Comparison::Le),
+        "=" => Some(Comparison::Eq),
+        _ => None,
+    }
+}
+
+/// Convert a TOML target to a typed target for an indicator of `kind`.
+fn target_value(kind: Kind, v: &toml::Value) -> Result<TargetValue, String> {
+    match (kind, v) {
+        (Kind::Bool, toml::Value::Boolean(b)) => Ok(TargetValue::Pass(*b)),
+        (Kind::Bool, other) => Err(format!(
+            "a pass/fail indicator needs a true/false target, not {other}"
+        )),
+        (_, toml::Value::Float(f)) if f.is_finite() => Ok(TargetValue::Number(*f)),
+        (_, toml::Value::Integer(i)) => Ok(TargetValue::Number(*i as f64)),
+        (_, other) => Err(format!("a numeric indicator needs a number target, not {other}")),
+    }
+}
+
+/// Parse and validate a framework file. `file` is used in error messages only.
+pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkError> {
+    let cx = Ctx { file, text };
+    let raw: RawFramework = toml::from_str(text).map_err(|e| cx.toml_err(e))?;
+    if raw.id.get_ref().trim().is_empty() {
+        return cx.err(raw.id.span(), "framework id is empty");
+    }
+    let mut regions = Vec::new();
+    for r in &raw.regions {
+        if regions.contains(r.get_ref()) {
+            return cx.err(r.span(), format!("duplicate region {}", r.get_ref()));
+        }
+        regions.push(r.get_ref().clone());
+    }
+
+    let mut groups = Vec::new();
+    let mut seen = HashSet::new();
+    for g in raw.groups {
+        if !seen.insert(g.code.get_ref().clone()) {
+            return cx.err(g.code.span(), format!("duplicate group code {}", g.code.get_ref()));
+        }
+        groups.push(Group {
+            code: g.code.into_inner(),
+            name: nfc(&g.name),
+            name_en: g.name_en,
+        });
+    }
+
+    let mut criteria: Vec<Criterion> = Vec::new();
+    for c in raw.criteria {
+        if criteria.iter().any(|x| x.code == *c.code.get_ref()) {
+            return cx.err(c.code.span(), format!("duplicate criterion code {}", c.code.get_ref()));
+        }
+        if !groups.iter().any(|g| g.code == *c.group.get_ref()) {
+            return cx.err(
+                c.group.span(),
+                format!("criterion {} names group {}, which is not defined", c.code.get_ref(), c.group.get_ref()),
+            );
+        }
+        criteria.push(Criterion {
+            code: c.code.into_inner(),
+            group: c.group.into_inner(),
+            name: nfc(&c.name),
+            name_en: c.name_en,
+            indicators: Vec::new(),
+        });
+    }
+
+    let mut indicators: Vec<Indicator> = Vec::new();
+    for i in raw.indicators {
+        let code = i.code.get_ref().clone();
+        if indicators.iter().any(|x| x.code == code) {
+            return cx.err(i.code.span(), format!("duplicate indicator code {code}"));
+        }
+        let Some(ci) = criteria.iter().position(|c| c.code == *i.criterion.get_ref()) else {
+            return cx.err(
+                i.criterion.span(),
+                format!("indicator {code} names criterion {}, which is not defined", i.criterion.get_ref()),
+            );
+        };
+        let Some(kind) = kind_of(i.kind.get_ref()) else {
+            return cx.err(
+                i.kind.span(),
+                format!("indicator {code}: unknown kind \"{}\" (expected bool, ratio or number)", i.kind.get_ref()),
+            );
+        };
+        let Some(comparison) = comparison_of(i.comparison.get_ref()) else {
+            return cx.err(
+                i.comparison.span(),
+                format!("indicator {code}: unknown comparison \"{}\" (expected >=, <= or =)", i.comparison.get_ref()),
+            );
+        };
+        let tspan = i.targets.as_ref().map_or(i.code.span(), |t| t.span());
+        let raw_targets = i.targets.map(|t| t.into_inner()).unwrap_or_default();
+        let mut targets = BTreeMap::new();
+        for (k, v) in &raw_targets {
+            if k != "national" && !regions.contains(k) {
+                return cx.err(tspan.clone(), format!("indicator {code}: target for unknown region {k}"));
+            }
+            let tv = target_value(kind, v).or_else(|m| cx.err(tspan.clone(), format!("indicator {code}: {m}")))?;
+            targets.insert(k.clone(), tv);
+        }
+        let mut unconfirmed = Vec::new();
+        for u in &i.unconfirmed {
+            if !regions.contains(u.get_ref()) {
+                return cx.err(u.span(), format!("indicator {code}: unconfirmed names unknown region {}", u.get_ref()));
+            }
+            if targets.contains_key(u.get_ref()) {
+                return cx.err(u.span(), format!("indicator {code}: region {} has a target and is also listed as unconfirmed", u.get_ref()));
+            }
+            unconfirmed.push(u.get_ref().clone());
+        }
+        criteria[ci].indicators.push(indicators.len());
+        indicators.push(Indicator {
+            code,
+            criterion: ci,
+            name: nfc(&i.name),
+            name_en: i.name_en,
+            kind,
+            unit: nfc(&i.unit),
+            comparison,
+            population: i.population.filter(|s| !s.is_empty()),
+            numerator_population: i.numerator_population.filter(|s| !s.is_empty()),
+            targets,
+            unconfirmed,
+            sources: i.sources,
+        });
+    }
+    if let Some(c) = criteria.iter().find(|c| c.indicators.is_empty()) {
+        return Err(FrameworkError {
+            file: file.to_string(),
+            line: 1,
+            reason: format!("criterion {} has no indicators", c.code),
+        });
+    }
+    Ok(Framework {
+        id: raw.id.into_inner(),
+        name: nfc(&raw.name),
+        name_en: raw.name_en,
+        decision: raw.decision,
+        period: raw.period.map(|[a, b]| (a, b)),
+        regions,
+        groups,
+        criteria,
+        indicators,
+        source_text: text.to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverride {
+    framework: Spanned<String>,
+    province: String,
+    decision: String,
+    issuer: Option<String>,
+    targets: Vec<RawOverrideTarget>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverrideTarget {
+    indicator: Spanned<String>,
+    value: Spanned<toml::Value>,
+    comparison: Option<Spanned<String>>,
+    note: Option<String>,
+}
+
+/// Parse and validate a provincial override against the frameworks in `reg`.
+pub fn parse_override(file: &str, text: &str, reg: &Registry) -> Result<Override, FrameworkError> {
+    let cx = Ctx { file, text };
+    let raw: RawOverride = toml::from_str(text).map_err(|e| cx.toml_err(e))?;
+    let Some(fw) = reg.get(raw.framework.get_ref()) else {
+        return cx.err(raw.framework.span(), format!("unknown framework {}", raw.framework.get_ref()));
+    };
+    let mut targets = Vec::new();
+    for t in raw.targets {
+        let Some((_, ind)) = fw.indicator(t.indicator.get_ref()) else {
+            return cx.err(
+                t.indicator.span(),
+                format!("target on indicator {}, which framework {} does not have", t.indicator.get_ref(), fw.id),
+            );
+        };
+        let value = target_value(ind.kind, t.value.get_ref())
+            .or_else(|m| cx.err(t.value.span(), format!("indicator {}: {m}", ind.code)))?;
+        let comparison = match t.comparison {
+            None => None,
+            Some(c) => Some(comparison_of(c.get_ref()).map_or_else(
+                || cx.err(c.span(), format!("unknown comparison \"{}\"", c.get_ref())),
+                Ok,
+            )?),
+        };
+        targets.push(OverrideTarget {
+            indicator: ind.code.clone(),
+            value,
+            comparison,
+            note: t.note,
+        });
+    }
+    Ok(Override {
+        framework: fw.id.clone(),
+        province: raw.province,
+        decision: nfc(&raw.decision),
+        issuer: raw.issuer.map(|s| nfc(&s)),
+        targets,
+        source_text: text.to_string(),
+    })
+}

@@ -1,0 +1,26 @@
+//! The bundle format of FORMAT.md §1: reading (with validation that names file, line, column
+//! and reason for every bad row) and writing.
+
+mod read;
+mod write;
+#[cfg(test)]
+mod tests;
+
+pub use read::{BadRow, ReadOptions, read_bundle};
+pub use write::write_bundle;
+
+/// Pass/fail words accepted on import (compared case-insensitively, after NFC).
+pub const PASS_WORDS: &[&str] = &["dat", "đạt", "co", "có", "yes", "true", "1"];
+pub const FAIL_WORDS: &[&str] = &["chua_dat", "chưa đạt", "khong", "không", "no", "false", "0"];
+
+/// Parse a pass/fail word; None when it is neither.
+pub fn parse_pass(s: &str) -> Option<bool> {
+    let l = crate::text::nfc(s.trim()).to_lowercase();
+    if PASS_WORDS.contains(&l.as_str()) {
+        Some(true)
+    } else if FAIL_WORDS.contains(&l.as_str()) {
+        Some(false)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,109 @@
+//! Writing a bundle: the same three files, every field written so that re-importing it
+//! gives back exactly the same values.
+
+use std::path::Path;
+
+use crate::model::Value;
+use crate::store::Store;
+use crate::text::fmt_plain;
+
+fn opt_num(v: Option<f64>) -> String {
+    v.map(fmt_plain).unwrap_or_default()
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+/// Write units.csv, observations.csv and recognitions.csv into `dir` (created if needed).
+/// Files are written to a temporary name and renamed, so a failed export leaves no half file.
+pub fn write_bundle(store: &Store, dir: &Path) -> anyhow::Result<(usize, usize, usize)> {
+    std::fs::create_dir_all(dir)?;
+    let units = store.units()?;
+    let n_units = write_atomic(dir, "units.csv", |w| {
+        w.write_record(["code", "name", "level", "parent_code", "region", "valid_from", "valid_to", "successor_code"])?;
+        for u in units.map.values() {
+            w.write_record([
+                u.code.clone(),
+                u.name.clone(),
+                u.level.as_str().to_string(),
+                opt(&u.parent_code),
+                opt(&u.region),
+                opt(&u.valid_from),
+                opt(&u.valid_to),
+                opt(&u.successor_code),
+            ])?;
+        }
+        Ok(units.map.len())
+    })?;
+    let n_obs = write_atomic(dir, "observations.csv", |w| {
+        w.write_record([
+            "unit_code", "framework", "indicator", "year", "value", "numerator", "denominator", "stated_percent",
+            "units_met", "units_total", "source", "note",
+        ])?;
+        let mut n = 0;
+        for o in store.all_observations() {
+            let o = o?;
+            let value = match o.value {
+                None => String::new(),
+                Some(Value::Pass(true)) => "dat".into(),
+                Some(Value::Pass(false)) => "chua_dat".into(),
+                Some(Value::Number(x)) => fmt_plain(x),
+            };
+            w.write_record([
+                o.unit_code,
+                o.framework,
+                o.indicator,
+                o.year.to_string(),
+                value,
+                opt_num(o.numerator),
+                opt_num(o.denominator),
+                opt_num(o.stated_percent),
+                opt(&o.units_met),
+                opt(&o.units_total),
+                o.source.unwrap_or_default(),
+                o.note.unwrap_or_default(),
+            ])?;
+            n += 1;
+        }
+        Ok(n)
+    })?;
+    let recs = store.recognitions()?;
+    let n_rec = write_atomic(dir, "recognitions.csv", |w| {
+        w.write_record(["unit_code", "kind", "year", "decision", "issuer"])?;
+        for r in &recs {
+            w.write_record([
+                r.unit_code.clone(),
+                r.kind.as_str().to_string(),
+                r.year.to_string(),
+                opt(&r.decision),
+                opt(&r.issuer),
+            ])?;
+        }
+        Ok(recs.len())
+    })?;
+    Ok((n_units, n_obs, n_rec))
+}
+
+fn write_atomic(
+    dir: &Path,
+    name: &str,
+    body: impl FnOnce(&mut csv::Writer<std::io::BufWriter<std::fs::File>>) -> anyhow::Result<usize>,
+) -> anyhow::Result<usize> {
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let f = std::fs::File::create(&tmp)?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
+    let n = match body(&mut w) {
+        Ok(n) => n,
+        Err(e) => {
+            drop(w);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    let inner = w.into_inner().map_err(|e| anyhow::anyhow!("writing {name}: {e}"))?;
+    let f = inner.into_inner().map_err(|e| anyhow::anyhow!("writing {name}: {e}"))?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, dir.join(name))?;
+    Ok(n)
+}

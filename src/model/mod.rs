@@ -1,0 +1,270 @@
+//! Plain domain types. No I/O here; the store and the bundle reader convert to and from these.
+
+use serde::{Deserialize, Serialize};
+
+/// Administrative level of a unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Level {
+    Province,
+    District,
+    Commune,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::District => "district",
+            Level::Commune => "commune",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Level> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "province" => Some(Level::Province),
+            "district" => Some(Level::District),
+            "commune" => Some(Level::Commune),
+            _ => None,
+        }
+    }
+}
+
+/// The seven socio-economic regions used to pick targets in the 2016–2020 and 2021–2025 sets.
+pub const REGIONS: [&str; 7] = ["TDMNPB", "DBSH", "BTB", "DHNTB", "TN", "DNB", "DBSCL"];
+
+/// An administrative unit (province, district or commune) as in units.csv.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub code: String,
+    pub name: String,
+    pub level: Level,
+    pub parent_code: Option<String>,
+    pub region: Option<String>,
+    pub valid_from: Option<u16>,
+    pub valid_to: Option<u16>,
+    pub successor_code: Option<String>,
+}
+
+/// A reported value: a number (ratio percentages included) or a pass/fail.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Value {
+    Number(f64),
+    Pass(bool),
+}
+
+/// One row of observations.csv: a unit's figure for one indicator and year.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    pub unit_code: String,
+    pub framework: String,
+    pub indicator: String,
+    pub year: u16,
+    pub value: Option<Value>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub stated_percent: Option<f64>,
+    pub units_met: Option<u32>,
+    pub units_total: Option<u32>,
+    pub source: Option<String>,
+    pub note: Option<String>,
+}
+
+impl Observation {
+    /// The figure compared against a target: the percentage for ratios (from the counts when
+    /// present), the number itself, or the pass/fail.
+    pub fn effective(&self) -> Option<Value> {
+        match (self.numerator, self.denominator) {
+            (Some(n), Some(d)) if d > 0.0 => Some(Value::Number(n / d * 100.0)),
+            (Some(_), Some(_)) => None,
+            _ => self.value,
+        }
+    }
+}
+
+/// Kind of recognition: đạt chuẩn NTM, NTM nâng cao, NTM kiểu mẫu.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RecognitionKind {
+    Ntm,
+    NangCao,
+    KieuMau,
+}
+
+impl RecognitionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecognitionKind::Ntm => "ntm",
+            RecognitionKind::NangCao => "nang_cao",
+            RecognitionKind::KieuMau => "kieu_mau",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "ntm" => Some(Self::Ntm),
+            "nang_cao" => Some(Self::NangCao),
+            "kieu_mau" => Some(Self::KieuMau),
+            _ => None,
+        }
+    }
+}
+
+/// One row of recognitions.csv.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recognition {
+    pub unit_code: String,
+    pub kind: RecognitionKind,
+    pub year: u16,
+    pub decision: Option<String>,
+    pub issuer: Option<String>,
+}
+
+/// How an indicator is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Bool,
+    Ratio,
+    Number,
+}
+
+/// How a value is compared with its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Comparison {
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = "=")]
+    Eq,
+}
+
+impl Comparison {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::Ge => "≥",
+            Comparison::Le => "≤",
+            Comparison::Eq => "=",
+        }
+    }
+    pub fn ascii(self) -> &'static str {
+        match self {
+            Comparison::Ge => ">=",
+            Comparison::Le => "<=",
+            Comparison::Eq => "=",
+        }
+    }
+}
+
+/// A target value: a threshold (percent for ratios) or "must pass".
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TargetValue {
+    Number(f64),
+    Pass(bool),
+}
+
+/// Where a resolved target came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TargetOrigin {
+    /// A provincial override (decision number).
+    Province(String),
+    /// The unit's region.
+    Region(String),
+    National,
+}
+
+/// A target resolved for one unit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub value: TargetValue,
+    pub comparison: Comparison,
+    pub origin: TargetOrigin,
+}
+
+impl Target {
+    /// Does `v` satisfy the target? None when the value type does not fit the target.
+    pub fn is_met(&self, v: Value) -> Option<bool> {
+        match (self.value, v) {
+            (TargetValue::Pass(want), Value::Pass(got)) => Some(got == want),
+            (TargetValue::Number(t), Value::Number(x)) => Some(match self.comparison {
+                // compare with a small epsilon so 95.0 computed from counts meets ≥ 95
+                Comparison::Ge => x >= t - 1e-9,
+                Comparison::Le => x <= t + 1e-9,
+                Comparison::Eq => (x - t).abs() < 1e-9,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// All known units by code, with the lookups target resolution needs.
+#[derive(Clone, Debug, Default)]
+pub struct Units {
+    pub map: std::collections::BTreeMap<String, Unit>,
+}
+
+impl Units {
+    pub fn get(&self, code: &str) -> Option<&Unit> {
+        self.map.get(code)
+    }
+
+    pub fn insert(&mut self, u: Unit) {
+        self.map.insert(u.code.clone(), u);
+    }
+
+    /// The unit and its ancestors, nearest first (stops on a cycle).
+    pub fn chain<'a>(&'a self, code: &str) -> Vec<&'a Unit> {
+        let mut out: Vec<&Unit> = Vec::new();
+        let mut cur = self.map.get(code);
+        while let Some(u) = cur {
+            if out.iter().any(|x| x.code == u.code) {
+                break;
+            }
+            out.push(u);
+            cur = u.parent_code.as_deref().and_then(|p| self.map.get(p));
+        }
+        out
+    }
+
+    /// The region, inherited from the nearest ancestor that has one.
+    pub fn region_of(&self, code: &str) -> Option<&str> {
+        self.chain(code).into_iter().find_map(|u| u.region.as_deref())
+    }
+
+    /// The code of the province the unit belongs to (itself when it is one).
+    pub fn province_of(&self, code: &str) -> Option<&str> {
+        self.chain(code)
+            .into_iter()
+            .find(|u| u.level == Level::Province)
+            .map(|u| u.code.as_str())
+    }
+
+    /// Direct children of a unit, by name.
+    pub fn children(&self, code: &str) -> Vec<&Unit> {
+        let mut v: Vec<&Unit> = self
+            .map
+            .values()
+            .filter(|u| u.parent_code.as_deref() == Some(code))
+            .collect();
+        v.sort_by(|a, b| crate::text::fold(&a.name).cmp(&crate::text::fold(&b.name)));
+        v
+    }
+
+    /// All descendants of a unit (children, their children ...), by level then name.
+    pub fn descendants(&self, code: &str) -> Vec<&Unit> {
+        let mut out = Vec::new();
+        let mut stack = vec![code.to_string()];
+        while let Some(c) = stack.pop() {
+            for ch in self.children(&c) {
+                if out.iter().any(|x: &&Unit| x.code == ch.code) || ch.code == code {
+                    continue;
+                }
+                stack.push(ch.code.clone());
+                out.push(ch);
+            }
+        }
+        out.sort_by(|a, b| {
+            a.level
+                .cmp(&b.level)
+                .then_with(|| crate::text::fold(&a.name).cmp(&crate::text::fold(&b.name)))
+        });
+        out
+    }
+}

@@ -1,0 +1,339 @@
+//! The read API the CLI and the TUI use: units in scope, years, evaluations, findings and the
+//! grid, computed from the store through `eval`. Nothing here writes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use crate::eval::{self, Evaluation, Finding, Options, Status};
+use crate::framework::{Framework, Registry};
+use crate::model::{Level, Observation, Recognition, Target, Unit, Units};
+use crate::store::Store;
+
+pub struct Query<'s> {
+    pub store: &'s Store,
+    pub reg: Registry,
+    pub units: Units,
+    pub recognitions: Vec<Recognition>,
+    /// Years with data per framework.
+    pub years: BTreeMap<String, BTreeSet<u16>>,
+}
+
+/// One unit evaluated for a year: the criteria, the findings and the recognition.
+#[derive(Clone, Debug)]
+pub struct UnitReport {
+    pub unit: Unit,
+    pub evaluation: Option<Evaluation>,
+    pub findings: Vec<Finding>,
+    pub recognized: Option<Recognition>,
+}
+
+/// What a grid cell shows, most important first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cell {
+    Met,
+    NotMet,
+    /// Met in the comparison year, not met now.
+    Regressed,
+    /// Has a finding about figures that do not add up.
+    Inconsistent,
+    NoData,
+    NoTarget,
+}
+
+impl<'s> Query<'s> {
+    pub fn new(store: &'s Store) -> Result<Query<'s>> {
+        Ok(Query {
+            reg: store.registry()?,
+            units: store.units()?,
+            recognitions: store.recognitions()?,
+            years: store.years()?,
+            store,
+        })
+    }
+
+    /// The framework asked for, or the one with data in the store (the one with the most
+    /// recent year when several have).
+    pub fn framework(&self, requested: Option<&str>) -> Result<&Framework> {
+        if let Some(id) = requested {
+            return self.reg.get(id).ok_or_else(|| {
+                let known: Vec<&str> = self.reg.frameworks.iter().map(|f| f.id.as_str()).collect();
+                anyhow!("unknown framework {id} (known: {})", known.join(", "))
+            });
+        }
+        let best = self
+            .years
+            .iter()
+            .filter(|(id, _)| self.reg.get(id).is_some())
+            .max_by_key(|(_, ys)| ys.iter().max().copied())
+            .map(|(id, _)| id.as_str());
+        match best {
+            Some(id) => Ok(self.reg.get(id).expect("filtered above")),
+            None => self
+                .reg
+                .frameworks
+                .first()
+                .ok_or_else(|| anyhow!("no criteria framework is available")),
+        }
+    }
+
+    pub fn unit(&self, code: &str) -> Result<&Unit> {
+        self.units.get(code).ok_or_else(|| anyhow!("unknown unit {code}"))
+    }
+
+    /// The unit and everything below it; all units when `unit` is None.
+    pub fn scope(&self, unit: Option<&str>) -> Result<Vec<&Unit>> {
+        match unit {
+            None => {
+                let mut v: Vec<&Unit> = self.units.map.values().collect();
+                v.sort_by(|a, b| a.level.cmp(&b.level).then_with(|| crate::text::fold(&a.name).cmp(&crate::text::fold(&b.name))));
+                Ok(v)
+            }
+            Some(c) => {
+                let mut v = vec![self.unit(c)?];
+                v.extend(self.units.descendants(c));
+                Ok(v)
+            }
+        }
+    }
+
+    /// All rows of a unit in a framework, by year, indexed by indicator.
+    pub fn rows(&self, unit: &str, fw: &Framework) -> Result<BTreeMap<u16, Vec<Observation>>> {
+        let mut by_year: BTreeMap<u16, Vec<Observation>> = BTreeMap::new();
+        for o in self.store.observations_of(unit, &fw.id)? {
+            by_year.entry(o.year).or_default().push(o);
+        }
+        Ok(by_year)
+    }
+
+    pub fn targets(&self, fw: &Framework, unit: &str) -> Vec<Option<Target>> {
+        eval::targets_for(fw, &self.units, unit, &self.reg.overrides)
+    }
+
+    /// Years with data for a set of units (from their summaries).
+    pub fn years_of(&self, fw: &Framework, units: &[&Unit]) -> Result<BTreeSet<u16>> {
+        let all = self.years.get(&fw.id).cloned().unwrap_or_default();
+        let mut out = BTreeSet::new();
+        for y in all {
+            for u in units {
+                if self.store.summary(&u.code, &fw.id, y)?.is_some() {
+                    out.insert(y);
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Resolve `--year` / `--against` defaults: the latest year with data, and the year with
+    /// data before it.
+    pub fn resolve_years(&self, fw: &Framework, units: &[&Unit], year: Option<u16>, against: Option<u16>) -> Result<(u16, Option<u16>)> {
+        let years = self.years_of(fw, units)?;
+        let year = match year {
+            Some(y) => y,
+            None => *years.iter().next_back().context("no data in the store for this scope (import a bundle first)")?,
+        };
+        let against = match against {
+            Some(a) if a >= year => bail!("--against {a} must be before --year {year}"),
+            Some(a) => Some(a),
+            None => years.range(..year).next_back().copied(),
+        };
+        Ok((year, against))
+    }
+
+    /// Evaluate one unit for `year` and list its findings.
+    pub fn report(&self, fw: &Framework, unit: &Unit, year: u16, against: Option<u16>, opt: &Options) -> Result<UnitReport> {
+        let rows = self.rows(&unit.code, fw)?;
+        let targets = self.targets(fw, &unit.code);
+        let indexed: BTreeMap<u16, Vec<Option<&Observation>>> =
+            rows.iter().map(|(y, r)| (*y, eval::by_indicator(fw, r))).collect();
+        let recs: Vec<Recognition> = self.recognitions.iter().filter(|r| r.unit_code == unit.code).cloned().collect();
+        let data = eval::findings::UnitData {
+            code: &unit.code,
+            targets: &targets,
+            years: &indexed,
+            recognitions: &recs,
+        };
+        let findings = eval::find(fw, &data, year, against, opt);
+        let evaluation = indexed.get(&year).map(|r| eval::evaluate(fw, &targets, r));
+        let recognized = recs.iter().filter(|r| r.year <= year).min_by_key(|r| (r.kind, r.year)).cloned();
+        Ok(UnitReport {
+            unit: unit.clone(),
+            evaluation,
+            findings,
+            recognized,
+        })
+    }
+
+    /// Grid cells for one unit: per criterion, what to show.
+    pub fn cells(&self, fw: &Framework, report: &UnitReport, prev: Option<&Evaluation>) -> Vec<Cell> {
+        let Some(ev) = &report.evaluation else {
+            return vec![Cell::NoData; fw.criteria.len()];
+        };
+        fw.criteria
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| {
+                let inconsistent = report.findings.iter().any(|f| {
+                    f.kind.is_inconsistency()
+                        && f.indicator.as_deref().is_some_and(|i| c.indicators.iter().any(|&ii| fw.indicators[ii].code == i))
+                });
+                match ev.criteria[ci] {
+                    Status::NotMet if prev.is_some_and(|p| p.criteria[ci] == Status::Met) => Cell::Regressed,
+                    _ if inconsistent => Cell::Inconsistent,
+                    Status::Met => Cell::Met,
+                    Status::NotMet => Cell::NotMet,
+                    Status::NoData => Cell::NoData,
+                    Status::NoTarget => Cell::NoTarget,
+                }
+            })
+            .collect()
+    }
+
+    /// The evaluation of a unit in another year (for regressions in the grid).
+    pub fn evaluation(&self, fw: &Framework, unit: &str, year: u16) -> Result<Option<Evaluation>> {
+        let rows = self.rows(unit, fw)?;
+        let targets = self.targets(fw, unit);
+        Ok(rows.get(&year).map(|r| eval::evaluate(fw, &targets, &eval::by_indicator(fw, r))))
+    }
+
+    /// The communes to show under a parent (its descendant communes; the unit itself when it
+    /// is a commune).
+    pub fn communes_of(&self, parent: &str) -> Result<Vec<&Unit>> {
+        let u = self.unit(parent)?;
+        if u.level == Level::Commune {
+            return Ok(vec![u]);
+        }
+        Ok(self.units.descendants(parent).into_iter().filter(|u| u.level == Level::Commune).collect())
+    }
+
+    /// Sort findings most severe first, then by unit, indicator and kind.
+    pub fn sort_findings(findings: &mut [Finding]) {
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.unit.cmp(&b.unit))
+                .then_with(|| natural(a.indicator.as_deref()).cmp(&natural(b.indicator.as_deref())))
+                .then_with(|| a.kind.cmp(&b.kind))
+        });
+    }
+}
+
+/// "17.6" sorts after "2.4": compare codes by their numeric parts.
+pub fn natural(code: Option<&str>) -> Vec<(u32, String)> {
+    code.unwrap_or("")
+        .split('.')
+        .map(|p| {
+            let digits: String = p.chars().take_while(|c| c.is_ascii_digit()).collect();
+            (digits.parse().unwrap_or(u32::MAX), p[digits.len()..].to_string())
+        })
+        .collect()
+}
+
+impl Cell {
+    /// Glyph shown in the grid; distinct per state so the grid reads without colour.
+    pub fn glyph(self, ascii: bool) -> &'static str {
+        match (self, ascii) {
+            (Cell::Met, false) => "●",
+            (Cell::NotMet, false) => "✗",
+            (Cell::Regressed, false) => "↓",
+            (Cell::Inconsistent, false) => "!",
+            (Cell::NoData, false) => "·",
+            (Cell::NoTarget, false) => "?",
+            (Cell::Met, true) => "+",
+            (Cell::NotMet, true) => "x",
+            (Cell::Regressed, true) => "v",
+            (Cell::Inconsistent, true) => "!",
+            (Cell::NoData, true) => ".",
+            (Cell::NoTarget, true) => "?",
+        }
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Cell::Met => "cell_met",
+            Cell::NotMet => "cell_not_met",
+            Cell::Regressed => "cell_regressed",
+            Cell::Inconsistent => "cell_inconsistent",
+            Cell::NoData => "cell_no_data",
+            Cell::NoTarget => "cell_no_target",
+        }
+    }
+
+    pub const ALL: [Cell; 6] = [Cell::Met, Cell::NotMet, Cell::Regressed, Cell::Inconsistent, Cell::NoData, Cell::NoTarget];
+}
+
+/// One row of the criteria grid.
+#[derive(Clone, Debug)]
+pub struct GridRow {
+    pub report: UnitReport,
+    pub cells: Vec<Cell>,
+}
+
+impl GridRow {
+    pub fn criteria_met(&self) -> usize {
+        self.report.evaluation.as_ref().map_or(0, |e| e.criteria_met)
+    }
+    pub fn meets_standard(&self) -> bool {
+        self.report.evaluation.as_ref().is_some_and(Evaluation::meets_standard)
+    }
+}
+
+/// The criteria grid of the communes under `parent` for a year.
+#[derive(Clone, Debug)]
+pub struct Grid {
+    pub parent: Unit,
+    pub year: u16,
+    pub against: Option<u16>,
+    pub rows: Vec<GridRow>,
+}
+
+impl Grid {
+    /// Communes meeting the standard, communes with data.
+    pub fn meeting(&self) -> (usize, usize) {
+        let with = self.rows.iter().filter(|r| r.report.evaluation.is_some()).count();
+        (self.rows.iter().filter(|r| r.meets_standard()).count(), with)
+    }
+    /// Average criteria met per commune with data.
+    pub fn average_met(&self) -> f64 {
+        let (_, n) = self.meeting();
+        if n == 0 {
+            return 0.0;
+        }
+        self.rows.iter().map(GridRow::criteria_met).sum::<usize>() as f64 / n as f64
+    }
+    /// Percent of communes with data meeting criterion `ci`.
+    pub fn percent_meeting(&self, ci: usize) -> f64 {
+        let (_, n) = self.meeting();
+        if n == 0 {
+            return 0.0;
+        }
+        let met = self.rows.iter().filter(|r| r.report.evaluation.as_ref().is_some_and(|e| e.criteria[ci] == Status::Met)).count();
+        met as f64 * 100.0 / n as f64
+    }
+}
+
+impl Query<'_> {
+    /// Build the grid for the communes under `parent`.
+    pub fn grid(&self, fw: &Framework, parent: &str, year: u16, against: Option<u16>, opt: &Options) -> Result<Grid> {
+        let parent_u = self.unit(parent)?.clone();
+        let mut rows = Vec::new();
+        for u in self.communes_of(parent)? {
+            let report = self.report(fw, u, year, against, opt)?;
+            let prev = match against {
+                Some(a) => self.evaluation(fw, &u.code, a)?,
+                None => None,
+            };
+            let cells = self.cells(fw, &report, prev.as_ref());
+            rows.push(GridRow { report, cells });
+        }
+        Ok(Grid { parent: parent_u, year, against, rows })
+    }
+
+    /// A sensible unit to open on: the first district (else province) that has communes.
+    pub fn default_parent(&self) -> Option<&Unit> {
+        let mut candidates: Vec<&Unit> = self.units.map.values().filter(|u| u.level != Level::Commune).collect();
+        candidates.sort_by_key(|u| std::cmp::Reverse(u.level));
+        candidates.into_iter().find(|u| self.units.children(&u.code).iter().any(|c| c.level == Level::Commune))
+    }
+}

@@ -1,0 +1,592 @@
+//! The only code that touches sled. Trees:
+//! - `meta`: format, schema, id counters, frameworks/overrides added by users
+//! - `units`: unit code → Unit
+//! - `ids` / `rev`: interned ids for units (u32), frameworks (u16), indicators (u16)
+//! - `obs`: [unit u32][framework u16][indicator u16][year u16] → observation fields
+//! - `obs_ind`: [framework u16][indicator u16][year u16][unit u32] → () (all units of an indicator)
+//! - `recog`: [unit u32][year u16][kind u8] → Recognition
+//! - `summary`: [unit u32][framework u16][year u16] → criteria statuses, maintained on write
+//!
+//! Keys are fixed-width big-endian, so "all years of a unit" and "all units of an indicator"
+//! are prefix range scans. Every multi-tree write is one sled transaction, flushed on commit.
+
+mod codec;
+mod ids;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use crate::eval::{self, Status};
+use crate::framework::{Registry, parse_framework, parse_override};
+use crate::model::{Observation, Recognition, RecognitionKind, Unit, Units, Value};
+pub use codec::SCHEMA;
+use codec::{KeyPart, decode, encode, key, u16_at, u32_at};
+use ids::Ids;
+
+const FORMAT: &[u8] = b"ntm-bincode2-standard";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the store {0} is in use by another ntm process (sled holds an exclusive lock); close the other session or use a different --store"
+    )]
+    Locked(PathBuf),
+    #[error("the store was written by a newer ntm (record schema {found}; this build reads up to {supported}); upgrade ntm to open it")]
+    NewerSchema { found: u8, supported: u8 },
+    #[error("{0} is not an ntm store (its format marker is {1:?})")]
+    Foreign(PathBuf, String),
+    #[error("the store is damaged: {0}")]
+    Corrupt(String),
+    #[error("store I/O error at {path}: {msg}")]
+    Io { path: PathBuf, msg: String },
+    #[error("the store is open read-only; {0} is not allowed")]
+    ReadOnly(&'static str),
+}
+
+/// Per unit, framework and year: the status of every criterion.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub statuses: Vec<u8>,
+}
+
+impl Summary {
+    pub fn criteria(&self) -> impl Iterator<Item = Status> + '_ {
+        self.statuses.iter().map(|s| Status::from_u8(*s))
+    }
+    pub fn met(&self) -> usize {
+        self.criteria().filter(|s| *s == Status::Met).count()
+    }
+}
+
+/// Observation fields stored under the fixed-width key (the codes live in the key).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct ObsRecord {
+    value: Option<Value>,
+    numerator: Option<f64>,
+    denominator: Option<f64>,
+    stated_percent: Option<f64>,
+    units_met: Option<u32>,
+    units_total: Option<u32>,
+    source: Option<String>,
+    note: Option<String>,
+}
+
+/// Everything one import writes.
+#[derive(Clone, Debug, Default)]
+pub struct Bundle {
+    pub units: Vec<Unit>,
+    pub observations: Vec<Observation>,
+    pub recognitions: Vec<Recognition>,
+}
+
+/// Counts of what an import wrote.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportStats {
+    pub units: usize,
+    pub observations: usize,
+    pub recognitions: usize,
+    pub summaries: usize,
+}
+
+pub struct Store {
+    db: sled::Db,
+    path: PathBuf,
+    read_only: bool,
+    meta: sled::Tree,
+    units: sled::Tree,
+    ids_t: sled::Tree,
+    rev: sled::Tree,
+    obs: sled::Tree,
+    obs_ind: sled::Tree,
+    recog: sled::Tree,
+    summary: sled::Tree,
+    ids: Ids,
+}
+
+fn io_err(path: &Path) -> impl Fn(sled::Error) -> StoreError + '_ {
+    move |e| StoreError::Io {
+        path: path.to_path_buf(),
+        msg: e.to_string(),
+    }
+}
+
+type TxResult<T> = Result<T, TransactionError<StoreError>>;
+
+fn tx_err(path: &Path, e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => io_err(path)(e),
+    }
+}
+
+impl Store {
+    /// Open (creating if needed) the store in `dir`. Fails at once, never waits, when another
+    /// process holds it.
+    pub fn open(dir: &Path, read_only: bool) -> Result<Store, StoreError> {
+        if !dir.exists() {
+            if read_only {
+                return Err(StoreError::Io {
+                    path: dir.to_path_buf(),
+                    msg: "no store here (import data first, or give --store)".into(),
+                });
+            }
+            create_private_dir(dir).map_err(|e| StoreError::Io {
+                path: dir.to_path_buf(),
+                msg: e.to_string(),
+            })?;
+        }
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(64 << 20)
+            .flush_every_ms(Some(500))
+            .open()
+            .map_err(|e| match &e {
+                sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("could not acquire lock") => {
+                    StoreError::Locked(dir.to_path_buf())
+                }
+                _ => io_err(dir)(e),
+            })?;
+        let t = |name: &str| db.open_tree(name).map_err(io_err(dir));
+        let mut s = Store {
+            meta: t("meta")?,
+            units: t("units")?,
+            ids_t: t("ids")?,
+            rev: t("rev")?,
+            obs: t("obs")?,
+            obs_ind: t("obs_ind")?,
+            recog: t("recog")?,
+            summary: t("summary")?,
+            db,
+            path: dir.to_path_buf(),
+            read_only,
+            ids: Ids::default(),
+        };
+        s.check_format()?;
+        s.ids = Ids::load(&s.ids_t).map_err(io_err(dir))?;
+        Ok(s)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    fn check_format(&self) -> Result<(), StoreError> {
+        let io = io_err(&self.path);
+        match self.meta.get("format").map_err(&io)? {
+            Some(f) if f.as_ref() != FORMAT => {
+                return Err(StoreError::Foreign(
+                    self.path.clone(),
+                    String::from_utf8_lossy(&f).into_owned(),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                if !self.read_only {
+                    self.meta.insert("format", FORMAT).map_err(&io)?;
+                    self.meta.insert("schema", &[SCHEMA]).map_err(&io)?;
+                    self.db.flush().map_err(&io)?;
+                }
+            }
+        }
+        if let Some(v) = self.meta.get("schema").map_err(&io)? {
+            let found = v.first().copied().unwrap_or(0);
+            if found > SCHEMA {
+                return Err(StoreError::NewerSchema { found, supported: SCHEMA });
+            }
+        }
+        Ok(())
+    }
+
+    fn writable(&self, what: &'static str) -> Result<(), StoreError> {
+        if self.read_only { Err(StoreError::ReadOnly(what)) } else { Ok(()) }
+    }
+
+    /// Flush everything to disk (called after every committed write and on exit).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(io_err(&self.path))
+    }
+
+    // ---------- frameworks ----------
+
+    /// Built-in frameworks plus those added to this store.
+    pub fn registry(&self) -> Result<Registry, StoreError> {
+        let mut reg = Registry::builtin();
+        let io = io_err(&self.path);
+        for kv in self.meta.scan_prefix("framework:") {
+            let (k, v) = kv.map_err(&io)?;
+            let name = String::from_utf8_lossy(&k[10..]).into_owned();
+            let text = String::from_utf8_lossy(&v);
+            let f = parse_framework(&name, &text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            reg.put_framework(f);
+        }
+        for kv in self.meta.scan_prefix("override:") {
+            let (k, v) = kv.map_err(&io)?;
+            let name = String::from_utf8_lossy(&k[9..]).into_owned();
+            let text = String::from_utf8_lossy(&v);
+            let o = parse_override(&name, &text, &reg).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            reg.put_override(o);
+        }
+        Ok(reg)
+    }
+
+    /// Keep a user's framework file in the store (it replaces one with the same id) and
+    /// re-evaluate the summaries, all in one transaction.
+    pub fn add_framework(&self, id: &str, text: &str) -> Result<usize, StoreError> {
+        self.add_meta_and_resummarize(format!("framework:{id}"), text)
+    }
+
+    /// Keep a provincial override file in the store, keyed by its name.
+    pub fn add_override(&self, name: &str, text: &str) -> Result<usize, StoreError> {
+        self.add_meta_and_resummarize(format!("override:{name}"), text)
+    }
+
+    fn add_meta_and_resummarize(&self, key_s: String, text: &str) -> Result<usize, StoreError> {
+        self.writable("adding a framework")?;
+        // registry as it will be after the write
+        let mut reg = self.registry()?;
+        if let Some(id) = key_s.strip_prefix("framework:") {
+            let f = parse_framework(id, text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            reg.put_framework(f);
+        } else {
+            let o = parse_override(&key_s, text, &reg).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            reg.put_override(o);
+        }
+        let units = self.units()?;
+        let mut batch = sled::Batch::default();
+        let mut n = 0;
+        // rebuild every summary: remove the old ones, write the new ones
+        for kv in self.summary.iter() {
+            let (k, _) = kv.map_err(io_err(&self.path))?;
+            batch.remove(k);
+        }
+        for (k, v) in self.all_summaries(&reg, &units)? {
+            batch.insert(k, v);
+            n += 1;
+        }
+        let r: TxResult<()> = (&self.meta, &self.summary).transaction(|(m, s)| {
+            m.insert(key_s.as_bytes(), text.as_bytes())?;
+            s.apply_batch(&batch)?;
+            Ok(())
+        });
+        r.map_err(|e| tx_err(&self.path, e))?;
+        self.flush()?;
+        Ok(n)
+    }
+
+    // ---------- reads ----------
+
+    pub fn units(&self) -> Result<Units, StoreError> {
+        let mut out = Units::default();
+        for kv in self.units.iter() {
+            let (_, v) = kv.map_err(io_err(&self.path))?;
+            out.insert(decode::<Unit>(&v, "unit")?);
+        }
+        Ok(out)
+    }
+
+    pub fn recognitions(&self) -> Result<Vec<Recognition>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.recog.iter() {
+            let (_, v) = kv.map_err(io_err(&self.path))?;
+            out.push(decode::<Recognition>(&v, "recognition")?);
+        }
+        Ok(out)
+    }
+
+    pub fn recognitions_of(&self, unit: &str) -> Result<Vec<Recognition>, StoreError> {
+        let Some(uid) = self.ids.unit(unit) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for kv in self.recog.scan_prefix(key(&[KeyPart::U32(uid)])) {
+            let (_, v) = kv.map_err(io_err(&self.path))?;
+            out.push(decode::<Recognition>(&v, "recognition")?);
+        }
+        Ok(out)
+    }
+
+    fn obs_from(&self, k: &[u8], v: &[u8]) -> Result<Observation, StoreError> {
+        let (uid, fid, iid, year) = (u32_at(k, 0), u16_at(k, 4), u16_at(k, 6), u16_at(k, 8));
+        let r: ObsRecord = decode(v, "observation")?;
+        let unit = self.ids.unit_code(uid).ok_or_else(|| StoreError::Corrupt(format!("unknown unit id {uid}")))?;
+        let fw = self.ids.framework_id(fid).ok_or_else(|| StoreError::Corrupt(format!("unknown framework id {fid}")))?;
+        let ind = self.ids.indicator_code(iid).ok_or_else(|| StoreError::Corrupt(format!("unknown indicator id {iid}")))?;
+        Ok(Observation {
+            unit_code: unit.to_string(),
+            framework: fw.to_string(),
+            indicator: ind.to_string(),
+            year,
+            value: r.value,
+            numerator: r.numerator,
+            denominator: r.denominator,
+            stated_percent: r.stated_percent,
+            units_met: r.units_met,
+            units_total: r.units_total,
+            source: r.source,
+            note: r.note,
+        })
+    }
+
+    /// All observations of a unit in a framework, every year (a prefix scan).
+    pub fn observations_of(&self, unit: &str, framework: &str) -> Result<Vec<Observation>, StoreError> {
+        let (Some(uid), Some(fid)) = (self.ids.unit(unit), self.ids.framework(framework)) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for kv in self.obs.scan_prefix(key(&[KeyPart::U32(uid), KeyPart::U16(fid)])) {
+            let (k, v) = kv.map_err(io_err(&self.path))?;
+            out.push(self.obs_from(&k, &v)?);
+        }
+        Ok(out)
+    }
+
+    /// Every observation in the store, in key order.
+    pub fn all_observations(&self) -> impl Iterator<Item = Result<Observation, StoreError>> + '_ {
+        self.obs.iter().map(move |kv| {
+            let (k, v) = kv.map_err(io_err(&self.path))?;
+            self.obs_from(&k, &v)
+        })
+    }
+
+    /// Units with a row for one indicator in one year (through the indicator index).
+    pub fn units_with(&self, framework: &str, indicator: &str, year: u16) -> Result<Vec<String>, StoreError> {
+        let (Some(fid), Some(iid)) = (self.ids.framework(framework), self.ids.indicator(framework, indicator)) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for kv in self
+            .obs_ind
+            .scan_prefix(key(&[KeyPart::U16(fid), KeyPart::U16(iid), KeyPart::U16(year)]))
+        {
+            let (k, _) = kv.map_err(io_err(&self.path))?;
+            if let Some(c) = self.ids.unit_code(u32_at(&k, 6)) {
+                out.push(c.to_string());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The stored summary of a unit-year (criteria statuses), without touching observations.
+    pub fn summary(&self, unit: &str, framework: &str, year: u16) -> Result<Option<Summary>, StoreError> {
+        let (Some(uid), Some(fid)) = (self.ids.unit(unit), self.ids.framework(framework)) else {
+            return Ok(None);
+        };
+        let k = key(&[KeyPart::U32(uid), KeyPart::U16(fid), KeyPart::U16(year)]);
+        match self.summary.get(k).map_err(io_err(&self.path))? {
+            Some(v) => Ok(Some(decode(&v, "summary")?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Years that have any summary, per framework id.
+    pub fn years(&self) -> Result<BTreeMap<String, BTreeSet<u16>>, StoreError> {
+        let mut out: BTreeMap<String, BTreeSet<u16>> = BTreeMap::new();
+        for kv in self.summary.iter() {
+            let (k, _) = kv.map_err(io_err(&self.path))?;
+            if let Some(f) = self.ids.framework_id(u16_at(&k, 4)) {
+                out.entry(f.to_string()).or_default().insert(u16_at(&k, 6));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+
+    // ---------- writes ----------
+
+    /// Write a validated bundle in one transaction: units, observations, recognitions, and the
+    /// summaries of every unit-year it touches. Nothing is written if anything fails.
+    pub fn import(&mut self, b: &Bundle, reg: &Registry) -> Result<ImportStats, StoreError> {
+        self.writable("import")?;
+        let mut ids = self.ids.clone();
+        let mut units = self.units()?;
+        let mut units_b = sled::Batch::default();
+        let mut ids_b = sled::Batch::default();
+        let mut rev_b = sled::Batch::default();
+        let mut obs_b = sled::Batch::default();
+        let mut ind_b = sled::Batch::default();
+        let mut rec_b = sled::Batch::default();
+        let mut sum_b = sled::Batch::default();
+
+        for u in &b.units {
+            units_b.insert(u.code.as_bytes(), encode(u));
+            ids.intern_unit(&u.code, &mut ids_b, &mut rev_b);
+            units.insert(u.clone());
+        }
+        // rows of this import, per (unit, framework): overlay on what is stored
+        let mut touched: BTreeMap<(String, String), BTreeSet<u16>> = BTreeMap::new();
+        let mut new_rows: BTreeMap<(String, String), Vec<&Observation>> = BTreeMap::new();
+        for o in &b.observations {
+            let uid = ids.intern_unit(&o.unit_code, &mut ids_b, &mut rev_b);
+            let fid = ids.intern_framework(&o.framework, &mut ids_b, &mut rev_b);
+            let iid = ids.intern_indicator(&o.framework, &o.indicator, &mut ids_b, &mut rev_b);
+            let rec = ObsRecord {
+                value: o.value,
+                numerator: o.numerator,
+                denominator: o.denominator,
+                stated_percent: o.stated_percent,
+                units_met: o.units_met,
+                units_total: o.units_total,
+                source: o.source.clone(),
+                note: o.note.clone(),
+            };
+            obs_b.insert(
+                key(&[KeyPart::U32(uid), KeyPart::U16(fid), KeyPart::U16(iid), KeyPart::U16(o.year)]),
+                encode(&rec),
+            );
+            ind_b.insert(
+                key(&[KeyPart::U16(fid), KeyPart::U16(iid), KeyPart::U16(o.year), KeyPart::U32(uid)]),
+                &[] as &[u8],
+            );
+            let uf = (o.unit_code.clone(), o.framework.clone());
+            touched.entry(uf.clone()).or_default().insert(o.year);
+            new_rows.entry(uf).or_default().push(o);
+        }
+        for r in &b.recognitions {
+            let uid = ids.intern_unit(&r.unit_code, &mut ids_b, &mut rev_b);
+            let kind = match r.kind {
+                RecognitionKind::Ntm => 0u8,
+                RecognitionKind::NangCao => 1,
+                RecognitionKind::KieuMau => 2,
+            };
+            let mut k = key(&[KeyPart::U32(uid), KeyPart::U16(r.year)]);
+            k.push(kind);
+            rec_b.insert(k, encode(r));
+        }
+        // summaries of touched unit-years, from stored rows overlaid with the new ones; a unit
+        // whose region changed re-evaluates every year it has
+        let mut n_sum = 0;
+        for ((unit, fwid), years) in &touched {
+            let Some(fw) = reg.get(fwid) else { continue };
+            let mut rows: BTreeMap<(u16, String), Observation> = self
+                .observations_of(unit, fwid)?
+                .into_iter()
+                .map(|o| ((o.year, o.indicator.clone()), o))
+                .collect();
+            for o in &new_rows[&(unit.clone(), fwid.clone())] {
+                rows.insert((o.year, o.indicator.clone()), (*o).clone());
+            }
+            let targets = eval::targets_for(fw, &units, unit, &reg.overrides);
+            let uid = ids.unit(unit).expect("interned above");
+            let fid = ids.framework(fwid).expect("interned above");
+            for &y in years {
+                let ev = eval::evaluate(fw, &targets, &eval::by_indicator(fw, rows.iter().filter(|((yy, _), _)| *yy == y).map(|(_, o)| o)));
+                let s = Summary {
+                    statuses: ev.criteria.iter().map(|s| s.as_u8()).collect(),
+                };
+                sum_b.insert(key(&[KeyPart::U32(uid), KeyPart::U16(fid), KeyPart::U16(y)]), encode(&s));
+                n_sum += 1;
+            }
+        }
+        let trees = [
+            &self.units, &self.ids_t, &self.rev, &self.obs, &self.obs_ind, &self.recog, &self.summary,
+        ];
+        let batches = [&units_b, &ids_b, &rev_b, &obs_b, &ind_b, &rec_b, &sum_b];
+        let r: TxResult<()> = trees[..].transaction(|t| {
+            for (tree, batch) in t.iter().zip(batches.iter()) {
+                tree.apply_batch(batch)?;
+            }
+            Ok::<(), ConflictableTransactionError<StoreError>>(())
+        });
+        r.map_err(|e| tx_err(&self.path, e))?;
+        self.flush()?;
+        self.ids = ids;
+        Ok(ImportStats {
+            units: b.units.len(),
+            observations: b.observations.len(),
+            recognitions: b.recognitions.len(),
+            summaries: n_sum,
+        })
+    }
+
+    /// Every summary recomputed from observations (used after a framework changes, and by the
+    /// invariant check).
+    fn all_summaries(&self, reg: &Registry, units: &Units) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let mut groups: BTreeMap<(String, String), Vec<Observation>> = BTreeMap::new();
+        for o in self.all_observations() {
+            let o = o?;
+            groups.entry((o.unit_code.clone(), o.framework.clone())).or_default().push(o);
+        }
+        let mut out = Vec::new();
+        for ((unit, fwid), rows) in groups {
+            let Some(fw) = reg.get(&fwid) else { continue };
+            let targets = eval::targets_for(fw, units, &unit, &reg.overrides);
+            let years: BTreeSet<u16> = rows.iter().map(|o| o.year).collect();
+            let (uid, fid) = (self.ids.unit(&unit).unwrap_or(0), self.ids.framework(&fwid).unwrap_or(0));
+            for y in years {
+                let ev = eval::evaluate(fw, &targets, &eval::by_indicator(fw, rows.iter().filter(|o| o.year == y)));
+                let s = Summary {
+                    statuses: ev.criteria.iter().map(|s| s.as_u8()).collect(),
+                };
+                out.push((key(&[KeyPart::U32(uid), KeyPart::U16(fid), KeyPart::U16(y)]), encode(&s)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Check the store's invariants: every summary equals the one recomputed from observations,
+    /// and every observation is in the indicator index. Returns the problems found.
+    pub fn verify(&self) -> Result<Vec<String>, StoreError> {
+        let reg = self.registry()?;
+        let units = self.units()?;
+        let mut problems = Vec::new();
+        let expected: BTreeMap<Vec<u8>, Vec<u8>> = self.all_summaries(&reg, &units)?.into_iter().collect();
+        let mut stored = BTreeMap::new();
+        for kv in self.summary.iter() {
+            let (k, v) = kv.map_err(io_err(&self.path))?;
+            stored.insert(k.to_vec(), v.to_vec());
+        }
+        if expected != stored {
+            problems.push(format!(
+                "summaries disagree with observations ({} stored, {} expected)",
+                stored.len(),
+                expected.len()
+            ));
+        }
+        for kv in self.obs.iter() {
+            let (k, _) = kv.map_err(io_err(&self.path))?;
+            let ik = key(&[
+                KeyPart::U16(u16_at(&k, 4)),
+                KeyPart::U16(u16_at(&k, 6)),
+                KeyPart::U16(u16_at(&k, 8)),
+                KeyPart::U32(u32_at(&k, 0)),
+            ]);
+            if !self.obs_ind.contains_key(ik).map_err(io_err(&self.path))? {
+                problems.push("an observation is missing from the indicator index".into());
+                break;
+            }
+        }
+        Ok(problems)
+    }
+
+    /// A digest of every tree's contents, to prove that a failed write changed nothing.
+    pub fn content_digest(&self) -> Result<u32, StoreError> {
+        self.db.checksum().map_err(io_err(&self.path))
+    }
+}
+
+/// Create the store directory readable by its owner only.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
+}
+
+#[cfg(test)]
+mod tests;
