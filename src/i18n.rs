@@ -54,8 +54,16 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("yes", "Đạt", "Yes"),
     ("no", "Chưa", "No"),
     ("none", "—", "—"),
-    ("communes_meeting", "Xã đạt chuẩn", "Communes meeting the standard"),
-    ("avg_criteria", "Bình quân tiêu chí/xã", "Average criteria per commune"),
+    (
+        "communes_meeting",
+        "Xã đạt chuẩn",
+        "Communes meeting the standard",
+    ),
+    (
+        "avg_criteria",
+        "Bình quân tiêu chí/xã",
+        "Average criteria per commune",
+    ),
     ("pct_meeting", "% xã đạt", "% meeting"),
     ("no_findings", "Không có phát hiện nào.", "No findings."),
     ("sev_error", "lỗi", "error"),
@@ -64,8 +72,16 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("legend", "Chú thích", "Legend"),
     ("cell_met", "đạt", "met"),
     ("cell_not_met", "chưa đạt", "not met"),
-    ("cell_regressed", "tụt hạng so với năm so sánh", "regressed since the comparison year"),
-    ("cell_inconsistent", "số liệu không khớp", "figures do not add up"),
+    (
+        "cell_regressed",
+        "tụt hạng so với năm so sánh",
+        "regressed since the comparison year",
+    ),
+    (
+        "cell_inconsistent",
+        "số liệu không khớp",
+        "figures do not add up",
+    ),
     ("cell_no_data", "không có số liệu", "no data"),
     ("cell_no_target", "chưa có chỉ tiêu", "no target"),
 ];

@@ -43,8 +43,26 @@ const SOURCE: &str = "synthetic: ntm gen --preset bac-giang (not real data)";
 /// The Bắc Giang city units (same codes as fixtures/bac-giang/units.csv).
 pub fn bac_giang_units() -> Vec<Unit> {
     let mut v = vec![
-        Unit { code: "24".into(), name: "Bắc Giang".into(), level: Level::Province, parent_code: None, region: Some("TDMNPB".into()), valid_from: None, valid_to: None, successor_code: None },
-        Unit { code: "213".into(), name: "Thành phố Bắc Giang".into(), level: Level::District, parent_code: Some("24".into()), region: None, valid_from: None, valid_to: None, successor_code: None },
+        Unit {
+            code: "24".into(),
+            name: "Bắc Giang".into(),
+            level: Level::Province,
+            parent_code: None,
+            region: Some("TDMNPB".into()),
+            valid_from: None,
+            valid_to: None,
+            successor_code: None,
+        },
+        Unit {
+            code: "213".into(),
+            name: "Thành phố Bắc Giang".into(),
+            level: Level::District,
+            parent_code: Some("24".into()),
+            region: None,
+            valid_from: None,
+            valid_to: None,
+            successor_code: None,
+        },
     ];
     for (code, name) in [
         ("213-song-mai", "Song Mai"),
@@ -54,7 +72,16 @@ pub fn bac_giang_units() -> Vec<Unit> {
         ("213-song-khe", "Song Khê"),
         ("213-dong-son", "Đồng Sơn"),
     ] {
-        v.push(Unit { code: code.into(), name: name.into(), level: Level::Commune, parent_code: Some("213".into()), region: None, valid_from: None, valid_to: None, successor_code: None });
+        v.push(Unit {
+            code: code.into(),
+            name: name.into(),
+            level: Level::Commune,
+            parent_code: Some("213".into()),
+            region: None,
+            valid_from: None,
+            valid_to: None,
+            successor_code: None,
+        });
     }
     v
 }
@@ -125,7 +152,12 @@ pub fn bac_giang_sample(reg: &Registry, seed: u64) -> Vec<Row> {
             households: h0,
             villages: (rng.range(7.0, 13.0)).round(),
             schools: (rng.range(3.0, 5.0)).round(),
-            road_km: [rng.range(3.0, 6.0), rng.range(10.0, 18.0), rng.range(15.0, 25.0), rng.range(5.0, 11.0)],
+            road_km: [
+                rng.range(3.0, 6.0),
+                rng.range(10.0, 18.0),
+                rng.range(15.0, 25.0),
+                rng.range(5.0, 11.0),
+            ],
             canal_km: rng.range(8.0, 15.0),
             livestock: (h0 * rng.range(0.15, 0.25)).round(),
             food: rng.range(30.0, 60.0).round(),
@@ -140,7 +172,10 @@ pub fn bac_giang_sample(reg: &Registry, seed: u64) -> Vec<Row> {
             let drift = rng.f();
             for year in 2016u16..=2020 {
                 let k = f64::from(year - 2016);
-                let plant = plants.iter().find(|p| p.0 == ci && p.1 == ind.code && p.2 == year).map(|p| p.3);
+                let plant = plants
+                    .iter()
+                    .find(|p| p.0 == ci && p.1 == ind.code && p.2 == year)
+                    .map(|p| p.3);
                 if plant == Some(Plant::Missing) {
                     continue;
                 }
@@ -180,10 +215,13 @@ pub fn bac_giang_sample(reg: &Registry, seed: u64) -> Vec<Row> {
                             None => (70.0, ind.comparison),
                         };
                         let mut p = match cmp {
-                            Comparison::Le => (tv * (0.35 + 0.3 * start) - k * (0.3 + 0.5 * drift)).max(0.3),
+                            Comparison::Le => {
+                                (tv * (0.35 + 0.3 * start) - k * (0.3 + 0.5 * drift)).max(0.3)
+                            }
                             _ => {
                                 let head = (100.0 - tv).max(0.0);
-                                (tv + head * (0.2 + 0.5 * start) + k * head * 0.08 * drift).min(100.0)
+                                (tv + head * (0.2 + 0.5 * start) + k * head * 0.08 * drift)
+                                    .min(100.0)
                             }
                         };
                         if plant == Some(Plant::NearMiss) {
@@ -216,7 +254,13 @@ pub fn bac_giang_sample(reg: &Registry, seed: u64) -> Vec<Row> {
                             row.value = fmt_plain((p * 10.0).round() / 10.0);
                         } else {
                             let km = ind.unit == "km";
-                            let round = |x: f64| if km { (x * 100.0).round() / 100.0 } else { x.round() };
+                            let round = |x: f64| {
+                                if km {
+                                    (x * 100.0).round() / 100.0
+                                } else {
+                                    x.round()
+                                }
+                            };
                             let den = round(den);
                             let mut num = round(p / 100.0 * den).min(den);
                             if ind.code == "12" {
@@ -263,7 +307,18 @@ pub fn write_sample(dir: &Path, reg: &Registry, seed: u64) -> Result<usize> {
     w.flush()?;
     let rows = bac_giang_sample(reg, seed);
     let mut w = csv::Writer::from_path(dir.join("observations.csv"))?;
-    w.write_record(["unit_code", "framework", "indicator", "year", "value", "numerator", "denominator", "stated_percent", "source", "note"])?;
+    w.write_record([
+        "unit_code",
+        "framework",
+        "indicator",
+        "year",
+        "value",
+        "numerator",
+        "denominator",
+        "stated_percent",
+        "source",
+        "note",
+    ])?;
     for r in &rows {
         w.write_record([
             r.unit.as_str(),

@@ -93,7 +93,13 @@ pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
         reports.push(r);
     }
     Query::sort_findings(&mut findings);
-    Ok(CheckResult { fw, year, against, reports, findings })
+    Ok(CheckResult {
+        fw,
+        year,
+        against,
+        reports,
+        findings,
+    })
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Res {
@@ -108,7 +114,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     print!("{out}");
     let fail = Severity::parse(&a.fail_on);
     let hit = fail.is_some_and(|f| res.findings.iter().any(|x| x.severity >= f));
-    Ok(if hit { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if hit {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// KPIs the reports quote, over the communes in scope.
@@ -121,7 +131,11 @@ pub struct Kpis {
 }
 
 pub fn kpis(res: &CheckResult) -> Kpis {
-    let communes: Vec<&UnitReport> = res.reports.iter().filter(|r| r.unit.level == Level::Commune).collect();
+    let communes: Vec<&UnitReport> = res
+        .reports
+        .iter()
+        .filter(|r| r.unit.level == Level::Commune)
+        .collect();
     let n = communes.len();
     let mut per = vec![0; res.fw.criteria.len()];
     let mut total = 0;
@@ -183,7 +197,16 @@ pub fn to_json(res: &CheckResult) -> J {
         .criteria
         .iter()
         .zip(&k.per_criterion)
-        .map(|(c, n)| (c.code.clone(), json!(if k.communes > 0 { *n as f64 * 100.0 / k.communes as f64 } else { 0.0 })))
+        .map(|(c, n)| {
+            (
+                c.code.clone(),
+                json!(if k.communes > 0 {
+                    *n as f64 * 100.0 / k.communes as f64
+                } else {
+                    0.0
+                }),
+            )
+        })
         .collect();
     json!({
         "framework": res.fw.id,
@@ -228,16 +251,33 @@ pub fn sev_label(s: Severity, lang: Lang) -> &'static str {
 fn to_text(res: &CheckResult, lang: Lang) -> String {
     let st = lang.num_style();
     let mut o = String::new();
-    let name = if lang == Lang::Vi { &res.fw.name } else { &res.fw.name_en };
-    o += &format!("{}: {} ({})\n", lang.t("framework"), sanitize(name), res.fw.id);
+    let name = if lang == Lang::Vi {
+        &res.fw.name
+    } else {
+        &res.fw.name_en
+    };
+    o += &format!(
+        "{}: {} ({})\n",
+        lang.t("framework"),
+        sanitize(name),
+        res.fw.id
+    );
     o += &format!(
         "{}: {}   {}: {}\n\n",
         lang.t("year"),
         res.year,
         lang.t("against"),
-        res.against.map(|a| a.to_string()).unwrap_or_else(|| lang.t("none").into())
+        res.against
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| lang.t("none").into())
     );
-    let nw = res.reports.iter().map(|r| crate::text::width(&r.unit.name)).max().unwrap_or(4).clamp(8, 30);
+    let nw = res
+        .reports
+        .iter()
+        .map(|r| crate::text::width(&r.unit.name))
+        .max()
+        .unwrap_or(4)
+        .clamp(8, 30);
     o += &format!(
         "{}  {}  {}  {}  {}\n",
         pad(lang.t("unit"), nw),
@@ -253,8 +293,18 @@ fn to_text(res: &CheckResult, lang: Lang) -> String {
             pad(&sanitize(&r.unit.name), nw),
             pad(&sanitize(&r.unit.code), 14),
             pad_left(&format!("{}/{}", ev.criteria_met, ev.criteria_total), 10),
-            pad(if ev.meets_standard() { lang.t("yes") } else { lang.t("no") }, 9),
-            r.recognized.as_ref().map(|x| format!("{} {}", x.kind.as_str(), x.year)).unwrap_or_else(|| lang.t("none").into())
+            pad(
+                if ev.meets_standard() {
+                    lang.t("yes")
+                } else {
+                    lang.t("no")
+                },
+                9
+            ),
+            r.recognized
+                .as_ref()
+                .map(|x| format!("{} {}", x.kind.as_str(), x.year))
+                .unwrap_or_else(|| lang.t("none").into())
         );
     }
     let k = kpis(res);
@@ -275,7 +325,11 @@ fn to_text(res: &CheckResult, lang: Lang) -> String {
         o += "\n";
     }
     for f in &res.findings {
-        let msg = if lang == Lang::Vi { &f.message_vi } else { &f.message };
+        let msg = if lang == Lang::Vi {
+            &f.message_vi
+        } else {
+            &f.message
+        };
         o += &format!(
             "{}  {}  {}  {}  {}\n",
             pad(sev_label(f.severity, lang), 9),

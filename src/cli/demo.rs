@@ -13,16 +13,28 @@ const BUNDLES: &[(&str, &[(&str, &str)])] = &[
     (
         "bac-giang",
         &[
-            ("units.csv", include_str!("../../fixtures/bac-giang/units.csv")),
-            ("observations.csv", include_str!("../../fixtures/bac-giang/observations.csv")),
-            ("recognitions.csv", include_str!("../../fixtures/bac-giang/recognitions.csv")),
+            (
+                "units.csv",
+                include_str!("../../fixtures/bac-giang/units.csv"),
+            ),
+            (
+                "observations.csv",
+                include_str!("../../fixtures/bac-giang/observations.csv"),
+            ),
+            (
+                "recognitions.csv",
+                include_str!("../../fixtures/bac-giang/recognitions.csv"),
+            ),
         ],
     ),
     (
         "sample",
         &[
             ("units.csv", include_str!("../../fixtures/sample/units.csv")),
-            ("observations.csv", include_str!("../../fixtures/sample/observations.csv")),
+            (
+                "observations.csv",
+                include_str!("../../fixtures/sample/observations.csv"),
+            ),
         ],
     ),
 ];
@@ -81,8 +93,20 @@ pub fn load_demo(root: &Path) -> anyhow::Result<Store> {
     let reg = store.registry()?;
     for (name, _) in BUNDLES {
         let units = store.units()?;
-        let b = read_bundle(&root.join("bundles").join(name), &reg, &units, &ReadOptions::default()).map_err(|rows| {
-            anyhow::anyhow!("bundled {name} data is invalid: {}", rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("; "))
+        let b = read_bundle(
+            &root.join("bundles").join(name),
+            &reg,
+            &units,
+            &ReadOptions::default(),
+        )
+        .map_err(|rows| {
+            anyhow::anyhow!(
+                "bundled {name} data is invalid: {}",
+                rows.iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
         })?;
         store.import(&b, &reg)?;
     }
@@ -92,7 +116,13 @@ pub fn load_demo(root: &Path) -> anyhow::Result<Store> {
 pub fn run(ctx: &Ctx, a: Args) -> Res {
     let tmp = TempDir::new("ntm-demo")?;
     let store = load_demo(&tmp.0)?;
-    let args = super::grid::Args { unit: None, year: None, against: None, framework: None, ascii: a.ascii };
+    let args = super::grid::Args {
+        unit: None,
+        year: None,
+        against: None,
+        framework: None,
+        ascii: a.ascii,
+    };
     print!("{}", super::grid::render(&store, &args, ctx.lang)?);
     if !a.print {
         eprintln!("(the interactive grid comes in a later version; this is the printed grid)");

@@ -12,6 +12,9 @@ pub struct Args {
 pub fn run(ctx: &Ctx, a: Args) -> Res {
     let store = ctx.open()?;
     let (u, o, r) = crate::io::write_bundle(&store, &a.dir)?;
-    println!("exported {u} units, {o} observations, {r} recognitions to {}", a.dir.display());
+    println!(
+        "exported {u} units, {o} observations, {r} recognitions to {}",
+        a.dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

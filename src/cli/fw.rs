@@ -46,7 +46,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                     f.criteria.len(),
                     f.indicators.len(),
                     sanitize(&f.name),
-                    f.decision.as_deref().map(|d| format!(" ({})", sanitize(d))).unwrap_or_default()
+                    f.decision
+                        .as_deref()
+                        .map(|d| format!(" ({})", sanitize(d)))
+                        .unwrap_or_default()
                 );
             }
             for o in &reg.overrides {
@@ -63,7 +66,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         FwCmd::Show { id } => {
             let store = ctx.open()?;
             let reg = store.registry()?;
-            let f = reg.get(&id).ok_or_else(|| anyhow!("unknown framework {id}"))?;
+            let f = reg
+                .get(&id)
+                .ok_or_else(|| anyhow!("unknown framework {id}"))?;
             println!("{} — {}", f.id, sanitize(&f.name));
             if let Some(d) = &f.decision {
                 println!("{}", sanitize(d));
@@ -85,11 +90,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                             .iter()
                             .map(|(k, v)| match v {
                                 TargetValue::Pass(_) => format!("{k} đạt"),
-                                TargetValue::Number(x) => format!("{k} {}{}", i.comparison.ascii(), fmt_num(*x, 2, crate::text::NumStyle::En)),
+                                TargetValue::Number(x) => format!(
+                                    "{k} {}{}",
+                                    i.comparison.ascii(),
+                                    fmt_num(*x, 2, crate::text::NumStyle::En)
+                                ),
                             })
                             .collect();
                         if !i.unconfirmed.is_empty() {
-                            targets.push(format!("no confirmed target: {}", i.unconfirmed.join(" ")));
+                            targets
+                                .push(format!("no confirmed target: {}", i.unconfirmed.join(" ")));
                         }
                         println!("    {:<6} {:<18} {}", i.code, kind, sanitize(&i.name_en));
                         println!("           targets: {}", targets.join("; "));
@@ -97,31 +107,53 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 }
             }
             for o in reg.overrides.iter().filter(|o| o.framework == f.id) {
-                println!("\noverride by province {} — {}", o.province, sanitize(&o.decision));
+                println!(
+                    "\noverride by province {} — {}",
+                    o.province,
+                    sanitize(&o.decision)
+                );
                 for t in &o.targets {
                     let v = match t.value {
                         TargetValue::Pass(_) => "đạt".to_string(),
                         TargetValue::Number(x) => fmt_num(x, 2, crate::text::NumStyle::En),
                     };
-                    println!("  {:<6} {v}  {}", t.indicator, sanitize(t.note.as_deref().unwrap_or("")));
+                    println!(
+                        "  {:<6} {v}  {}",
+                        t.indicator,
+                        sanitize(t.note.as_deref().unwrap_or(""))
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
         FwCmd::Add { file, is_override } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             let name = file.display().to_string();
             let store = ctx.open_rw("adding a framework")?;
             if is_override {
                 let reg = store.registry()?;
                 let o = parse_override(&name, &text, &reg).map_err(|e| Fail(2, e.into()))?;
-                let key = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or(name);
+                let key = file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or(name);
                 let n = store.add_override(&key, &text)?;
-                println!("added override of {} for province {} ({} targets); {n} summaries re-evaluated", o.framework, o.province, o.targets.len());
+                println!(
+                    "added override of {} for province {} ({} targets); {n} summaries re-evaluated",
+                    o.framework,
+                    o.province,
+                    o.targets.len()
+                );
             } else {
                 let f = parse_framework(&name, &text).map_err(|e| Fail(2, e.into()))?;
                 let n = store.add_framework(&f.id, &text)?;
-                println!("added framework {} ({} criteria, {} indicators); {n} summaries re-evaluated", f.id, f.criteria.len(), f.indicators.len());
+                println!(
+                    "added framework {} ({} criteria, {} indicators); {n} summaries re-evaluated",
+                    f.id,
+                    f.criteria.len(),
+                    f.indicators.len()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -37,7 +37,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
 }
 
 pub fn print_default(store: &Store, lang: Lang) -> anyhow::Result<()> {
-    let a = Args { unit: None, year: None, against: None, framework: None, ascii: false };
+    let a = Args {
+        unit: None,
+        year: None,
+        against: None,
+        framework: None,
+        ascii: false,
+    };
     print!("{}", render(store, &a, lang)?);
     Ok(())
 }
@@ -47,12 +53,22 @@ pub fn render(store: &Store, a: &Args, lang: Lang) -> anyhow::Result<String> {
     let fw = q.framework(a.framework.as_deref())?;
     let parent = match &a.unit {
         Some(c) => q.unit(c)?.code.clone(),
-        None => q.default_parent().ok_or_else(|| anyhow!("the store has no district or province with communes"))?.code.clone(),
+        None => q
+            .default_parent()
+            .ok_or_else(|| anyhow!("the store has no district or province with communes"))?
+            .code
+            .clone(),
     };
     let communes = q.communes_of(&parent)?;
     let (year, against) = q.resolve_years(fw, &communes, a.year, a.against)?;
     let grid = q.grid(fw, &parent, year, against, &Options::default())?;
-    Ok(text(&grid, fw.criteria.iter().map(|c| c.code.as_str()).collect(), &fw.id, lang, a.ascii))
+    Ok(text(
+        &grid,
+        fw.criteria.iter().map(|c| c.code.as_str()).collect(),
+        &fw.id,
+        lang,
+        a.ascii,
+    ))
 }
 
 /// The grid as aligned text.
@@ -66,7 +82,9 @@ pub fn text(g: &Grid, codes: Vec<&str>, fw_id: &str, lang: Lang, ascii: bool) ->
         lang.t("year"),
         g.year,
         lang.t("against"),
-        g.against.map(|a| a.to_string()).unwrap_or_else(|| lang.t("none").into())
+        g.against
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| lang.t("none").into())
     );
     o += &format!(
         "{}: {meet}/{n}   {}: {}\n\n",
@@ -74,31 +92,55 @@ pub fn text(g: &Grid, codes: Vec<&str>, fw_id: &str, lang: Lang, ascii: bool) ->
         lang.t("avg_criteria"),
         fmt_num(g.average_met(), 1, st)
     );
-    let nw = g.rows.iter().map(|r| crate::text::width(&r.report.unit.name)).max().unwrap_or(6).clamp(6, 24);
+    let nw = g
+        .rows
+        .iter()
+        .map(|r| crate::text::width(&r.report.unit.name))
+        .max()
+        .unwrap_or(6)
+        .clamp(6, 24);
     o += &pad(lang.t("commune"), nw);
     for c in &codes {
-        o += &pad_left(c, 3);
+        o += &pad_left(c, 4);
     }
-    o += &format!("  {}  {}  {}\n", pad_left(lang.t("criteria_met"), 9), pad(lang.t("recognized"), 9), lang.t("findings"));
+    o += &format!(
+        "  {}  {}  {}\n",
+        pad_left(lang.t("criteria_met"), 9),
+        pad(lang.t("recognized"), 9),
+        lang.t("findings")
+    );
     for r in &g.rows {
         o += &pad(&sanitize(&r.report.unit.name), nw);
         for c in &r.cells {
-            o += &pad_left(c.glyph(ascii), 3);
+            o += &pad_left(c.glyph(ascii), 4);
         }
         let met = match &r.report.evaluation {
             Some(e) => format!("{}/{}", e.criteria_met, e.criteria_total),
             None => lang.t("none").to_string(),
         };
-        let rec = r.report.recognized.as_ref().map(|x| x.year.to_string()).unwrap_or_else(|| lang.t("none").into());
-        o += &format!("  {}  {}  {}\n", pad_left(&met, 9), pad(&rec, 9), r.report.findings.len());
+        let rec = r
+            .report
+            .recognized
+            .as_ref()
+            .map(|x| x.year.to_string())
+            .unwrap_or_else(|| lang.t("none").into());
+        o += &format!(
+            "  {}  {}  {}\n",
+            pad_left(&met, 9),
+            pad(&rec, 9),
+            r.report.findings.len()
+        );
     }
     o += &pad(lang.t("pct_meeting"), nw);
     for ci in 0..codes.len() {
-        o += &pad_left(&format!("{}", g.percent_meeting(ci).round() as i64), 3);
+        o += &pad_left(&format!("{}", g.percent_meeting(ci).round() as i64), 4);
     }
     o += "\n\n";
     o += &format!("{}: ", lang.t("legend"));
-    let legend: Vec<String> = Cell::ALL.iter().map(|c| format!("{} {}", c.glyph(ascii), lang.t(c.label_key()))).collect();
+    let legend: Vec<String> = Cell::ALL
+        .iter()
+        .map(|c| format!("{} {}", c.glyph(ascii), lang.t(c.label_key())))
+        .collect();
     o += &legend.join("  ");
     o += "\n";
     o

@@ -22,7 +22,11 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Res {
-    let mut store = if a.dry_run { ctx.open()? } else { ctx.open_rw("import")? };
+    let mut store = if a.dry_run {
+        ctx.open()?
+    } else {
+        ctx.open_rw("import")?
+    };
     let reg = store.registry()?;
     let units = store.units()?;
     let opt = ReadOptions {
@@ -38,7 +42,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             let n = rows.len();
             return Err(Fail(
                 2,
-                anyhow!("{} rejected: {n} problem{} listed above; nothing was imported", a.dir.display(), if n == 1 { "" } else { "s" }),
+                anyhow!(
+                    "{} rejected: {n} problem{} listed above; nothing was imported",
+                    a.dir.display(),
+                    if n == 1 { "" } else { "s" }
+                ),
             ));
         }
     };

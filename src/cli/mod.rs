@@ -82,7 +82,9 @@ fn run(cli: Cli) -> Res {
     };
     match cli.cmd {
         None => {
-            eprintln!("ntm: the terminal interface comes with `ntm demo`; for now use `ntm grid` or `ntm check` (see ntm --help)");
+            eprintln!(
+                "ntm: the terminal interface comes with `ntm demo`; for now use `ntm grid` or `ntm check` (see ntm --help)"
+            );
             let store = ctx.open()?;
             grid::print_default(&store, lang)?;
             Ok(ExitCode::SUCCESS)
@@ -113,9 +115,13 @@ impl Ctx {
         if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
             return Ok(PathBuf::from(x).join("ntm"));
         }
-        let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).ok_or_else(|| {
-            anyhow::anyhow!("no store given: pass --store DIR or set NTM_STORE (HOME is not set)")
-        })?;
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no store given: pass --store DIR or set NTM_STORE (HOME is not set)"
+                )
+            })?;
         Ok(PathBuf::from(home).join(".local/share/ntm"))
     }
 

@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use super::{Evaluation, Status, evaluate};
 use crate::framework::Framework;
-use crate::model::{Comparison, Kind, Observation, Recognition, Target, TargetOrigin, TargetValue, Value};
+use crate::model::{
+    Comparison, Kind, Observation, Recognition, Target, TargetOrigin, TargetValue, Value,
+};
 use crate::text::{NumStyle, fmt_num, fmt_plain};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -70,14 +72,19 @@ impl FindingKind {
             | FindingKind::Regressed
             | FindingKind::LostStandard
             | FindingKind::NumeratorExceedsDenominator => Severity::Error,
-            FindingKind::Declined | FindingKind::Missing | FindingKind::PercentMismatch => Severity::Warning,
+            FindingKind::Declined | FindingKind::Missing | FindingKind::PercentMismatch => {
+                Severity::Warning
+            }
             FindingKind::NearTarget => Severity::Info,
         }
     }
 
     /// Findings about the figures themselves not adding up (as opposed to performance).
     pub fn is_inconsistency(self) -> bool {
-        matches!(self, FindingKind::NumeratorExceedsDenominator | FindingKind::PercentMismatch)
+        matches!(
+            self,
+            FindingKind::NumeratorExceedsDenominator | FindingKind::PercentMismatch
+        )
     }
 }
 
@@ -157,7 +164,11 @@ pub fn show_target(kind: Kind, t: &Target, vi: bool) -> String {
         TargetValue::Pass(_) => if vi { "đạt" } else { "pass" }.into(),
         TargetValue::Number(x) => {
             let v = show(kind, Value::Number(x), vi);
-            if vi { format!("{} {v}", t.comparison.symbol()) } else { format!("{} {v}", t.comparison.ascii()) }
+            if vi {
+                format!("{} {v}", t.comparison.symbol())
+            } else {
+                format!("{} {v}", t.comparison.ascii())
+            }
         }
     }
 }
@@ -174,7 +185,13 @@ fn origin(t: &Target, vi: bool) -> String {
 }
 
 /// All findings for one unit in `year`, comparing with `against` where given.
-pub fn find(fw: &Framework, u: &UnitData<'_>, year: u16, against: Option<u16>, opt: &Options) -> Vec<Finding> {
+pub fn find(
+    fw: &Framework,
+    u: &UnitData<'_>,
+    year: u16,
+    against: Option<u16>,
+    opt: &Options,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let Some(rows) = u.years.get(&year) else {
         return out;
@@ -213,7 +230,11 @@ pub fn find(fw: &Framework, u: &UnitData<'_>, year: u16, against: Option<u16>, o
                 push(
                     code,
                     FindingKind::NumeratorExceedsDenominator,
-                    format!("numerator {} exceeds denominator {}", fmt_plain(n), fmt_plain(d)),
+                    format!(
+                        "numerator {} exceeds denominator {}",
+                        fmt_plain(n),
+                        fmt_plain(d)
+                    ),
                     format!(
                         "tử số {} lớn hơn mẫu số {}",
                         fmt_num(n, 3, NumStyle::Vi),
@@ -225,8 +246,14 @@ pub fn find(fw: &Framework, u: &UnitData<'_>, year: u16, against: Option<u16>, o
                 push(
                     code,
                     FindingKind::Missing,
-                    format!("denominator is 0 for {} in {year}; no percentage can be computed", ind.code),
-                    format!("mẫu số bằng 0 ở chỉ tiêu {} năm {year}, không tính được tỷ lệ", ind.code),
+                    format!(
+                        "denominator is 0 for {} in {year}; no percentage can be computed",
+                        ind.code
+                    ),
+                    format!(
+                        "mẫu số bằng 0 ở chỉ tiêu {} năm {year}, không tính được tỷ lệ",
+                        ind.code
+                    ),
                 );
             }
             if let Some(sp) = row.stated_percent {
@@ -236,10 +263,16 @@ pub fn find(fw: &Framework, u: &UnitData<'_>, year: u16, against: Option<u16>, o
                         push(
                             code,
                             FindingKind::PercentMismatch,
-                            format!("stated {} but {}/{} = {}", pct(sp), fmt_plain(n), fmt_plain(d), pct(actual)),
                             format!(
-                                "ghi {} nhưng {}/{} = {}",
-                                pct_vi(sp),
+                                "stated {}% but {}/{} = {}",
+                                fmt_num(sp, 2, NumStyle::En),
+                                fmt_plain(n),
+                                fmt_plain(d),
+                                pct(actual)
+                            ),
+                            format!(
+                                "ghi {}% nhưng {}/{} = {}",
+                                fmt_num(sp, 2, NumStyle::Vi),
                                 fmt_num(n, 3, NumStyle::Vi),
                                 fmt_num(d, 3, NumStyle::Vi),
                                 pct_vi(actual)
@@ -253,10 +286,17 @@ pub fn find(fw: &Framework, u: &UnitData<'_>, year: u16, against: Option<u16>, o
         let (Some(t), Some(v)) = (u.targets[i].as_ref(), row.effective()) else {
             continue;
         };
-        let prev_v = prev_rows.and_then(|r| r[i]).and_then(Observation::effective);
+        // a previous figure whose numerator exceeds its denominator is not a baseline to compare with
+        let prev_v = prev_rows
+            .and_then(|r| r[i])
+            .filter(|o| !matches!((o.numerator, o.denominator), (Some(n), Some(d)) if n > d))
+            .and_then(Observation::effective);
         let prev_status = prev_ev.as_ref().map(|e| e.indicators[i]);
         let status = ev.indicators[i];
-        let (ts_en, ts_vi) = (show_target(ind.kind, t, false), show_target(ind.kind, t, true));
+        let (ts_en, ts_vi) = (
+            show_target(ind.kind, t, false),
+            show_target(ind.kind, t, true),
+        );
         let (v_en, v_vi) = (show(ind.kind, v, false), show(ind.kind, v, true));
         if status == Status::NotMet {
             push(
@@ -303,12 +343,20 @@ pub fn find(fw: &Framework, u: &UnitData<'_>, year: u16, against: Option<u16>, o
                 let by_en = if ind.kind == Kind::Ratio {
                     format!("{} {unit_en}", fmt_num(worse, 1, NumStyle::En))
                 } else {
-                    format!("{} ({}%)", fmt_num(worse, 2, NumStyle::En), fmt_num(worse / p.abs() * 100.0, 1, NumStyle::En))
+                    format!(
+                        "{} ({}%)",
+                        fmt_num(worse, 2, NumStyle::En),
+                        fmt_num(worse / p.abs() * 100.0, 1, NumStyle::En)
+                    )
                 };
                 let by_vi = if ind.kind == Kind::Ratio {
                     format!("{} điểm phần trăm", fmt_num(worse, 1, NumStyle::Vi))
                 } else {
-                    format!("{} ({}%)", fmt_num(worse, 2, NumStyle::Vi), fmt_num(worse / p.abs() * 100.0, 1, NumStyle::Vi))
+                    format!(
+                        "{} ({}%)",
+                        fmt_num(worse, 2, NumStyle::Vi),
+                        fmt_num(worse / p.abs() * 100.0, 1, NumStyle::Vi)
+                    )
                 };
                 push(
                     code,
@@ -331,7 +379,11 @@ pub fn find(fw: &Framework, u: &UnitData<'_>, year: u16, against: Option<u16>, o
             _ => None,
         };
         if let Some(m) = margin {
-            let limit = if ind.kind == Kind::Ratio { opt.near_pp } else { opt.near_pct / 100.0 * tv.abs() };
+            let limit = if ind.kind == Kind::Ratio {
+                opt.near_pp
+            } else {
+                opt.near_pct / 100.0 * tv.abs()
+            };
             if m < limit {
                 push(
                     code,
@@ -347,8 +399,19 @@ pub fn find(fw: &Framework, u: &UnitData<'_>, year: u16, against: Option<u16>, o
     out
 }
 
-fn lost_standard(fw: &Framework, u: &UnitData<'_>, year: u16, ev: &Evaluation, out: &mut Vec<Finding>) {
-    let Some(r) = u.recognitions.iter().filter(|r| r.year <= year).min_by_key(|r| r.year) else {
+fn lost_standard(
+    fw: &Framework,
+    u: &UnitData<'_>,
+    year: u16,
+    ev: &Evaluation,
+    out: &mut Vec<Finding>,
+) {
+    let Some(r) = u
+        .recognitions
+        .iter()
+        .filter(|r| r.year <= year)
+        .min_by_key(|r| r.year)
+    else {
         return;
     };
     let failed: Vec<&str> = fw

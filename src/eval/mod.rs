@@ -41,7 +41,12 @@ impl Status {
 }
 
 /// The resolved target of every indicator of `fw` for one unit (index = indicator index).
-pub fn targets_for(fw: &Framework, units: &Units, unit: &str, overrides: &[Override]) -> Vec<Option<Target>> {
+pub fn targets_for(
+    fw: &Framework,
+    units: &Units,
+    unit: &str,
+    overrides: &[Override],
+) -> Vec<Option<Target>> {
     let region = units.region_of(unit);
     let province = units.province_of(unit);
     (0..fw.indicators.len())
@@ -107,9 +112,18 @@ impl Evaluation {
 }
 
 /// Evaluate a unit-year: `obs[i]` is the row of indicator `i` (if any), `targets[i]` its target.
-pub fn evaluate(fw: &Framework, targets: &[Option<Target>], obs: &[Option<&Observation>]) -> Evaluation {
+pub fn evaluate(
+    fw: &Framework,
+    targets: &[Option<Target>],
+    obs: &[Option<&Observation>],
+) -> Evaluation {
     let indicators: Vec<Status> = (0..fw.indicators.len())
-        .map(|i| indicator_status(obs.get(i).copied().flatten(), targets.get(i).and_then(|t| t.as_ref())))
+        .map(|i| {
+            indicator_status(
+                obs.get(i).copied().flatten(),
+                targets.get(i).and_then(|t| t.as_ref()),
+            )
+        })
         .collect();
     let criteria: Vec<Status> = fw
         .criteria
@@ -126,7 +140,10 @@ pub fn evaluate(fw: &Framework, targets: &[Option<Target>], obs: &[Option<&Obser
 }
 
 /// Order observations of one unit-year by indicator index of `fw` (unknown codes dropped).
-pub fn by_indicator<'a>(fw: &Framework, rows: impl IntoIterator<Item = &'a Observation>) -> Vec<Option<&'a Observation>> {
+pub fn by_indicator<'a>(
+    fw: &Framework,
+    rows: impl IntoIterator<Item = &'a Observation>,
+) -> Vec<Option<&'a Observation>> {
     let mut out = vec![None; fw.indicators.len()];
     for o in rows {
         if let Some((i, _)) = fw.indicator(&o.indicator) {

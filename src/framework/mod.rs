@@ -79,7 +79,10 @@ impl Framework {
     }
 
     pub fn criterion(&self, code: &str) -> Option<(usize, &Criterion)> {
-        self.criteria.iter().enumerate().find(|(_, c)| c.code == code)
+        self.criteria
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.code == code)
     }
 
     /// Resolve an indicator's target for a unit in `region` (inherited) and `province` (code).

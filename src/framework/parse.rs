@@ -131,7 +131,9 @@ fn target_value(kind: Kind, v: &toml::Value) -> Result<TargetValue, String> {
         )),
         (_, toml::Value::Float(f)) if f.is_finite() => Ok(TargetValue::Number(*f)),
         (_, toml::Value::Integer(i)) => Ok(TargetValue::Number(*i as f64)),
-        (_, other) => Err(format!("a numeric indicator needs a number target, not {other}")),
+        (_, other) => Err(format!(
+            "a numeric indicator needs a number target, not {other}"
+        )),
     }
 }
 
@@ -154,7 +156,10 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
     let mut seen = HashSet::new();
     for g in raw.groups {
         if !seen.insert(g.code.get_ref().clone()) {
-            return cx.err(g.code.span(), format!("duplicate group code {}", g.code.get_ref()));
+            return cx.err(
+                g.code.span(),
+                format!("duplicate group code {}", g.code.get_ref()),
+            );
         }
         groups.push(Group {
             code: g.code.into_inner(),
@@ -166,12 +171,19 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
     let mut criteria: Vec<Criterion> = Vec::new();
     for c in raw.criteria {
         if criteria.iter().any(|x| x.code == *c.code.get_ref()) {
-            return cx.err(c.code.span(), format!("duplicate criterion code {}", c.code.get_ref()));
+            return cx.err(
+                c.code.span(),
+                format!("duplicate criterion code {}", c.code.get_ref()),
+            );
         }
         if !groups.iter().any(|g| g.code == *c.group.get_ref()) {
             return cx.err(
                 c.group.span(),
-                format!("criterion {} names group {}, which is not defined", c.code.get_ref(), c.group.get_ref()),
+                format!(
+                    "criterion {} names group {}, which is not defined",
+                    c.code.get_ref(),
+                    c.group.get_ref()
+                ),
             );
         }
         criteria.push(Criterion {
@@ -189,22 +201,34 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
         if indicators.iter().any(|x| x.code == code) {
             return cx.err(i.code.span(), format!("duplicate indicator code {code}"));
         }
-        let Some(ci) = criteria.iter().position(|c| c.code == *i.criterion.get_ref()) else {
+        let Some(ci) = criteria
+            .iter()
+            .position(|c| c.code == *i.criterion.get_ref())
+        else {
             return cx.err(
                 i.criterion.span(),
-                format!("indicator {code} names criterion {}, which is not defined", i.criterion.get_ref()),
+                format!(
+                    "indicator {code} names criterion {}, which is not defined",
+                    i.criterion.get_ref()
+                ),
             );
         };
         let Some(kind) = kind_of(i.kind.get_ref()) else {
             return cx.err(
                 i.kind.span(),
-                format!("indicator {code}: unknown kind \"{}\" (expected bool, ratio or number)", i.kind.get_ref()),
+                format!(
+                    "indicator {code}: unknown kind \"{}\" (expected bool, ratio or number)",
+                    i.kind.get_ref()
+                ),
             );
         };
         let Some(comparison) = comparison_of(i.comparison.get_ref()) else {
             return cx.err(
                 i.comparison.span(),
-                format!("indicator {code}: unknown comparison \"{}\" (expected >=, <= or =)", i.comparison.get_ref()),
+                format!(
+                    "indicator {code}: unknown comparison \"{}\" (expected >=, <= or =)",
+                    i.comparison.get_ref()
+                ),
             );
         };
         let tspan = i.targets.as_ref().map_or(i.code.span(), |t| t.span());
@@ -212,15 +236,25 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
         let mut targets = BTreeMap::new();
         for (k, v) in &raw_targets {
             if k != "national" && !regions.contains(k) {
-                return cx.err(tspan.clone(), format!("indicator {code}: target for unknown region {k}"));
+                return cx.err(
+                    tspan.clone(),
+                    format!("indicator {code}: target for unknown region {k}"),
+                );
             }
-            let tv = target_value(kind, v).or_else(|m| cx.err(tspan.clone(), format!("indicator {code}: {m}")))?;
+            let tv = target_value(kind, v)
+                .or_else(|m| cx.err(tspan.clone(), format!("indicator {code}: {m}")))?;
             targets.insert(k.clone(), tv);
         }
         let mut unconfirmed = Vec::new();
         for u in &i.unconfirmed {
             if !regions.contains(u.get_ref()) {
-                return cx.err(u.span(), format!("indicator {code}: unconfirmed names unknown region {}", u.get_ref()));
+                return cx.err(
+                    u.span(),
+                    format!(
+                        "indicator {code}: unconfirmed names unknown region {}",
+                        u.get_ref()
+                    ),
+                );
             }
             if targets.contains_key(u.get_ref()) {
                 return cx.err(u.span(), format!("indicator {code}: region {} has a target and is also listed as unconfirmed", u.get_ref()));
@@ -288,14 +322,21 @@ pub fn parse_override(file: &str, text: &str, reg: &Registry) -> Result<Override
     let cx = Ctx { file, text };
     let raw: RawOverride = toml::from_str(text).map_err(|e| cx.toml_err(e))?;
     let Some(fw) = reg.get(raw.framework.get_ref()) else {
-        return cx.err(raw.framework.span(), format!("unknown framework {}", raw.framework.get_ref()));
+        return cx.err(
+            raw.framework.span(),
+            format!("unknown framework {}", raw.framework.get_ref()),
+        );
     };
     let mut targets = Vec::new();
     for t in raw.targets {
         let Some((_, ind)) = fw.indicator(t.indicator.get_ref()) else {
             return cx.err(
                 t.indicator.span(),
-                format!("target on indicator {}, which framework {} does not have", t.indicator.get_ref(), fw.id),
+                format!(
+                    "target on indicator {}, which framework {} does not have",
+                    t.indicator.get_ref(),
+                    fw.id
+                ),
             );
         };
         let value = target_value(ind.kind, t.value.get_ref())

@@ -99,7 +99,7 @@ fn broken(from: &str, to: &str) -> FrameworkError {
 fn rejects_unknown_kind_with_line() {
     let e = broken("kind = \"ratio\"", "kind = \"percent\"");
     assert_eq!(e.file, "bad.toml");
-    assert_eq!(e.line, 37);
+    assert_eq!(e.line, 33);
     assert!(e.reason.contains("unknown kind \"percent\""), "{e}");
 }
 
@@ -107,20 +107,29 @@ fn rejects_unknown_kind_with_line() {
 fn rejects_duplicate_code() {
     let e = broken("code = \"1.2\"", "code = \"1.1\"");
     assert!(e.reason.contains("duplicate indicator code 1.1"), "{e}");
-    assert_eq!(e.line, 32);
+    assert_eq!(e.line, 29);
 }
 
 #[test]
 fn rejects_indicator_of_missing_criterion() {
-    let e = broken("criterion = \"1\"\nname = \"Tỷ lệ", "criterion = \"7\"\nname = \"Tỷ lệ");
-    assert!(e.reason.contains("criterion 7, which is not defined"), "{e}");
+    let e = broken(
+        "criterion = \"1\"\nname = \"Tỷ lệ",
+        "criterion = \"7\"\nname = \"Tỷ lệ",
+    );
+    assert!(
+        e.reason.contains("criterion 7, which is not defined"),
+        "{e}"
+    );
 }
 
 #[test]
 fn rejects_target_for_unknown_region_and_wrong_type() {
     let e = broken("TDMNPB = 95.0", "XYZ = 95.0");
     assert!(e.reason.contains("unknown region XYZ"), "{e}");
-    let e = broken("targets = { national = true }", "targets = { national = 5.0 }");
+    let e = broken(
+        "targets = { national = true }",
+        "targets = { national = 5.0 }",
+    );
     assert!(e.reason.contains("true/false target"), "{e}");
 }
 
@@ -159,11 +168,17 @@ fn builtin_frameworks_are_complete() {
     // every target is traced to a source
     for i in &f.indicators {
         for k in i.targets.keys() {
-            assert!(i.sources.contains_key(k), "{} target {k} has no source", i.code);
+            assert!(
+                i.sources.contains_key(k),
+                "{} target {k} has no source",
+                i.code
+            );
         }
     }
     // Bắc Giang (TDMNPB) gets a target for 17.6 from the report's appendix
     let (i, _) = f.indicator("17.6").unwrap();
-    let t = f.target(i, Some("TDMNPB"), Some("24"), &reg.overrides).unwrap();
+    let t = f
+        .target(i, Some("TDMNPB"), Some("24"), &reg.overrides)
+        .unwrap();
     assert_eq!(t.value, TargetValue::Number(70.0));
 }

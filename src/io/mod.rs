@@ -2,9 +2,9 @@
 //! and reason for every bad row) and writing.
 
 mod read;
-mod write;
 #[cfg(test)]
 mod tests;
+mod write;
 
 pub use read::{BadRow, ReadOptions, read_bundle};
 pub use write::write_bundle;

@@ -6,7 +6,9 @@ use std::fmt;
 use std::path::Path;
 
 use crate::framework::Registry;
-use crate::model::{Kind, Level, Observation, REGIONS, Recognition, RecognitionKind, Unit, Units, Value};
+use crate::model::{
+    Kind, Level, Observation, REGIONS, Recognition, RecognitionKind, Unit, Units, Value,
+};
 use crate::store::Bundle;
 use crate::text::{nfc, parse_plain, parse_vi};
 
@@ -32,7 +34,11 @@ impl fmt::Display for BadRow {
         } else if self.column.is_empty() {
             write!(f, "{}:{}: {}", self.file, self.line, self.reason)
         } else {
-            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.reason)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.reason
+            )
         }
     }
 }
@@ -70,11 +76,30 @@ struct Table {
     rows: Vec<(u64, HashMap<String, String>)>,
 }
 
-const UNIT_COLS: &[&str] = &["code", "name", "level", "parent_code", "region", "valid_from", "valid_to", "successor_code"];
+const UNIT_COLS: &[&str] = &[
+    "code",
+    "name",
+    "level",
+    "parent_code",
+    "region",
+    "valid_from",
+    "valid_to",
+    "successor_code",
+];
 const UNIT_REQ: &[&str] = &["code", "name", "level"];
 const OBS_COLS: &[&str] = &[
-    "unit_code", "framework", "indicator", "year", "value", "numerator", "denominator", "stated_percent",
-    "units_met", "units_total", "source", "note",
+    "unit_code",
+    "framework",
+    "indicator",
+    "year",
+    "value",
+    "numerator",
+    "denominator",
+    "stated_percent",
+    "units_met",
+    "units_total",
+    "source",
+    "note",
 ];
 const OBS_REQ: &[&str] = &["unit_code", "framework", "indicator", "year"];
 const REC_COLS: &[&str] = &["unit_code", "kind", "year", "decision", "issuer"];
@@ -84,7 +109,10 @@ const REC_REQ: &[&str] = &["unit_code", "kind", "year"];
 fn encoding_hint(bytes: &[u8]) -> &'static str {
     // Windows-1258 uses 0xD0/0xF0 for Đ/đ and combining tone marks at 0xCC, 0xD2, 0xDE, 0xEC, 0xF2;
     // TCVN3 (ABC) puts precomposed lowercase letters in 0xA4–0xFE. This is a hint, not a proof.
-    let combining = bytes.iter().filter(|b| matches!(b, 0xCC | 0xD2 | 0xDE | 0xEC | 0xF2)).count();
+    let combining = bytes
+        .iter()
+        .filter(|b| matches!(b, 0xCC | 0xD2 | 0xDE | 0xEC | 0xF2))
+        .count();
     if combining > 0 {
         "it looks like Windows-1258 (CP1258); convert it with: iconv -f CP1258 -t UTF-8 FILE > FILE.utf8"
     } else {
@@ -92,7 +120,14 @@ fn encoding_hint(bytes: &[u8]) -> &'static str {
     }
 }
 
-fn read_table(dir: &Path, name: &str, known: &[&str], required: &[&str], opt: &ReadOptions, errs: &mut Errors) -> Option<Table> {
+fn read_table(
+    dir: &Path,
+    name: &str,
+    known: &[&str],
+    required: &[&str],
+    opt: &ReadOptions,
+    errs: &mut Errors,
+) -> Option<Table> {
     let path = dir.join(name);
     let meta = match std::fs::metadata(&path) {
         Ok(m) => m,
@@ -106,7 +141,16 @@ fn read_table(dir: &Path, name: &str, known: &[&str], required: &[&str], opt: &R
         return None;
     }
     if meta.len() > MAX_FILE_BYTES {
-        errs.push(name, 0, "", format!("file is {} bytes, over the {} byte limit", meta.len(), MAX_FILE_BYTES));
+        errs.push(
+            name,
+            0,
+            "",
+            format!(
+                "file is {} bytes, over the {} byte limit",
+                meta.len(),
+                MAX_FILE_BYTES
+            ),
+        );
         return None;
     }
     let bytes = match std::fs::read(&path) {
@@ -119,7 +163,16 @@ fn read_table(dir: &Path, name: &str, known: &[&str], required: &[&str], opt: &R
     if let Err(e) = std::str::from_utf8(&bytes) {
         let at = e.valid_up_to();
         let line = bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1;
-        errs.push(name, line, "", format!("not UTF-8 (byte 0x{:02X} at offset {at}); {}", bytes[at], encoding_hint(&bytes)));
+        errs.push(
+            name,
+            line,
+            "",
+            format!(
+                "not UTF-8 (byte 0x{:02X} at offset {at}); {}",
+                bytes[at],
+                encoding_hint(&bytes)
+            ),
+        );
         return None;
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
@@ -127,7 +180,10 @@ fn read_table(dir: &Path, name: &str, known: &[&str], required: &[&str], opt: &R
         errs.push(name, 1, "", "file is empty (expected a header row)");
         return None;
     }
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(body);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(body);
     let headers: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
         Err(e) => {
@@ -143,7 +199,15 @@ fn read_table(dir: &Path, name: &str, known: &[&str], required: &[&str], opt: &R
             ok = false;
         }
         if !known.contains(&h.as_str()) && !opt.ignore_unknown_columns {
-            errs.push(name, 1, h, format!("unknown column (known: {}; or pass --ignore-unknown-columns)", known.join(", ")));
+            errs.push(
+                name,
+                1,
+                h,
+                format!(
+                    "unknown column (known: {}; or pass --ignore-unknown-columns)",
+                    known.join(", ")
+                ),
+            );
             ok = false;
         }
     }
@@ -164,7 +228,15 @@ fn read_table(dir: &Path, name: &str, known: &[&str], required: &[&str], opt: &R
                 let mut m = HashMap::new();
                 for (h, v) in headers.iter().zip(rec.iter()) {
                     if v.len() > MAX_FIELD_BYTES {
-                        errs.push(name, line, h, format!("field is {} bytes, over the {MAX_FIELD_BYTES} byte limit", v.len()));
+                        errs.push(
+                            name,
+                            line,
+                            h,
+                            format!(
+                                "field is {} bytes, over the {MAX_FIELD_BYTES} byte limit",
+                                v.len()
+                            ),
+                        );
                         continue;
                     }
                     let v = v.trim();
@@ -180,21 +252,40 @@ fn read_table(dir: &Path, name: &str, known: &[&str], required: &[&str], opt: &R
             }
         }
     }
-    Some(Table { file: name.to_string(), rows })
+    Some(Table {
+        file: name.to_string(),
+        rows,
+    })
 }
 
 fn parse_year(t: &Table, line: u64, col: &str, v: &str, errs: &mut Errors) -> Option<u16> {
     match v.parse::<u16>() {
         Ok(y) if (1900..=2100).contains(&y) => Some(y),
         _ => {
-            errs.push(&t.file, line, col, format!("\"{v}\" is not a four-digit year between 1900 and 2100"));
+            errs.push(
+                &t.file,
+                line,
+                col,
+                format!("\"{v}\" is not a four-digit year between 1900 and 2100"),
+            );
             None
         }
     }
 }
 
-fn parse_num(t: &Table, line: u64, col: &str, v: &str, opt: &ReadOptions, errs: &mut Errors) -> Option<f64> {
-    let n = if opt.locale_vi { parse_vi(v) } else { parse_plain(v) };
+fn parse_num(
+    t: &Table,
+    line: u64,
+    col: &str,
+    v: &str,
+    opt: &ReadOptions,
+    errs: &mut Errors,
+) -> Option<f64> {
+    let n = if opt.locale_vi {
+        parse_vi(v)
+    } else {
+        parse_plain(v)
+    };
     if n.is_none() {
         let hint = if !opt.locale_vi && (v.contains(',') || v.matches('.').count() > 1) {
             " (use \".\" as decimal point and no thousands separator, or pass --locale vi)"
@@ -206,10 +297,22 @@ fn parse_num(t: &Table, line: u64, col: &str, v: &str, opt: &ReadOptions, errs: 
     n
 }
 
-fn parse_count(t: &Table, line: u64, col: &str, v: &str, opt: &ReadOptions, errs: &mut Errors) -> Option<f64> {
+fn parse_count(
+    t: &Table,
+    line: u64,
+    col: &str,
+    v: &str,
+    opt: &ReadOptions,
+    errs: &mut Errors,
+) -> Option<f64> {
     let n = parse_num(t, line, col, v, opt, errs)?;
     if n < 0.0 {
-        errs.push(&t.file, line, col, format!("{v} is negative; counts cannot be"));
+        errs.push(
+            &t.file,
+            line,
+            col,
+            format!("{v} is negative; counts cannot be"),
+        );
         return None;
     }
     Some(n)
@@ -219,7 +322,12 @@ fn parse_int(t: &Table, line: u64, col: &str, v: &str, errs: &mut Errors) -> Opt
     match v.parse::<u32>() {
         Ok(n) => Some(n),
         Err(_) => {
-            errs.push(&t.file, line, col, format!("\"{v}\" is not a whole number ≥ 0"));
+            errs.push(
+                &t.file,
+                line,
+                col,
+                format!("\"{v}\" is not a whole number ≥ 0"),
+            );
             None
         }
     }
@@ -227,8 +335,16 @@ fn parse_int(t: &Table, line: u64, col: &str, v: &str, errs: &mut Errors) -> Opt
 
 /// Read and validate the bundle in `dir` against the frameworks in `reg` and the units already
 /// in the store. Returns every problem found (up to a cap), or the bundle.
-pub fn read_bundle(dir: &Path, reg: &Registry, stored: &Units, opt: &ReadOptions) -> Result<Bundle, Vec<BadRow>> {
-    let mut errs = Errors { list: Vec::new(), more: 0 };
+pub fn read_bundle(
+    dir: &Path,
+    reg: &Registry,
+    stored: &Units,
+    opt: &ReadOptions,
+) -> Result<Bundle, Vec<BadRow>> {
+    let mut errs = Errors {
+        list: Vec::new(),
+        more: 0,
+    };
     let md = std::fs::symlink_metadata(dir);
     match md {
         Ok(m) if m.is_dir() || (m.file_type().is_symlink() && dir.is_dir()) => {}
@@ -273,32 +389,55 @@ pub fn read_bundle(dir: &Path, reg: &Registry, stored: &Units, opt: &ReadOptions
             }
             if let Some(code) = get("code") {
                 if let Some(prev) = codes.insert(code.to_string(), line) {
-                    errs.push(&t.file, line, "code", format!("unit {code} already defined on line {prev}"));
+                    errs.push(
+                        &t.file,
+                        line,
+                        "code",
+                        format!("unit {code} already defined on line {prev}"),
+                    );
                     ok = false;
                 }
             }
             let level = get("level").and_then(|l| {
                 let lv = Level::parse(l);
                 if lv.is_none() {
-                    errs.push(&t.file, line, "level", format!("\"{l}\" is not province, district or commune"));
+                    errs.push(
+                        &t.file,
+                        line,
+                        "level",
+                        format!("\"{l}\" is not province, district or commune"),
+                    );
                 }
                 lv
             });
             if let Some(reg_s) = get("region") {
                 if !REGIONS.contains(&reg_s) {
-                    errs.push(&t.file, line, "region", format!("unknown region \"{reg_s}\" (one of {})", REGIONS.join(", ")));
+                    errs.push(
+                        &t.file,
+                        line,
+                        "region",
+                        format!("unknown region \"{reg_s}\" (one of {})", REGIONS.join(", ")),
+                    );
                     ok = false;
                 }
             }
-            let vf = get("valid_from").and_then(|v| parse_year(t, line, "valid_from", v, &mut errs));
+            let vf =
+                get("valid_from").and_then(|v| parse_year(t, line, "valid_from", v, &mut errs));
             let vt = get("valid_to").and_then(|v| parse_year(t, line, "valid_to", v, &mut errs));
             if let (Some(a), Some(z)) = (vf, vt) {
                 if a > z {
-                    errs.push(&t.file, line, "valid_to", format!("valid_to {z} is before valid_from {a}"));
+                    errs.push(
+                        &t.file,
+                        line,
+                        "valid_to",
+                        format!("valid_to {z} is before valid_from {a}"),
+                    );
                     ok = false;
                 }
             }
-            if let (true, Some(level), Some(code), Some(name)) = (ok, level, get("code"), get("name")) {
+            if let (true, Some(level), Some(code), Some(name)) =
+                (ok, level, get("code"), get("name"))
+            {
                 let u = Unit {
                     code: code.to_string(),
                     name: name.to_string(),
@@ -318,7 +457,12 @@ pub fn read_bundle(dir: &Path, reg: &Registry, stored: &Units, opt: &ReadOptions
             for col in ["parent_code", "successor_code"] {
                 if let Some(p) = r.get(col) {
                     if all_units.get(p).is_none() {
-                        errs.push(&t.file, *line, col, format!("{p} is not a unit in units.csv or in the store"));
+                        errs.push(
+                            &t.file,
+                            *line,
+                            col,
+                            format!("{p} is not a unit in units.csv or in the store"),
+                        );
                     } else if r.get("code") == Some(p) {
                         errs.push(&t.file, *line, col, "a unit cannot refer to itself");
                     }
@@ -342,37 +486,78 @@ pub fn read_bundle(dir: &Path, reg: &Registry, stored: &Units, opt: &ReadOptions
             if !ok {
                 continue;
             }
-            let (unit, fwid, ind_code, year_s) = (get("unit_code").unwrap(), get("framework").unwrap(), get("indicator").unwrap(), get("year").unwrap());
+            let (unit, fwid, ind_code, year_s) = (
+                get("unit_code").unwrap(),
+                get("framework").unwrap(),
+                get("indicator").unwrap(),
+                get("year").unwrap(),
+            );
             if all_units.get(unit).is_none() {
-                errs.push(&t.file, line, "unit_code", format!("{unit} is not a unit in units.csv or in the store"));
+                errs.push(
+                    &t.file,
+                    line,
+                    "unit_code",
+                    format!("{unit} is not a unit in units.csv or in the store"),
+                );
                 ok = false;
             }
             let year = parse_year(t, line, "year", year_s, &mut errs);
             let Some(fw) = reg.get(fwid) else {
                 let known: Vec<&str> = reg.frameworks.iter().map(|f| f.id.as_str()).collect();
-                errs.push(&t.file, line, "framework", format!("unknown framework {fwid} (known: {})", known.join(", ")));
+                errs.push(
+                    &t.file,
+                    line,
+                    "framework",
+                    format!("unknown framework {fwid} (known: {})", known.join(", ")),
+                );
                 continue;
             };
             let Some((_, ind)) = fw.indicator(ind_code) else {
-                errs.push(&t.file, line, "indicator", format!("framework {fwid} has no indicator {ind_code}"));
+                errs.push(
+                    &t.file,
+                    line,
+                    "indicator",
+                    format!("framework {fwid} has no indicator {ind_code}"),
+                );
                 continue;
             };
-            let num = get("numerator").and_then(|v| parse_count(t, line, "numerator", v, opt, &mut errs));
-            let den = get("denominator").and_then(|v| parse_count(t, line, "denominator", v, opt, &mut errs));
+            let num =
+                get("numerator").and_then(|v| parse_count(t, line, "numerator", v, opt, &mut errs));
+            let den = get("denominator")
+                .and_then(|v| parse_count(t, line, "denominator", v, opt, &mut errs));
             let has_num = get("numerator").is_some();
             let has_den = get("denominator").is_some();
             let has_val = get("value").is_some();
             if has_num != has_den {
-                let (c, missing) = if has_num { ("denominator", "denominator") } else { ("numerator", "numerator") };
-                errs.push(&t.file, line, c, format!("numerator and denominator go together; {missing} is empty"));
+                let (c, missing) = if has_num {
+                    ("denominator", "denominator")
+                } else {
+                    ("numerator", "numerator")
+                };
+                errs.push(
+                    &t.file,
+                    line,
+                    c,
+                    format!("numerator and denominator go together; {missing} is empty"),
+                );
                 ok = false;
             }
             if has_val && (has_num || has_den) {
-                errs.push(&t.file, line, "value", "give either value or numerator+denominator, not both");
+                errs.push(
+                    &t.file,
+                    line,
+                    "value",
+                    "give either value or numerator+denominator, not both",
+                );
                 ok = false;
             }
             if !has_val && !has_num && !has_den {
-                errs.push(&t.file, line, "value", "no figure: give value, or numerator and denominator");
+                errs.push(
+                    &t.file,
+                    line,
+                    "value",
+                    "no figure: give value, or numerator and denominator",
+                );
                 ok = false;
             }
             let mut value = None;
@@ -385,36 +570,68 @@ pub fn read_bundle(dir: &Path, reg: &Registry, stored: &Units, opt: &ReadOptions
                             ok = false;
                         }
                     },
-                    Kind::Ratio | Kind::Number => match parse_num(t, line, "value", v, opt, &mut errs) {
-                        Some(x) if ind.kind == Kind::Ratio && !(0.0..=100.0).contains(&x) => {
-                            errs.push(&t.file, line, "value", format!("{v} is not a percentage between 0 and 100 (indicator {ind_code} is a ratio)"));
-                            ok = false;
+                    Kind::Ratio | Kind::Number => {
+                        match parse_num(t, line, "value", v, opt, &mut errs) {
+                            Some(x) if ind.kind == Kind::Ratio && !(0.0..=100.0).contains(&x) => {
+                                errs.push(&t.file, line, "value", format!("{v} is not a percentage between 0 and 100 (indicator {ind_code} is a ratio)"));
+                                ok = false;
+                            }
+                            Some(x) => value = Some(Value::Number(x)),
+                            None => ok = false,
                         }
-                        Some(x) => value = Some(Value::Number(x)),
-                        None => ok = false,
-                    },
+                    }
                 }
             }
             if has_num && ind.kind != Kind::Ratio {
-                errs.push(&t.file, line, "numerator", format!("indicator {ind_code} is {}; numerator/denominator only apply to ratios", if ind.kind == Kind::Bool { "pass/fail" } else { "a number" }));
+                errs.push(
+                    &t.file,
+                    line,
+                    "numerator",
+                    format!(
+                        "indicator {ind_code} is {}; numerator/denominator only apply to ratios",
+                        if ind.kind == Kind::Bool {
+                            "pass/fail"
+                        } else {
+                            "a number"
+                        }
+                    ),
+                );
                 ok = false;
             }
-            let stated = get("stated_percent").and_then(|v| parse_count(t, line, "stated_percent", v, opt, &mut errs));
+            let stated = get("stated_percent")
+                .and_then(|v| parse_count(t, line, "stated_percent", v, opt, &mut errs));
             let met = get("units_met").and_then(|v| parse_int(t, line, "units_met", v, &mut errs));
-            let total = get("units_total").and_then(|v| parse_int(t, line, "units_total", v, &mut errs));
+            let total =
+                get("units_total").and_then(|v| parse_int(t, line, "units_total", v, &mut errs));
             if let (Some(m), Some(n)) = (met, total) {
                 if m > n {
-                    errs.push(&t.file, line, "units_met", format!("units_met {m} is more than units_total {n}"));
+                    errs.push(
+                        &t.file,
+                        line,
+                        "units_met",
+                        format!("units_met {m} is more than units_total {n}"),
+                    );
                     ok = false;
                 }
             }
             let Some(year) = year else { continue };
-            let k = (unit.to_string(), fwid.to_string(), ind_code.to_string(), year);
+            let k = (
+                unit.to_string(),
+                fwid.to_string(),
+                ind_code.to_string(),
+                year,
+            );
             if let Some(prev) = seen.insert(k, line) {
-                errs.push(&t.file, line, "indicator", format!("{unit} {ind_code} {year} already given on line {prev}"));
+                errs.push(
+                    &t.file,
+                    line,
+                    "indicator",
+                    format!("{unit} {ind_code} {year} already given on line {prev}"),
+                );
                 ok = false;
             }
-            let parse_failed = (has_num && num.is_none()) || (has_den && den.is_none())
+            let parse_failed = (has_num && num.is_none())
+                || (has_den && den.is_none())
                 || (get("stated_percent").is_some() && stated.is_none())
                 || (get("units_met").is_some() && met.is_none())
                 || (get("units_total").is_some() && total.is_none());
@@ -454,17 +671,38 @@ pub fn read_bundle(dir: &Path, reg: &Registry, stored: &Units, opt: &ReadOptions
             }
             let unit = get("unit_code").unwrap();
             if all_units.get(unit).is_none() {
-                errs.push(&t.file, line, "unit_code", format!("{unit} is not a unit in units.csv or in the store"));
+                errs.push(
+                    &t.file,
+                    line,
+                    "unit_code",
+                    format!("{unit} is not a unit in units.csv or in the store"),
+                );
                 ok = false;
             }
             let kind = RecognitionKind::parse(get("kind").unwrap());
             if kind.is_none() {
-                errs.push(&t.file, line, "kind", format!("\"{}\" is not ntm, nang_cao or kieu_mau", get("kind").unwrap()));
+                errs.push(
+                    &t.file,
+                    line,
+                    "kind",
+                    format!(
+                        "\"{}\" is not ntm, nang_cao or kieu_mau",
+                        get("kind").unwrap()
+                    ),
+                );
             }
             let year = parse_year(t, line, "year", get("year").unwrap(), &mut errs);
             if let (true, Some(kind), Some(year)) = (ok, kind, year) {
                 if let Some(prev) = seen.insert((unit.to_string(), kind, year), line) {
-                    errs.push(&t.file, line, "kind", format!("{unit} {} {year} already given on line {prev}", kind.as_str()));
+                    errs.push(
+                        &t.file,
+                        line,
+                        "kind",
+                        format!(
+                            "{unit} {} {year} already given on line {prev}",
+                            kind.as_str()
+                        ),
+                    );
                     continue;
                 }
                 b.recognitions.push(Recognition {

@@ -21,7 +21,16 @@ pub fn write_bundle(store: &Store, dir: &Path) -> anyhow::Result<(usize, usize, 
     std::fs::create_dir_all(dir)?;
     let units = store.units()?;
     let n_units = write_atomic(dir, "units.csv", |w| {
-        w.write_record(["code", "name", "level", "parent_code", "region", "valid_from", "valid_to", "successor_code"])?;
+        w.write_record([
+            "code",
+            "name",
+            "level",
+            "parent_code",
+            "region",
+            "valid_from",
+            "valid_to",
+            "successor_code",
+        ])?;
         for u in units.map.values() {
             w.write_record([
                 u.code.clone(),
@@ -38,8 +47,18 @@ pub fn write_bundle(store: &Store, dir: &Path) -> anyhow::Result<(usize, usize, 
     })?;
     let n_obs = write_atomic(dir, "observations.csv", |w| {
         w.write_record([
-            "unit_code", "framework", "indicator", "year", "value", "numerator", "denominator", "stated_percent",
-            "units_met", "units_total", "source", "note",
+            "unit_code",
+            "framework",
+            "indicator",
+            "year",
+            "value",
+            "numerator",
+            "denominator",
+            "stated_percent",
+            "units_met",
+            "units_total",
+            "source",
+            "note",
         ])?;
         let mut n = 0;
         for o in store.all_observations() {
@@ -101,8 +120,12 @@ fn write_atomic(
             return Err(e);
         }
     };
-    let inner = w.into_inner().map_err(|e| anyhow::anyhow!("writing {name}: {e}"))?;
-    let f = inner.into_inner().map_err(|e| anyhow::anyhow!("writing {name}: {e}"))?;
+    let inner = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("writing {name}: {e}"))?;
+    let f = inner
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("writing {name}: {e}"))?;
     f.sync_all()?;
     std::fs::rename(&tmp, dir.join(name))?;
     Ok(n)

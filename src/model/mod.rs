@@ -225,7 +225,9 @@ impl Units {
 
     /// The region, inherited from the nearest ancestor that has one.
     pub fn region_of(&self, code: &str) -> Option<&str> {
-        self.chain(code).into_iter().find_map(|u| u.region.as_deref())
+        self.chain(code)
+            .into_iter()
+            .find_map(|u| u.region.as_deref())
     }
 
     /// The code of the province the unit belongs to (itself when it is one).

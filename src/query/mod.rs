@@ -78,7 +78,9 @@ impl<'s> Query<'s> {
     }
 
     pub fn unit(&self, code: &str) -> Result<&Unit> {
-        self.units.get(code).ok_or_else(|| anyhow!("unknown unit {code}"))
+        self.units
+            .get(code)
+            .ok_or_else(|| anyhow!("unknown unit {code}"))
     }
 
     /// The unit and everything below it; all units when `unit` is None.
@@ -86,7 +88,11 @@ impl<'s> Query<'s> {
         match unit {
             None => {
                 let mut v: Vec<&Unit> = self.units.map.values().collect();
-                v.sort_by(|a, b| a.level.cmp(&b.level).then_with(|| crate::text::fold(&a.name).cmp(&crate::text::fold(&b.name))));
+                v.sort_by(|a, b| {
+                    a.level
+                        .cmp(&b.level)
+                        .then_with(|| crate::text::fold(&a.name).cmp(&crate::text::fold(&b.name)))
+                });
                 Ok(v)
             }
             Some(c) => {
@@ -127,11 +133,20 @@ impl<'s> Query<'s> {
 
     /// Resolve `--year` / `--against` defaults: the latest year with data, and the year with
     /// data before it.
-    pub fn resolve_years(&self, fw: &Framework, units: &[&Unit], year: Option<u16>, against: Option<u16>) -> Result<(u16, Option<u16>)> {
+    pub fn resolve_years(
+        &self,
+        fw: &Framework,
+        units: &[&Unit],
+        year: Option<u16>,
+        against: Option<u16>,
+    ) -> Result<(u16, Option<u16>)> {
         let years = self.years_of(fw, units)?;
         let year = match year {
             Some(y) => y,
-            None => *years.iter().next_back().context("no data in the store for this scope (import a bundle first)")?,
+            None => *years
+                .iter()
+                .next_back()
+                .context("no data in the store for this scope (import a bundle first)")?,
         };
         let against = match against {
             Some(a) if a >= year => bail!("--against {a} must be before --year {year}"),
@@ -142,12 +157,26 @@ impl<'s> Query<'s> {
     }
 
     /// Evaluate one unit for `year` and list its findings.
-    pub fn report(&self, fw: &Framework, unit: &Unit, year: u16, against: Option<u16>, opt: &Options) -> Result<UnitReport> {
+    pub fn report(
+        &self,
+        fw: &Framework,
+        unit: &Unit,
+        year: u16,
+        against: Option<u16>,
+        opt: &Options,
+    ) -> Result<UnitReport> {
         let rows = self.rows(&unit.code, fw)?;
         let targets = self.targets(fw, &unit.code);
-        let indexed: BTreeMap<u16, Vec<Option<&Observation>>> =
-            rows.iter().map(|(y, r)| (*y, eval::by_indicator(fw, r))).collect();
-        let recs: Vec<Recognition> = self.recognitions.iter().filter(|r| r.unit_code == unit.code).cloned().collect();
+        let indexed: BTreeMap<u16, Vec<Option<&Observation>>> = rows
+            .iter()
+            .map(|(y, r)| (*y, eval::by_indicator(fw, r)))
+            .collect();
+        let recs: Vec<Recognition> = self
+            .recognitions
+            .iter()
+            .filter(|r| r.unit_code == unit.code)
+            .cloned()
+            .collect();
         let data = eval::findings::UnitData {
             code: &unit.code,
             targets: &targets,
@@ -156,7 +185,11 @@ impl<'s> Query<'s> {
         };
         let findings = eval::find(fw, &data, year, against, opt);
         let evaluation = indexed.get(&year).map(|r| eval::evaluate(fw, &targets, r));
-        let recognized = recs.iter().filter(|r| r.year <= year).min_by_key(|r| (r.kind, r.year)).cloned();
+        let recognized = recs
+            .iter()
+            .filter(|r| r.year <= year)
+            .min_by_key(|r| (r.kind, r.year))
+            .cloned();
         Ok(UnitReport {
             unit: unit.clone(),
             evaluation,
@@ -166,7 +199,12 @@ impl<'s> Query<'s> {
     }
 
     /// Grid cells for one unit: per criterion, what to show.
-    pub fn cells(&self, fw: &Framework, report: &UnitReport, prev: Option<&Evaluation>) -> Vec<Cell> {
+    pub fn cells(
+        &self,
+        fw: &Framework,
+        report: &UnitReport,
+        prev: Option<&Evaluation>,
+    ) -> Vec<Cell> {
         let Some(ev) = &report.evaluation else {
             return vec![Cell::NoData; fw.criteria.len()];
         };
@@ -176,10 +214,14 @@ impl<'s> Query<'s> {
             .map(|(ci, c)| {
                 let inconsistent = report.findings.iter().any(|f| {
                     f.kind.is_inconsistency()
-                        && f.indicator.as_deref().is_some_and(|i| c.indicators.iter().any(|&ii| fw.indicators[ii].code == i))
+                        && f.indicator.as_deref().is_some_and(|i| {
+                            c.indicators.iter().any(|&ii| fw.indicators[ii].code == i)
+                        })
                 });
                 match ev.criteria[ci] {
-                    Status::NotMet if prev.is_some_and(|p| p.criteria[ci] == Status::Met) => Cell::Regressed,
+                    Status::NotMet if prev.is_some_and(|p| p.criteria[ci] == Status::Met) => {
+                        Cell::Regressed
+                    }
                     _ if inconsistent => Cell::Inconsistent,
                     Status::Met => Cell::Met,
                     Status::NotMet => Cell::NotMet,
@@ -194,7 +236,9 @@ impl<'s> Query<'s> {
     pub fn evaluation(&self, fw: &Framework, unit: &str, year: u16) -> Result<Option<Evaluation>> {
         let rows = self.rows(unit, fw)?;
         let targets = self.targets(fw, unit);
-        Ok(rows.get(&year).map(|r| eval::evaluate(fw, &targets, &eval::by_indicator(fw, r))))
+        Ok(rows
+            .get(&year)
+            .map(|r| eval::evaluate(fw, &targets, &eval::by_indicator(fw, r))))
     }
 
     /// The communes to show under a parent (its descendant communes; the unit itself when it
@@ -204,7 +248,12 @@ impl<'s> Query<'s> {
         if u.level == Level::Commune {
             return Ok(vec![u]);
         }
-        Ok(self.units.descendants(parent).into_iter().filter(|u| u.level == Level::Commune).collect())
+        Ok(self
+            .units
+            .descendants(parent)
+            .into_iter()
+            .filter(|u| u.level == Level::Commune)
+            .collect())
     }
 
     /// Sort findings most severe first, then by unit, indicator and kind.
@@ -225,7 +274,10 @@ pub fn natural(code: Option<&str>) -> Vec<(u32, String)> {
         .split('.')
         .map(|p| {
             let digits: String = p.chars().take_while(|c| c.is_ascii_digit()).collect();
-            (digits.parse().unwrap_or(u32::MAX), p[digits.len()..].to_string())
+            (
+                digits.parse().unwrap_or(u32::MAX),
+                p[digits.len()..].to_string(),
+            )
         })
         .collect()
 }
@@ -260,7 +312,14 @@ impl Cell {
         }
     }
 
-    pub const ALL: [Cell; 6] = [Cell::Met, Cell::NotMet, Cell::Regressed, Cell::Inconsistent, Cell::NoData, Cell::NoTarget];
+    pub const ALL: [Cell; 6] = [
+        Cell::Met,
+        Cell::NotMet,
+        Cell::Regressed,
+        Cell::Inconsistent,
+        Cell::NoData,
+        Cell::NoTarget,
+    ];
 }
 
 /// One row of the criteria grid.
@@ -272,10 +331,16 @@ pub struct GridRow {
 
 impl GridRow {
     pub fn criteria_met(&self) -> usize {
-        self.report.evaluation.as_ref().map_or(0, |e| e.criteria_met)
+        self.report
+            .evaluation
+            .as_ref()
+            .map_or(0, |e| e.criteria_met)
     }
     pub fn meets_standard(&self) -> bool {
-        self.report.evaluation.as_ref().is_some_and(Evaluation::meets_standard)
+        self.report
+            .evaluation
+            .as_ref()
+            .is_some_and(Evaluation::meets_standard)
     }
 }
 
@@ -291,8 +356,15 @@ pub struct Grid {
 impl Grid {
     /// Communes meeting the standard, communes with data.
     pub fn meeting(&self) -> (usize, usize) {
-        let with = self.rows.iter().filter(|r| r.report.evaluation.is_some()).count();
-        (self.rows.iter().filter(|r| r.meets_standard()).count(), with)
+        let with = self
+            .rows
+            .iter()
+            .filter(|r| r.report.evaluation.is_some())
+            .count();
+        (
+            self.rows.iter().filter(|r| r.meets_standard()).count(),
+            with,
+        )
     }
     /// Average criteria met per commune with data.
     pub fn average_met(&self) -> f64 {
@@ -308,14 +380,30 @@ impl Grid {
         if n == 0 {
             return 0.0;
         }
-        let met = self.rows.iter().filter(|r| r.report.evaluation.as_ref().is_some_and(|e| e.criteria[ci] == Status::Met)).count();
+        let met = self
+            .rows
+            .iter()
+            .filter(|r| {
+                r.report
+                    .evaluation
+                    .as_ref()
+                    .is_some_and(|e| e.criteria[ci] == Status::Met)
+            })
+            .count();
         met as f64 * 100.0 / n as f64
     }
 }
 
 impl Query<'_> {
     /// Build the grid for the communes under `parent`.
-    pub fn grid(&self, fw: &Framework, parent: &str, year: u16, against: Option<u16>, opt: &Options) -> Result<Grid> {
+    pub fn grid(
+        &self,
+        fw: &Framework,
+        parent: &str,
+        year: u16,
+        against: Option<u16>,
+        opt: &Options,
+    ) -> Result<Grid> {
         let parent_u = self.unit(parent)?.clone();
         let mut rows = Vec::new();
         for u in self.communes_of(parent)? {
@@ -327,13 +415,28 @@ impl Query<'_> {
             let cells = self.cells(fw, &report, prev.as_ref());
             rows.push(GridRow { report, cells });
         }
-        Ok(Grid { parent: parent_u, year, against, rows })
+        Ok(Grid {
+            parent: parent_u,
+            year,
+            against,
+            rows,
+        })
     }
 
     /// A sensible unit to open on: the first district (else province) that has communes.
     pub fn default_parent(&self) -> Option<&Unit> {
-        let mut candidates: Vec<&Unit> = self.units.map.values().filter(|u| u.level != Level::Commune).collect();
+        let mut candidates: Vec<&Unit> = self
+            .units
+            .map
+            .values()
+            .filter(|u| u.level != Level::Commune)
+            .collect();
         candidates.sort_by_key(|u| std::cmp::Reverse(u.level));
-        candidates.into_iter().find(|u| self.units.children(&u.code).iter().any(|c| c.level == Level::Commune))
+        candidates.into_iter().find(|u| {
+            self.units
+                .children(&u.code)
+                .iter()
+                .any(|c| c.level == Level::Commune)
+        })
     }
 }

@@ -26,15 +26,23 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreE
         return Err(StoreError::Corrupt(format!("empty {what} record")));
     };
     if ver > SCHEMA {
-        return Err(StoreError::NewerSchema { found: ver, supported: SCHEMA });
+        return Err(StoreError::NewerSchema {
+            found: ver,
+            supported: SCHEMA,
+        });
     }
     if ver == 0 {
-        return Err(StoreError::Corrupt(format!("{what} record with schema version 0")));
+        return Err(StoreError::Corrupt(format!(
+            "{what} record with schema version 0"
+        )));
     }
     let (v, used) = bincode::serde::decode_from_slice(body, config())
         .map_err(|e| StoreError::Corrupt(format!("{what} record: {e}")))?;
     if used != body.len() {
-        return Err(StoreError::Corrupt(format!("{what} record has {} trailing bytes", body.len() - used)));
+        return Err(StoreError::Corrupt(format!(
+            "{what} record has {} trailing bytes",
+            body.len() - used
+        )));
     }
     Ok(v)
 }

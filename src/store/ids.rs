@@ -56,7 +56,9 @@ impl Ids {
         self.framework_ids.get(&id).map(String::as_str)
     }
     pub fn indicator(&self, fw: &str, code: &str) -> Option<u16> {
-        self.indicators.get(&(fw.to_string(), code.to_string())).copied()
+        self.indicators
+            .get(&(fw.to_string(), code.to_string()))
+            .copied()
     }
     pub fn indicator_code(&self, id: u16) -> Option<&str> {
         self.indicator_codes.get(&id).map(|(_, c)| c.as_str())
@@ -79,7 +81,12 @@ impl Ids {
         id
     }
 
-    pub fn intern_framework(&mut self, fw: &str, ids: &mut sled::Batch, rev: &mut sled::Batch) -> u16 {
+    pub fn intern_framework(
+        &mut self,
+        fw: &str,
+        ids: &mut sled::Batch,
+        rev: &mut sled::Batch,
+    ) -> u16 {
         if let Some(id) = self.framework(fw) {
             return id;
         }
@@ -95,7 +102,13 @@ impl Ids {
         id
     }
 
-    pub fn intern_indicator(&mut self, fw: &str, code: &str, ids: &mut sled::Batch, rev: &mut sled::Batch) -> u16 {
+    pub fn intern_indicator(
+        &mut self,
+        fw: &str,
+        code: &str,
+        ids: &mut sled::Batch,
+        rev: &mut sled::Batch,
+    ) -> u16 {
         if let Some(id) = self.indicator(fw, code) {
             return id;
         }
@@ -107,8 +120,10 @@ impl Ids {
         let mut r = vec![b'i'];
         r.extend_from_slice(&id.to_be_bytes());
         rev.insert(r, name.as_bytes());
-        self.indicators.insert((fw.to_string(), code.to_string()), id);
-        self.indicator_codes.insert(id, (fw.to_string(), code.to_string()));
+        self.indicators
+            .insert((fw.to_string(), code.to_string()), id);
+        self.indicator_codes
+            .insert(id, (fw.to_string(), code.to_string()));
         id
     }
 }

@@ -35,7 +35,9 @@ pub enum StoreError {
         "the store {0} is in use by another ntm process (sled holds an exclusive lock); close the other session or use a different --store"
     )]
     Locked(PathBuf),
-    #[error("the store was written by a newer ntm (record schema {found}; this build reads up to {supported}); upgrade ntm to open it")]
+    #[error(
+        "the store was written by a newer ntm (record schema {found}; this build reads up to {supported}); upgrade ntm to open it"
+    )]
     NewerSchema { found: u8, supported: u8 },
     #[error("{0} is not an ntm store (its format marker is {1:?})")]
     Foreign(PathBuf, String),
@@ -145,7 +147,10 @@ impl Store {
             .flush_every_ms(Some(500))
             .open()
             .map_err(|e| match &e {
-                sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("could not acquire lock") => {
+                sled::Error::Io(io)
+                    if io.kind() == std::io::ErrorKind::WouldBlock
+                        || io.to_string().contains("could not acquire lock") =>
+                {
                     StoreError::Locked(dir.to_path_buf())
                 }
                 _ => io_err(dir)(e),
@@ -199,14 +204,21 @@ impl Store {
         if let Some(v) = self.meta.get("schema").map_err(&io)? {
             let found = v.first().copied().unwrap_or(0);
             if found > SCHEMA {
-                return Err(StoreError::NewerSchema { found, supported: SCHEMA });
+                return Err(StoreError::NewerSchema {
+                    found,
+                    supported: SCHEMA,
+                });
             }
         }
         Ok(())
     }
 
     fn writable(&self, what: &'static str) -> Result<(), StoreError> {
-        if self.read_only { Err(StoreError::ReadOnly(what)) } else { Ok(()) }
+        if self.read_only {
+            Err(StoreError::ReadOnly(what))
+        } else {
+            Ok(())
+        }
     }
 
     /// Flush everything to disk (called after every committed write and on exit).
@@ -224,14 +236,16 @@ impl Store {
             let (k, v) = kv.map_err(&io)?;
             let name = String::from_utf8_lossy(&k[10..]).into_owned();
             let text = String::from_utf8_lossy(&v);
-            let f = parse_framework(&name, &text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let f =
+                parse_framework(&name, &text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             reg.put_framework(f);
         }
         for kv in self.meta.scan_prefix("override:") {
             let (k, v) = kv.map_err(&io)?;
             let name = String::from_utf8_lossy(&k[9..]).into_owned();
             let text = String::from_utf8_lossy(&v);
-            let o = parse_override(&name, &text, &reg).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let o = parse_override(&name, &text, &reg)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             reg.put_override(o);
         }
         Ok(reg)
@@ -256,7 +270,8 @@ impl Store {
             let f = parse_framework(id, text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             reg.put_framework(f);
         } else {
-            let o = parse_override(&key_s, text, &reg).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let o = parse_override(&key_s, text, &reg)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             reg.put_override(o);
         }
         let units = self.units()?;
@@ -316,9 +331,18 @@ impl Store {
     fn obs_from(&self, k: &[u8], v: &[u8]) -> Result<Observation, StoreError> {
         let (uid, fid, iid, year) = (u32_at(k, 0), u16_at(k, 4), u16_at(k, 6), u16_at(k, 8));
         let r: ObsRecord = decode(v, "observation")?;
-        let unit = self.ids.unit_code(uid).ok_or_else(|| StoreError::Corrupt(format!("unknown unit id {uid}")))?;
-        let fw = self.ids.framework_id(fid).ok_or_else(|| StoreError::Corrupt(format!("unknown framework id {fid}")))?;
-        let ind = self.ids.indicator_code(iid).ok_or_else(|| StoreError::Corrupt(format!("unknown indicator id {iid}")))?;
+        let unit = self
+            .ids
+            .unit_code(uid)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown unit id {uid}")))?;
+        let fw = self
+            .ids
+            .framework_id(fid)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown framework id {fid}")))?;
+        let ind = self
+            .ids
+            .indicator_code(iid)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown indicator id {iid}")))?;
         Ok(Observation {
             unit_code: unit.to_string(),
             framework: fw.to_string(),
@@ -336,12 +360,19 @@ impl Store {
     }
 
     /// All observations of a unit in a framework, every year (a prefix scan).
-    pub fn observations_of(&self, unit: &str, framework: &str) -> Result<Vec<Observation>, StoreError> {
+    pub fn observations_of(
+        &self,
+        unit: &str,
+        framework: &str,
+    ) -> Result<Vec<Observation>, StoreError> {
         let (Some(uid), Some(fid)) = (self.ids.unit(unit), self.ids.framework(framework)) else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        for kv in self.obs.scan_prefix(key(&[KeyPart::U32(uid), KeyPart::U16(fid)])) {
+        for kv in self
+            .obs
+            .scan_prefix(key(&[KeyPart::U32(uid), KeyPart::U16(fid)]))
+        {
             let (k, v) = kv.map_err(io_err(&self.path))?;
             out.push(self.obs_from(&k, &v)?);
         }
@@ -357,15 +388,24 @@ impl Store {
     }
 
     /// Units with a row for one indicator in one year (through the indicator index).
-    pub fn units_with(&self, framework: &str, indicator: &str, year: u16) -> Result<Vec<String>, StoreError> {
-        let (Some(fid), Some(iid)) = (self.ids.framework(framework), self.ids.indicator(framework, indicator)) else {
+    pub fn units_with(
+        &self,
+        framework: &str,
+        indicator: &str,
+        year: u16,
+    ) -> Result<Vec<String>, StoreError> {
+        let (Some(fid), Some(iid)) = (
+            self.ids.framework(framework),
+            self.ids.indicator(framework, indicator),
+        ) else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        for kv in self
-            .obs_ind
-            .scan_prefix(key(&[KeyPart::U16(fid), KeyPart::U16(iid), KeyPart::U16(year)]))
-        {
+        for kv in self.obs_ind.scan_prefix(key(&[
+            KeyPart::U16(fid),
+            KeyPart::U16(iid),
+            KeyPart::U16(year),
+        ])) {
             let (k, _) = kv.map_err(io_err(&self.path))?;
             if let Some(c) = self.ids.unit_code(u32_at(&k, 6)) {
                 out.push(c.to_string());
@@ -375,7 +415,12 @@ impl Store {
     }
 
     /// The stored summary of a unit-year (criteria statuses), without touching observations.
-    pub fn summary(&self, unit: &str, framework: &str, year: u16) -> Result<Option<Summary>, StoreError> {
+    pub fn summary(
+        &self,
+        unit: &str,
+        framework: &str,
+        year: u16,
+    ) -> Result<Option<Summary>, StoreError> {
         let (Some(uid), Some(fid)) = (self.ids.unit(unit), self.ids.framework(framework)) else {
             return Ok(None);
         };
@@ -441,11 +486,21 @@ impl Store {
                 note: o.note.clone(),
             };
             obs_b.insert(
-                key(&[KeyPart::U32(uid), KeyPart::U16(fid), KeyPart::U16(iid), KeyPart::U16(o.year)]),
+                key(&[
+                    KeyPart::U32(uid),
+                    KeyPart::U16(fid),
+                    KeyPart::U16(iid),
+                    KeyPart::U16(o.year),
+                ]),
                 encode(&rec),
             );
             ind_b.insert(
-                key(&[KeyPart::U16(fid), KeyPart::U16(iid), KeyPart::U16(o.year), KeyPart::U32(uid)]),
+                key(&[
+                    KeyPart::U16(fid),
+                    KeyPart::U16(iid),
+                    KeyPart::U16(o.year),
+                    KeyPart::U32(uid),
+                ]),
                 &[] as &[u8],
             );
             let uf = (o.unit_code.clone(), o.framework.clone());
@@ -480,16 +535,32 @@ impl Store {
             let uid = ids.unit(unit).expect("interned above");
             let fid = ids.framework(fwid).expect("interned above");
             for &y in years {
-                let ev = eval::evaluate(fw, &targets, &eval::by_indicator(fw, rows.iter().filter(|((yy, _), _)| *yy == y).map(|(_, o)| o)));
+                let ev = eval::evaluate(
+                    fw,
+                    &targets,
+                    &eval::by_indicator(
+                        fw,
+                        rows.iter().filter(|((yy, _), _)| *yy == y).map(|(_, o)| o),
+                    ),
+                );
                 let s = Summary {
                     statuses: ev.criteria.iter().map(|s| s.as_u8()).collect(),
                 };
-                sum_b.insert(key(&[KeyPart::U32(uid), KeyPart::U16(fid), KeyPart::U16(y)]), encode(&s));
+                sum_b.insert(
+                    key(&[KeyPart::U32(uid), KeyPart::U16(fid), KeyPart::U16(y)]),
+                    encode(&s),
+                );
                 n_sum += 1;
             }
         }
         let trees = [
-            &self.units, &self.ids_t, &self.rev, &self.obs, &self.obs_ind, &self.recog, &self.summary,
+            &self.units,
+            &self.ids_t,
+            &self.rev,
+            &self.obs,
+            &self.obs_ind,
+            &self.recog,
+            &self.summary,
         ];
         let batches = [&units_b, &ids_b, &rev_b, &obs_b, &ind_b, &rec_b, &sum_b];
         let r: TxResult<()> = trees[..].transaction(|t| {
@@ -511,24 +582,41 @@ impl Store {
 
     /// Every summary recomputed from observations (used after a framework changes, and by the
     /// invariant check).
-    fn all_summaries(&self, reg: &Registry, units: &Units) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn all_summaries(
+        &self,
+        reg: &Registry,
+        units: &Units,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         let mut groups: BTreeMap<(String, String), Vec<Observation>> = BTreeMap::new();
         for o in self.all_observations() {
             let o = o?;
-            groups.entry((o.unit_code.clone(), o.framework.clone())).or_default().push(o);
+            groups
+                .entry((o.unit_code.clone(), o.framework.clone()))
+                .or_default()
+                .push(o);
         }
         let mut out = Vec::new();
         for ((unit, fwid), rows) in groups {
             let Some(fw) = reg.get(&fwid) else { continue };
             let targets = eval::targets_for(fw, units, &unit, &reg.overrides);
             let years: BTreeSet<u16> = rows.iter().map(|o| o.year).collect();
-            let (uid, fid) = (self.ids.unit(&unit).unwrap_or(0), self.ids.framework(&fwid).unwrap_or(0));
+            let (uid, fid) = (
+                self.ids.unit(&unit).unwrap_or(0),
+                self.ids.framework(&fwid).unwrap_or(0),
+            );
             for y in years {
-                let ev = eval::evaluate(fw, &targets, &eval::by_indicator(fw, rows.iter().filter(|o| o.year == y)));
+                let ev = eval::evaluate(
+                    fw,
+                    &targets,
+                    &eval::by_indicator(fw, rows.iter().filter(|o| o.year == y)),
+                );
                 let s = Summary {
                     statuses: ev.criteria.iter().map(|s| s.as_u8()).collect(),
                 };
-                out.push((key(&[KeyPart::U32(uid), KeyPart::U16(fid), KeyPart::U16(y)]), encode(&s)));
+                out.push((
+                    key(&[KeyPart::U32(uid), KeyPart::U16(fid), KeyPart::U16(y)]),
+                    encode(&s),
+                ));
             }
         }
         Ok(out)
@@ -540,7 +628,8 @@ impl Store {
         let reg = self.registry()?;
         let units = self.units()?;
         let mut problems = Vec::new();
-        let expected: BTreeMap<Vec<u8>, Vec<u8>> = self.all_summaries(&reg, &units)?.into_iter().collect();
+        let expected: BTreeMap<Vec<u8>, Vec<u8>> =
+            self.all_summaries(&reg, &units)?.into_iter().collect();
         let mut stored = BTreeMap::new();
         for kv in self.summary.iter() {
             let (k, v) = kv.map_err(io_err(&self.path))?;
@@ -580,7 +669,10 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
     }
     #[cfg(not(unix))]
     {

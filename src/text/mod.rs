@@ -34,9 +34,10 @@ pub fn sanitize(s: &str) -> String {
             '\t' | '\n' | '\r' => out.push(' '),
             c if c.is_control() => out.push('\u{FFFD}'),
             // bidi embeddings/overrides/isolates and zero-width characters
-            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' => {
-                out.push('\u{FFFD}')
-            }
+            '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
