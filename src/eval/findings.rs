@@ -256,29 +256,29 @@ pub fn find(
                     ),
                 );
             }
-            if let Some(sp) = row.stated_percent {
-                if d > 0.0 {
-                    let actual = n / d * 100.0;
-                    if (sp - actual).abs() > opt.percent_tolerance_pp {
-                        push(
-                            code,
-                            FindingKind::PercentMismatch,
-                            format!(
-                                "stated {}% but {}/{} = {}",
-                                fmt_num(sp, 2, NumStyle::En),
-                                fmt_plain(n),
-                                fmt_plain(d),
-                                pct(actual)
-                            ),
-                            format!(
-                                "ghi {}% nhưng {}/{} = {}",
-                                fmt_num(sp, 2, NumStyle::Vi),
-                                fmt_num(n, 3, NumStyle::Vi),
-                                fmt_num(d, 3, NumStyle::Vi),
-                                pct_vi(actual)
-                            ),
-                        );
-                    }
+            if let Some(sp) = row.stated_percent
+                && d > 0.0
+            {
+                let actual = n / d * 100.0;
+                if (sp - actual).abs() > opt.percent_tolerance_pp {
+                    push(
+                        code,
+                        FindingKind::PercentMismatch,
+                        format!(
+                            "stated {}% but {}/{} = {}",
+                            fmt_num(sp, 2, NumStyle::En),
+                            fmt_plain(n),
+                            fmt_plain(d),
+                            pct(actual)
+                        ),
+                        format!(
+                            "ghi {}% nhưng {}/{} = {}",
+                            fmt_num(sp, 2, NumStyle::Vi),
+                            fmt_num(n, 3, NumStyle::Vi),
+                            fmt_num(d, 3, NumStyle::Vi),
+                            pct_vi(actual)
+                        ),
+                    );
                 }
             }
         }

@@ -387,16 +387,16 @@ pub fn read_bundle(
                     ok = false;
                 }
             }
-            if let Some(code) = get("code") {
-                if let Some(prev) = codes.insert(code.to_string(), line) {
-                    errs.push(
-                        &t.file,
-                        line,
-                        "code",
-                        format!("unit {code} already defined on line {prev}"),
-                    );
-                    ok = false;
-                }
+            if let Some(code) = get("code")
+                && let Some(prev) = codes.insert(code.to_string(), line)
+            {
+                errs.push(
+                    &t.file,
+                    line,
+                    "code",
+                    format!("unit {code} already defined on line {prev}"),
+                );
+                ok = false;
             }
             let level = get("level").and_then(|l| {
                 let lv = Level::parse(l);
@@ -410,30 +410,30 @@ pub fn read_bundle(
                 }
                 lv
             });
-            if let Some(reg_s) = get("region") {
-                if !REGIONS.contains(&reg_s) {
-                    errs.push(
-                        &t.file,
-                        line,
-                        "region",
-                        format!("unknown region \"{reg_s}\" (one of {})", REGIONS.join(", ")),
-                    );
-                    ok = false;
-                }
+            if let Some(reg_s) = get("region")
+                && !REGIONS.contains(&reg_s)
+            {
+                errs.push(
+                    &t.file,
+                    line,
+                    "region",
+                    format!("unknown region \"{reg_s}\" (one of {})", REGIONS.join(", ")),
+                );
+                ok = false;
             }
             let vf =
                 get("valid_from").and_then(|v| parse_year(t, line, "valid_from", v, &mut errs));
             let vt = get("valid_to").and_then(|v| parse_year(t, line, "valid_to", v, &mut errs));
-            if let (Some(a), Some(z)) = (vf, vt) {
-                if a > z {
-                    errs.push(
-                        &t.file,
-                        line,
-                        "valid_to",
-                        format!("valid_to {z} is before valid_from {a}"),
-                    );
-                    ok = false;
-                }
+            if let (Some(a), Some(z)) = (vf, vt)
+                && a > z
+            {
+                errs.push(
+                    &t.file,
+                    line,
+                    "valid_to",
+                    format!("valid_to {z} is before valid_from {a}"),
+                );
+                ok = false;
             }
             if let (true, Some(level), Some(code), Some(name)) =
                 (ok, level, get("code"), get("name"))
@@ -603,16 +603,16 @@ pub fn read_bundle(
             let met = get("units_met").and_then(|v| parse_int(t, line, "units_met", v, &mut errs));
             let total =
                 get("units_total").and_then(|v| parse_int(t, line, "units_total", v, &mut errs));
-            if let (Some(m), Some(n)) = (met, total) {
-                if m > n {
-                    errs.push(
-                        &t.file,
-                        line,
-                        "units_met",
-                        format!("units_met {m} is more than units_total {n}"),
-                    );
-                    ok = false;
-                }
+            if let (Some(m), Some(n)) = (met, total)
+                && m > n
+            {
+                errs.push(
+                    &t.file,
+                    line,
+                    "units_met",
+                    format!("units_met {m} is more than units_total {n}"),
+                );
+                ok = false;
             }
             let Some(year) = year else { continue };
             let k = (

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::model::Value;
+use crate::query::natural;
 use crate::store::Store;
 use crate::text::fmt_plain;
 
@@ -61,33 +62,45 @@ pub fn write_bundle(store: &Store, dir: &Path) -> anyhow::Result<(usize, usize, 
             "note",
         ])?;
         let mut n = 0;
-        for o in store.all_observations() {
-            let o = o?;
-            let value = match o.value {
-                None => String::new(),
-                Some(Value::Pass(true)) => "dat".into(),
-                Some(Value::Pass(false)) => "chua_dat".into(),
-                Some(Value::Number(x)) => fmt_plain(x),
-            };
-            w.write_record([
-                o.unit_code,
-                o.framework,
-                o.indicator,
-                o.year.to_string(),
-                value,
-                opt_num(o.numerator),
-                opt_num(o.denominator),
-                opt_num(o.stated_percent),
-                opt(&o.units_met),
-                opt(&o.units_total),
-                o.source.unwrap_or_default(),
-                o.note.unwrap_or_default(),
-            ])?;
-            n += 1;
+        // unit by unit (sorted by code), each unit's rows sorted: the same store contents always
+        // export to the same bytes, whatever order they were imported in
+        for u in units.map.values() {
+            let mut mine = store.observations_of_unit(&u.code)?;
+            mine.sort_by(|a, b| {
+                (a.framework.as_str(), natural(Some(&a.indicator)), a.year).cmp(&(
+                    b.framework.as_str(),
+                    natural(Some(&b.indicator)),
+                    b.year,
+                ))
+            });
+            for o in mine {
+                let value = match o.value {
+                    None => String::new(),
+                    Some(Value::Pass(true)) => "dat".into(),
+                    Some(Value::Pass(false)) => "chua_dat".into(),
+                    Some(Value::Number(x)) => fmt_plain(x),
+                };
+                w.write_record([
+                    o.unit_code,
+                    o.framework,
+                    o.indicator,
+                    o.year.to_string(),
+                    value,
+                    opt_num(o.numerator),
+                    opt_num(o.denominator),
+                    opt_num(o.stated_percent),
+                    opt(&o.units_met),
+                    opt(&o.units_total),
+                    o.source.unwrap_or_default(),
+                    o.note.unwrap_or_default(),
+                ])?;
+                n += 1;
+            }
         }
         Ok(n)
     })?;
-    let recs = store.recognitions()?;
+    let mut recs = store.recognitions()?;
+    recs.sort_by(|a, b| (&a.unit_code, a.year, a.kind).cmp(&(&b.unit_code, b.year, b.kind)));
     let n_rec = write_atomic(dir, "recognitions.csv", |w| {
         w.write_record(["unit_code", "kind", "year", "decision", "issuer"])?;
         for r in &recs {

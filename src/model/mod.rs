@@ -245,7 +245,7 @@ impl Units {
             .values()
             .filter(|u| u.parent_code.as_deref() == Some(code))
             .collect();
-        v.sort_by(|a, b| crate::text::fold(&a.name).cmp(&crate::text::fold(&b.name)));
+        v.sort_by_cached_key(|u| crate::text::fold(&u.name));
         v
     }
 

@@ -116,6 +116,9 @@ fn io_err(path: &Path) -> impl Fn(sled::Error) -> StoreError + '_ {
     }
 }
 
+/// A raw key and value, as written to a tree.
+type KeyValue = (Vec<u8>, Vec<u8>);
+
 type TxResult<T> = Result<T, TransactionError<StoreError>>;
 
 fn tx_err(path: &Path, e: TransactionError<StoreError>) -> StoreError {
@@ -379,6 +382,19 @@ impl Store {
         Ok(out)
     }
 
+    /// All observations of a unit, every framework and year (a prefix scan).
+    pub fn observations_of_unit(&self, unit: &str) -> Result<Vec<Observation>, StoreError> {
+        let Some(uid) = self.ids.unit(unit) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for kv in self.obs.scan_prefix(key(&[KeyPart::U32(uid)])) {
+            let (k, v) = kv.map_err(io_err(&self.path))?;
+            out.push(self.obs_from(&k, &v)?);
+        }
+        Ok(out)
+    }
+
     /// Every observation in the store, in key order.
     pub fn all_observations(&self) -> impl Iterator<Item = Result<Observation, StoreError>> + '_ {
         self.obs.iter().map(move |kv| {
@@ -582,11 +598,7 @@ impl Store {
 
     /// Every summary recomputed from observations (used after a framework changes, and by the
     /// invariant check).
-    fn all_summaries(
-        &self,
-        reg: &Registry,
-        units: &Units,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn all_summaries(&self, reg: &Registry, units: &Units) -> Result<Vec<KeyValue>, StoreError> {
         let mut groups: BTreeMap<(String, String), Vec<Observation>> = BTreeMap::new();
         for o in self.all_observations() {
             let o = o?;
@@ -658,9 +670,26 @@ impl Store {
         Ok(problems)
     }
 
-    /// A digest of every tree's contents, to prove that a failed write changed nothing.
-    pub fn content_digest(&self) -> Result<u32, StoreError> {
-        self.db.checksum().map_err(io_err(&self.path))
+    /// SHA-256 over every tree's name, keys and values: equal digests mean byte-identical
+    /// contents. (sled rewrites its own files on every open, so file bytes cannot be compared.)
+    pub fn content_digest(&self) -> Result<String, StoreError> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let mut names = self.db.tree_names();
+        names.sort();
+        for name in names {
+            let t = self.db.open_tree(&name).map_err(io_err(&self.path))?;
+            h.update((name.len() as u64).to_be_bytes());
+            h.update(&name);
+            for kv in t.iter() {
+                let (k, v) = kv.map_err(io_err(&self.path))?;
+                h.update((k.len() as u64).to_be_bytes());
+                h.update(&k);
+                h.update((v.len() as u64).to_be_bytes());
+                h.update(&v);
+            }
+        }
+        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
 }
 

@@ -82,10 +82,10 @@ pub fn parse_vi(s: &str) -> Option<f64> {
         let int = strip_groups(int)?;
         return parse_plain(&format!("{int}.{frac}"));
     }
-    if s.contains('.') {
-        if let Some(int) = strip_groups(s) {
-            return parse_plain(&int);
-        }
+    if s.contains('.')
+        && let Some(int) = strip_groups(s)
+    {
+        return parse_plain(&int);
     }
     parse_plain(s)
 }

@@ -1,0 +1,449 @@
+//! The real binary, driven as a script or cron job would: import, check, export, frameworks.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn ntm(store: &Path) -> Command {
+    let mut c = Command::cargo_bin("ntm").unwrap();
+    c.arg("--store").arg(store).env_remove("NTM_STORE");
+    c
+}
+
+fn imported(bundles: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("store");
+    for b in bundles {
+        ntm(&s)
+            .arg("import")
+            .arg(fixtures().join(b))
+            .assert()
+            .success();
+    }
+    (d, s)
+}
+
+fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).expect("valid JSON")
+}
+
+#[test]
+fn check_json_reports_the_source_reports_inconsistencies() {
+    let (_d, s) = imported(&["bac-giang"]);
+    let out = ntm(&s)
+        .args([
+            "check", "--unit", "213", "--year", "2020", "--format", "json",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    assert_eq!(v["framework"], "qd1980-2016");
+    assert_eq!(v["year"], 2020);
+    assert_eq!(v["against"], 2011);
+    let units = v["units"].as_array().unwrap();
+    let city = units
+        .iter()
+        .find(|u| u["code"] == "213")
+        .expect("the city is evaluated");
+    for k in [
+        "code",
+        "name",
+        "criteria_met",
+        "criteria_total",
+        "meets_standard",
+        "recognized",
+    ] {
+        assert!(city.get(k).is_some(), "unit object lacks {k}");
+    }
+    assert_eq!(city["name"], "Thành phố Bắc Giang");
+    assert_eq!(city["criteria_total"], 19);
+    let findings = v["findings"].as_array().unwrap();
+    let has = |ind: &str, kind: &str| {
+        findings.iter().any(|f| {
+            f["unit"] == "213" && f["indicator"] == ind && f["kind"] == kind && f["year"] == 2020
+        })
+    };
+    for ind in ["2.4", "17.6", "17.7"] {
+        assert!(
+            has(ind, "percent_mismatch"),
+            "no percent_mismatch for {ind}"
+        );
+    }
+    assert!(has("17.1b", "numerator_exceeds_denominator"));
+    let f176 = findings
+        .iter()
+        .find(|f| f["indicator"] == "17.6" && f["kind"] == "percent_mismatch")
+        .unwrap();
+    assert_eq!(f176["message"], "stated 96.6% but 16153/16209 = 99.7%");
+    assert_eq!(f176["severity"], "warning");
+    for f in findings {
+        for k in ["unit", "indicator", "year", "kind", "severity", "message"] {
+            assert!(f.get(k).is_some(), "finding lacks {k}: {f}");
+        }
+    }
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let (_d, s) = imported(&["bac-giang"]);
+    // warnings and errors present → 1 by default
+    ntm(&s).args(["check", "--unit", "213"]).assert().code(1);
+    ntm(&s)
+        .args(["check", "--unit", "213", "--fail-on", "none"])
+        .assert()
+        .code(0);
+    // the 2011 baseline of a commune-less year: no data for a commune → nothing at error level
+    ntm(&s)
+        .args(["check", "--unit", "213-dinh-tri", "--fail-on", "error"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no data"));
+    // usage and data errors → 2
+    ntm(&s)
+        .args(["check", "--unit", "nowhere"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown unit nowhere"));
+    ntm(&s).args(["check", "--format", "xml"]).assert().code(2);
+    ntm(&s)
+        .args(["check", "--year", "2011", "--against", "2020"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn check_is_clean_at_error_level_on_a_good_commune() {
+    let (_d, s) = imported(&["bac-giang", "sample"]);
+    let out = ntm(&s)
+        .args([
+            "check",
+            "--unit",
+            "213-song-mai",
+            "--format",
+            "json",
+            "--fail-on",
+            "error",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    assert_eq!(v["year"], 2020);
+    assert_eq!(v["against"], 2019);
+    assert_eq!(v["units"][0]["recognized"]["kind"], "ntm");
+    assert_eq!(v["units"][0]["recognized"]["year"], 2013);
+}
+
+#[test]
+fn check_text_and_csv() {
+    let (_d, s) = imported(&["bac-giang"]);
+    ntm(&s)
+        .args(["check", "--unit", "213", "--year", "2020"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "ghi 96,6% nhưng 16.153/16.209 = 99,7%",
+        ))
+        .stdout(predicate::str::contains("Thành phố Bắc Giang"));
+    ntm(&s)
+        .args(["--lang", "en", "check", "--unit", "213", "--year", "2020"])
+        .assert()
+        .stdout(predicate::str::contains(
+            "stated 96.6% but 16153/16209 = 99.7%",
+        ));
+    let out = ntm(&s)
+        .args([
+            "check", "--unit", "213", "--year", "2020", "--format", "csv",
+        ])
+        .assert()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("unit,indicator,year,kind,severity,message\n"));
+    assert!(text.contains("213,17.1b,2020,numerator_exceeds_denominator,error,numerator 15457 exceeds denominator 15209"));
+}
+
+/// SHA-256 of every tree, key and value in the store (sled rewrites its files on any open,
+/// so the contents, not the file bytes, are what must not change).
+fn digest(store: &Path) -> String {
+    ntm::store::Store::open(store, false)
+        .unwrap()
+        .content_digest()
+        .unwrap()
+}
+
+#[test]
+fn a_bad_last_row_changes_nothing() {
+    let (d, s) = imported(&["bac-giang"]);
+    let bad = d.path().join("bad");
+    std::fs::create_dir(&bad).unwrap();
+    std::fs::copy(
+        fixtures().join("bac-giang/units.csv"),
+        bad.join("units.csv"),
+    )
+    .unwrap();
+    let mut obs = std::fs::read_to_string(fixtures().join("sample/observations.csv")).unwrap();
+    obs += "213-dinh-tri,qd1980-2016,17.6,2021,,-1,10,,synthetic,\n";
+    let last_line = obs.lines().count();
+    std::fs::write(bad.join("observations.csv"), obs).unwrap();
+    let before = digest(&s);
+    ntm(&s)
+        .arg("import")
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "observations.csv:{last_line}:numerator: -1 is negative"
+        )))
+        .stderr(predicate::str::contains("nothing was imported"));
+    assert_eq!(before, digest(&s), "the store changed");
+    // and the dry run of a good bundle writes nothing either
+    ntm(&s)
+        .args(["import", "--dry-run"])
+        .arg(fixtures().join("sample"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("valid"));
+    assert_eq!(before, digest(&s), "the dry run changed the store");
+}
+
+#[test]
+fn export_then_import_round_trips_every_field() {
+    let (d, s) = imported(&["bac-giang", "sample"]);
+    let out1 = d.path().join("out1");
+    ntm(&s)
+        .arg("export")
+        .arg(&out1)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1631 observations"));
+    let s2 = d.path().join("store2");
+    ntm(&s2).arg("import").arg(&out1).assert().success();
+    let out2 = d.path().join("out2");
+    ntm(&s2).arg("export").arg(&out2).assert().success();
+    for f in ["units.csv", "observations.csv", "recognitions.csv"] {
+        let a = std::fs::read_to_string(out1.join(f)).unwrap();
+        let b = std::fs::read_to_string(out2.join(f)).unwrap();
+        assert!(!a.is_empty());
+        assert!(a == b, "{f} differs after a round trip");
+    }
+    // the exported rows carry the fixture's figures exactly
+    let text = std::fs::read_to_string(out1.join("observations.csv")).unwrap();
+    assert!(
+        text.contains("213,qd1980-2016,2.1,2011,,15.848,25.55,62,2,6,"),
+        "2.1 2011 row changed"
+    );
+    assert!(
+        text.contains("213,qd1980-2016,17.1b,2020,,15457,15209,95.36,"),
+        "17.1b 2020 row changed"
+    );
+    let rec = std::fs::read_to_string(out1.join("recognitions.csv")).unwrap();
+    assert!(rec.contains("213-song-mai,ntm,2013,112/QĐ-UBND ngày 24/01/2014,UBND tỉnh Bắc Giang"));
+}
+
+#[test]
+fn reimport_is_idempotent() {
+    let (d, s) = imported(&["bac-giang", "bac-giang"]);
+    let out = d.path().join("out");
+    ntm(&s)
+        .arg("export")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("102 observations"));
+}
+
+#[test]
+fn a_second_process_gets_a_clear_lock_error_at_once() {
+    let (_d, s) = imported(&["bac-giang"]);
+    let held = ntm::store::Store::open(&s, false).unwrap();
+    let t = Instant::now();
+    ntm(&s)
+        .args(["check"])
+        .timeout(Duration::from_secs(10))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("in use by another ntm process"))
+        .stderr(predicate::str::contains(s.display().to_string()));
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "waited {:?}",
+        t.elapsed()
+    );
+    drop(held);
+    ntm(&s)
+        .args(["check", "--fail-on", "none"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn frameworks_list_show_and_add() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("store");
+    ntm(&s)
+        .args(["framework", "list"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("qd1980-2016")
+                .and(predicate::str::contains("19 criteria, 51 indicators")),
+        );
+    ntm(&s)
+        .args(["framework", "show", "qd1980-2016"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("17.1b"))
+        .stdout(predicate::str::contains("TDMNPB >=70"))
+        .stdout(predicate::str::contains("07/2017/QĐ-UBND"));
+    // a malformed file: file, line and reason; exit 2
+    let bad = d.path().join("bad.toml");
+    std::fs::write(&bad, "id = \"x\"\nname = \"x\"\nname_en = \"x\"\nregions = []\ngroups = []\ncriteria = []\n\n[[indicators]]\ncode = \"1\"\ncriterion = \"1\"\nname = \"a\"\nname_en = \"a\"\nkind = \"percent\"\ncomparison = \">=\"\n").unwrap();
+    ntm(&s)
+        .args(["framework", "add"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad.toml:10: indicator 1 names criterion 1, which is not defined",
+        ));
+    // a valid one is kept in the store
+    let good = std::fs::read_to_string(fixtures().join("frameworks/qd1980-2016.toml"))
+        .unwrap()
+        .replace("id = \"qd1980-2016\"", "id = \"my-set\"");
+    let gp = d.path().join("my.toml");
+    std::fs::write(&gp, good).unwrap();
+    ntm(&s)
+        .args(["framework", "add"])
+        .arg(&gp)
+        .assert()
+        .success();
+    ntm(&s)
+        .args(["framework", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("my-set"));
+    ntm(&s)
+        .args(["--read-only", "framework", "add"])
+        .arg(&gp)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("read-only"));
+}
+
+#[test]
+fn demo_print_shows_the_grid() {
+    let mut c = Command::cargo_bin("ntm").unwrap();
+    c.args(["demo", "--print"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Thành phố Bắc Giang"))
+        .stdout(predicate::str::contains("Dĩnh Trì"))
+        .stdout(predicate::str::contains("Xã đạt chuẩn: 4/6"));
+}
+
+#[test]
+fn the_committed_sample_is_what_the_generator_makes() {
+    let d = tempfile::tempdir().unwrap();
+    Command::cargo_bin("ntm")
+        .unwrap()
+        .args(["gen", "--seed", "2020"])
+        .arg(d.path())
+        .assert()
+        .success();
+    for f in ["units.csv", "observations.csv"] {
+        assert_eq!(
+            std::fs::read(d.path().join(f)).unwrap(),
+            std::fs::read(fixtures().join("sample").join(f)).unwrap(),
+            "fixtures/sample/{f} is not what `ntm gen --seed 2020` writes"
+        );
+    }
+    let other = tempfile::tempdir().unwrap();
+    Command::cargo_bin("ntm")
+        .unwrap()
+        .args(["gen", "--seed", "7"])
+        .arg(other.path())
+        .assert()
+        .success();
+    assert_ne!(
+        std::fs::read(other.path().join("observations.csv")).unwrap(),
+        std::fs::read(d.path().join("observations.csv")).unwrap()
+    );
+}
+
+#[test]
+fn help_and_version_for_every_command() {
+    let mut c = Command::cargo_bin("ntm").unwrap();
+    c.arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ntm "));
+    for sub in [
+        "import",
+        "export",
+        "check",
+        "grid",
+        "framework",
+        "demo",
+        "gen",
+    ] {
+        Command::cargo_bin("ntm")
+            .unwrap()
+            .args([sub, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Usage: ntm"));
+    }
+}
+
+#[test]
+fn bad_bundles_never_panic() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("store");
+    let cases: &[(&str, &[u8], &[u8], &str)] = &[
+        ("empty", b"", b"", "file is empty"),
+        ("no header", b"c1,X,commune\n", b"", "required column is missing"),
+        ("wrong column", b"code,name,level,kind\nc1,X,commune,x\n", b"unit_code,framework,indicator,year\n", "unknown column"),
+        ("latin1", b"code,name,level\nc1,\xD0\xF4ng,commune\n", b"unit_code,framework,indicator,year\n", "not UTF-8"),
+        ("negative", b"code,name,level\nc1,X,commune\n", b"unit_code,framework,indicator,year,numerator,denominator\nc1,qd1980-2016,4.2,2020,-3,10\n", "negative"),
+        ("year 0", b"code,name,level\nc1,X,commune\n", b"unit_code,framework,indicator,year,value\nc1,qd1980-2016,4.1,0,dat\n", "four-digit year"),
+        ("lone numerator", b"code,name,level\nc1,X,commune\n", b"unit_code,framework,indicator,year,numerator\nc1,qd1980-2016,4.2,2020,3\n", "go together"),
+    ];
+    for (name, units, obs, msg) in cases {
+        let b = d.path().join(name.replace(' ', "_"));
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(b.join("units.csv"), units).unwrap();
+        std::fs::write(b.join("observations.csv"), obs).unwrap();
+        let out = ntm(&s)
+            .arg("import")
+            .arg(&b)
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(msg), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
+    // a file instead of a folder
+    let f = d.path().join("file.csv");
+    std::fs::write(&f, "x").unwrap();
+    ntm(&s)
+        .arg("import")
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("this is a file"));
+}
