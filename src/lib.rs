@@ -12,3 +12,4 @@ pub mod query;
 pub mod store;
 pub mod synth;
 pub mod text;
+pub mod tui;

@@ -44,7 +44,7 @@ pub struct Args {
     /// Print the grid as text instead of opening the interface
     #[arg(long)]
     pub print: bool,
-    /// ASCII glyphs instead of Unicode (with --print)
+    /// ASCII glyphs instead of Unicode
     #[arg(long)]
     pub ascii: bool,
 }
@@ -116,16 +116,17 @@ pub fn load_demo(root: &Path) -> anyhow::Result<Store> {
 pub fn run(ctx: &Ctx, a: Args) -> Res {
     let tmp = TempDir::new("ntm-demo")?;
     let store = load_demo(&tmp.0)?;
-    let args = super::grid::Args {
-        unit: None,
-        year: None,
-        against: None,
-        framework: None,
-        ascii: a.ascii,
-    };
-    print!("{}", super::grid::render(&store, &args, ctx.lang)?);
     if !a.print {
-        eprintln!("(the interactive grid comes in a later version; this is the printed grid)");
+        let mut s = ctx.tui.clone();
+        s.ascii |= a.ascii;
+        // `tmp` lives until the interface has exited
+        let r = crate::tui::run(&store, &s);
+        drop(store);
+        drop(tmp);
+        r?;
+        return Ok(ExitCode::SUCCESS);
     }
+    let args = super::grid::Args { unit: None, year: None, against: None, framework: None, ascii: a.ascii };
+    print!("{}", super::grid::render(&store, &args, ctx.lang)?);
     Ok(ExitCode::SUCCESS)
 }

@@ -29,6 +29,15 @@ pub struct Cli {
     /// Language of the text output and the interface: vi or en
     #[arg(long, global = true, value_name = "LANG", default_value = "vi", value_parser = ["vi", "en"])]
     pub lang: String,
+    /// Keymap of the interface: default, vim, emacs, or a TOML file overriding some actions
+    #[arg(long, global = true, value_name = "NAME|FILE")]
+    pub keymap: Option<String>,
+    /// No colours in the interface (also when NO_COLOR is set)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// ASCII glyphs and borders in the interface (automatic when the locale is not UTF-8)
+    #[arg(long)]
+    pub ascii: bool,
     #[command(subcommand)]
     pub cmd: Option<Cmd>,
 }
@@ -49,6 +58,8 @@ pub enum Cmd {
     Demo(demo::Args),
     /// Generate the synthetic sample bundle (deterministic for a seed)
     Gen(generate::Args),
+    /// Print the interface's keys as a Markdown table (for the active --keymap)
+    Keys,
 }
 
 /// An error with the exit code it maps to.
@@ -79,14 +90,28 @@ fn run(cli: Cli) -> Res {
         store_dir: cli.store.clone(),
         read_only: cli.read_only,
         lang,
+        tui: crate::tui::Settings {
+            lang,
+            keymap: cli.keymap.clone(),
+            no_color: cli.no_color,
+            ascii: cli.ascii,
+            read_only: cli.read_only,
+        },
     };
     match cli.cmd {
         None => {
-            eprintln!(
-                "ntm: the terminal interface comes with `ntm demo`; for now use `ntm grid` or `ntm check` (see ntm --help)"
-            );
             let store = ctx.open()?;
-            grid::print_default(&store, lang)?;
+            if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                // piped: the grid as text, like `ntm grid`
+                grid::print_default(&store, lang)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            crate::tui::run(&store, &ctx.tui)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Keys) => {
+            let km = crate::tui::Keymap::load(crate::tui::keymap_spec(&ctx.tui)?.as_deref())?;
+            print!("{}", crate::tui::help::markdown(&km, lang));
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Import(a)) => import::run(&ctx, a),
@@ -104,6 +129,8 @@ pub struct Ctx {
     pub store_dir: Option<PathBuf>,
     pub read_only: bool,
     pub lang: Lang,
+    /// Settings of the terminal interface.
+    pub tui: crate::tui::Settings,
 }
 
 impl Ctx {

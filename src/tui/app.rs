@@ -1,0 +1,1010 @@
+//! Application state and the state machine: actions in, state changes out. Nothing here
+//! draws; the screen modules read this state.
+
+use std::cell::Cell as StdCell;
+use std::collections::BTreeMap;
+
+use anyhow::{Result, anyhow};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+use super::keymap::{Feed, Key, Keymap};
+use crate::eval::{self, Finding, FindingKind, Options as EvalOptions, Status};
+use crate::framework::Framework;
+use crate::i18n::Lang;
+use crate::model::{Comparison, Level, Observation, Target, Value};
+use crate::query::{Grid, Query};
+use crate::store::Store;
+use crate::text::{fold, matches};
+
+/// How the interface is drawn and spoken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub lang: Lang,
+    pub ascii: bool,
+    pub color: bool,
+    pub read_only: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            lang: Lang::Vi,
+            ascii: false,
+            color: true,
+            read_only: false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Grid,
+    Detail,
+    Indicator,
+    Findings,
+    Help,
+    Picker,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    Name,
+    CriteriaMet,
+    Findings,
+}
+
+impl Sort {
+    pub fn key(self) -> &'static str {
+        match self {
+            Sort::Name => "sort_name",
+            Sort::CriteriaMet => "sort_met",
+            Sort::Findings => "sort_findings",
+        }
+    }
+}
+
+/// One indicator of the detail screen.
+#[derive(Clone, Debug)]
+pub struct IndRow {
+    /// Index into `Framework::indicators`.
+    pub index: usize,
+    pub target: Option<Target>,
+    /// The row of every year with data.
+    pub by_year: BTreeMap<u16, Observation>,
+    pub status: Status,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Detail {
+    /// Index into `grid.rows`.
+    pub row: usize,
+    pub criterion: usize,
+    pub indicators: Vec<IndRow>,
+    pub cursor: usize,
+}
+
+/// One commune on the indicator screen.
+#[derive(Clone, Debug)]
+pub struct PeerRow {
+    pub row: usize,
+    pub obs: Option<Observation>,
+    pub value: Option<Value>,
+    pub target: Option<Target>,
+    pub status: Status,
+}
+
+#[derive(Clone, Debug)]
+pub struct IndicatorView {
+    pub indicator: usize,
+    pub rows: Vec<PeerRow>,
+    pub cursor: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FindingsView {
+    pub kind: Option<FindingKind>,
+    /// (grid row, finding), filtered and sorted.
+    pub list: Vec<(usize, Finding)>,
+    pub cursor: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Picker {
+    /// (code, name, level)
+    pub all: Vec<(String, String, Level)>,
+    pub query: String,
+    pub shown: Vec<usize>,
+    pub cursor: usize,
+}
+
+/// Scroll offsets remembered between frames (drawing keeps the cursor visible).
+#[derive(Debug, Default)]
+pub struct Scroll {
+    pub grid_row: StdCell<usize>,
+    pub grid_col: StdCell<usize>,
+    pub list: StdCell<usize>,
+    /// Rows of the main list in the last frame (for page moves).
+    pub page: StdCell<usize>,
+}
+
+pub struct App<'s> {
+    pub q: Query<'s>,
+    pub opts: Options,
+    pub keymap: Keymap,
+    pub fw_id: String,
+    pub parent: String,
+    pub years: Vec<u16>,
+    pub year: u16,
+    pub against: Option<u16>,
+    pub grid: Grid,
+    pub sort: Sort,
+    pub filter: String,
+    /// The filter text before editing started (restored by Esc), when editing.
+    pub editing: Option<String>,
+    /// Indices into `grid.rows`, filtered and sorted.
+    pub view: Vec<usize>,
+    pub row: usize,
+    pub col: usize,
+    pub screens: Vec<Screen>,
+    pub detail: Option<Detail>,
+    pub indicator: Option<IndicatorView>,
+    pub findings: FindingsView,
+    pub picker: Option<Picker>,
+    pub help_scroll: usize,
+    pub pending: Vec<Key>,
+    pub message: Option<String>,
+    pub quit: bool,
+    pub scroll: Scroll,
+}
+
+/// Summary columns after the criteria: criteria met, recognised, findings.
+pub const EXTRA_COLS: usize = 3;
+
+impl<'s> App<'s> {
+    pub fn new(store: &'s Store, opts: Options, keymap: Keymap) -> Result<App<'s>> {
+        let q = Query::new(store)?;
+        let fw_id = q.framework(None)?.id.clone();
+        let parent = q
+            .default_parent()
+            .ok_or_else(|| {
+                anyhow!(
+                    "the store has no district or province with communes (import a bundle first)"
+                )
+            })?
+            .code
+            .clone();
+        let grid = Grid {
+            parent: q.unit(&parent)?.clone(),
+            year: 0,
+            against: None,
+            rows: Vec::new(),
+        };
+        let mut app = App {
+            q,
+            opts,
+            keymap,
+            fw_id,
+            parent,
+            years: Vec::new(),
+            year: 0,
+            against: None,
+            grid,
+            sort: Sort::Name,
+            filter: String::new(),
+            editing: None,
+            view: Vec::new(),
+            row: 0,
+            col: 0,
+            screens: vec![Screen::Grid],
+            detail: None,
+            indicator: None,
+            findings: FindingsView::default(),
+            picker: None,
+            help_scroll: 0,
+            pending: Vec::new(),
+            message: None,
+            quit: false,
+            scroll: Scroll::default(),
+        };
+        app.reload(None, None)?;
+        Ok(app)
+    }
+
+    pub fn fw(&self) -> &Framework {
+        self.q
+            .reg
+            .get(&self.fw_id)
+            .expect("framework chosen at start")
+    }
+
+    pub fn t(&self, key: &'static str) -> &'static str {
+        self.opts.lang.t(key)
+    }
+
+    pub fn screen(&self) -> Screen {
+        *self.screens.last().unwrap_or(&Screen::Grid)
+    }
+
+    pub fn n_criteria(&self) -> usize {
+        self.fw().criteria.len()
+    }
+
+    /// The grid row under the cursor (index into `grid.rows`).
+    pub fn current_row(&self) -> Option<usize> {
+        self.view.get(self.row).copied()
+    }
+
+    /// Recompute years and the grid for the current parent; keep `year`/`against` when given
+    /// and valid.
+    pub fn reload(&mut self, year: Option<u16>, against: Option<Option<u16>>) -> Result<()> {
+        let fw = self
+            .q
+            .reg
+            .get(&self.fw_id)
+            .ok_or_else(|| anyhow!("framework vanished"))?;
+        let communes = self.q.communes_of(&self.parent)?;
+        let years: Vec<u16> = self.q.years_of(fw, &communes)?.into_iter().collect();
+        let year = match year {
+            Some(y) if years.contains(&y) => y,
+            _ => years.last().copied().unwrap_or(0),
+        };
+        let against = match against {
+            Some(a) if a.is_none_or(|a| a < year) => a,
+            _ => years.iter().rev().find(|y| **y < year).copied(),
+        };
+        let grid = if years.is_empty() {
+            Grid {
+                parent: self.q.unit(&self.parent)?.clone(),
+                year,
+                against,
+                rows: Vec::new(),
+            }
+        } else {
+            self.q
+                .grid(fw, &self.parent, year, against, &EvalOptions::default())?
+        };
+        let keep = self
+            .current_row()
+            .map(|r| self.grid.rows.get(r).map(|x| x.report.unit.code.clone()));
+        self.years = years;
+        self.year = year;
+        self.against = against;
+        self.grid = grid;
+        self.rebuild_view(keep.flatten().as_deref());
+        self.rebuild_findings();
+        if let Some(d) = &self.detail {
+            let (row, c, cur) = (d.row, d.criterion, d.cursor);
+            self.open_detail(row, c, Some(cur));
+        }
+        if let Some(iv) = &self.indicator {
+            let (i, cur) = (iv.indicator, iv.cursor);
+            self.open_indicator(i);
+            if let Some(iv) = &mut self.indicator {
+                iv.cursor = cur.min(iv.rows.len().saturating_sub(1));
+            }
+        }
+        Ok(())
+    }
+
+    fn row_matches(&self, r: usize) -> bool {
+        let u = &self.grid.rows[r].report.unit;
+        self.filter.trim().is_empty()
+            || matches(&self.filter, &u.name)
+            || matches(&self.filter, &u.code)
+    }
+
+    /// Filter and sort the grid rows; keep the cursor on `keep` (a unit code) when visible.
+    pub fn rebuild_view(&mut self, keep: Option<&str>) {
+        let mut v: Vec<usize> = (0..self.grid.rows.len())
+            .filter(|&r| self.row_matches(r))
+            .collect();
+        let rows = &self.grid.rows;
+        let name = |r: usize| fold(&rows[r].report.unit.name);
+        match self.sort {
+            Sort::Name => v.sort_by_key(|&r| name(r)),
+            Sort::CriteriaMet => {
+                v.sort_by_key(|&r| (std::cmp::Reverse(rows[r].criteria_met()), name(r)))
+            }
+            Sort::Findings => {
+                v.sort_by_key(|&r| (std::cmp::Reverse(rows[r].report.findings.len()), name(r)))
+            }
+        }
+        self.view = v;
+        if let Some(code) = keep
+            && let Some(p) = self
+                .view
+                .iter()
+                .position(|&r| self.grid.rows[r].report.unit.code == code)
+        {
+            self.row = p;
+        }
+        self.row = self.row.min(self.view.len().saturating_sub(1));
+        self.col = self.col.min(self.n_criteria() + EXTRA_COLS - 1);
+    }
+
+    pub fn rebuild_findings(&mut self) {
+        let mut all: Vec<Finding> = self
+            .grid
+            .rows
+            .iter()
+            .flat_map(|r| r.report.findings.iter().cloned())
+            .collect();
+        Query::sort_findings(&mut all);
+        let row_of: BTreeMap<&str, usize> = self
+            .grid
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.report.unit.code.as_str(), i))
+            .collect();
+        let kind = self.findings.kind;
+        let filter = self.filter.clone();
+        let list: Vec<(usize, Finding)> = all
+            .into_iter()
+            .filter_map(|f| row_of.get(f.unit.as_str()).map(|&r| (r, f)))
+            .filter(|(_, f)| kind.is_none_or(|k| f.kind == k))
+            .filter(|(r, f)| {
+                filter.trim().is_empty() || {
+                    let u = &self.grid.rows[*r].report.unit;
+                    let hay = format!(
+                        "{} {} {} {} {} {}",
+                        u.name,
+                        u.code,
+                        f.indicator.as_deref().unwrap_or(""),
+                        f.kind.as_str(),
+                        f.message,
+                        f.message_vi
+                    );
+                    matches(&filter, &hay)
+                }
+            })
+            .collect();
+        self.findings.list = list;
+        self.findings.cursor = self
+            .findings
+            .cursor
+            .min(self.findings.list.len().saturating_sub(1));
+    }
+
+    /// Open the detail of grid row `row` (index into `grid.rows`) and criterion `c`.
+    pub fn open_detail(&mut self, row: usize, c: usize, cursor: Option<usize>) {
+        let Some(gr) = self.grid.rows.get(row) else {
+            return;
+        };
+        let fw = self.q.reg.get(&self.fw_id).expect("framework");
+        let Some(crit) = fw.criteria.get(c) else {
+            return;
+        };
+        let code = gr.report.unit.code.clone();
+        let rows = self.q.rows(&code, fw).unwrap_or_default();
+        let targets = self.q.targets(fw, &code);
+        let indicators = crit
+            .indicators
+            .iter()
+            .map(|&i| {
+                let ic = &fw.indicators[i].code;
+                let by_year: BTreeMap<u16, Observation> = rows
+                    .iter()
+                    .filter_map(|(y, obs)| {
+                        obs.iter()
+                            .find(|o| &o.indicator == ic)
+                            .map(|o| (*y, o.clone()))
+                    })
+                    .collect();
+                let target = targets.get(i).cloned().flatten();
+                let status = eval::indicator_status(by_year.get(&self.year), target.as_ref());
+                let findings = gr
+                    .report
+                    .findings
+                    .iter()
+                    .filter(|f| f.indicator.as_deref() == Some(ic.as_str()))
+                    .cloned()
+                    .collect();
+                IndRow {
+                    index: i,
+                    target,
+                    by_year,
+                    status,
+                    findings,
+                }
+            })
+            .collect::<Vec<_>>();
+        let cursor = cursor.unwrap_or(0).min(indicators.len().saturating_sub(1));
+        self.detail = Some(Detail {
+            row,
+            criterion: c,
+            indicators,
+            cursor,
+        });
+    }
+
+    /// Open the indicator-across-communes view for indicator index `i`.
+    pub fn open_indicator(&mut self, i: usize) {
+        let fw = self.q.reg.get(&self.fw_id).expect("framework");
+        let Some(ind) = fw.indicators.get(i) else {
+            return;
+        };
+        let mut rows: Vec<PeerRow> = self
+            .view
+            .iter()
+            .map(|&r| {
+                let code = &self.grid.rows[r].report.unit.code;
+                let obs = self.q.rows(code, fw).ok().and_then(|m| {
+                    m.get(&self.year)
+                        .and_then(|v| v.iter().find(|o| o.indicator == ind.code).cloned())
+                });
+                let target = self.q.targets(fw, code).get(i).cloned().flatten();
+                let value = obs.as_ref().and_then(Observation::effective);
+                let status = eval::indicator_status(obs.as_ref(), target.as_ref());
+                PeerRow {
+                    row: r,
+                    obs,
+                    value,
+                    target,
+                    status,
+                }
+            })
+            .collect();
+        let better_high = ind.comparison != Comparison::Le;
+        let num = |v: &Option<Value>| match v {
+            Some(Value::Number(x)) => Some(*x),
+            Some(Value::Pass(true)) => Some(1.0),
+            Some(Value::Pass(false)) => Some(0.0),
+            None => None,
+        };
+        rows.sort_by(|a, b| match (num(&a.value), num(&b.value)) {
+            (Some(x), Some(y)) => {
+                let o = x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal);
+                if better_high { o.reverse() } else { o }
+            }
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        self.indicator = Some(IndicatorView {
+            indicator: i,
+            rows,
+            cursor: 0,
+        });
+    }
+
+    fn push(&mut self, s: Screen) {
+        if self.screen() != s {
+            self.screens.push(s);
+        }
+        self.scroll.list.set(0);
+    }
+
+    fn pop(&mut self) {
+        if self.screens.len() > 1 {
+            let s = self.screens.pop();
+            match s {
+                Some(Screen::Detail) if !self.screens.contains(&Screen::Detail) => {
+                    self.detail = None
+                }
+                Some(Screen::Indicator) if !self.screens.contains(&Screen::Indicator) => {
+                    self.indicator = None
+                }
+                Some(Screen::Picker) => self.picker = None,
+                _ => {}
+            }
+            self.scroll.list.set(0);
+        }
+    }
+
+    /// Handle a key event: text input when editing or picking, else through the keymap.
+    pub fn on_key(&mut self, e: KeyEvent) {
+        self.message = None;
+        if self.editing.is_some() {
+            self.edit_filter(e);
+            return;
+        }
+        if self.screen() == Screen::Picker && self.picker_key(e) {
+            return;
+        }
+        let Some(k) = Key::from_event(&e) else { return };
+        match self.keymap.feed(&mut self.pending, k) {
+            Feed::Action(a) => self.act(a),
+            Feed::Pending => {}
+            Feed::Unbound => {}
+        }
+    }
+
+    fn edit_filter(&mut self, e: KeyEvent) {
+        let ctrl = e.modifiers.contains(KeyModifiers::CONTROL);
+        match e.code {
+            KeyCode::Enter => self.editing = None,
+            KeyCode::Esc => {
+                if let Some(old) = self.editing.take() {
+                    self.filter = old;
+                }
+            }
+            KeyCode::Backspace => {
+                self.filter.pop();
+            }
+            KeyCode::Char('u') if ctrl => self.filter.clear(),
+            KeyCode::Char('c') if ctrl => {
+                if let Some(old) = self.editing.take() {
+                    self.filter = old;
+                }
+            }
+            KeyCode::Char(c) if !ctrl && !c.is_control() => {
+                if self.filter.chars().count() < 64 {
+                    self.filter.push(c)
+                }
+            }
+            _ => return,
+        }
+        self.apply_filter();
+    }
+
+    fn apply_filter(&mut self) {
+        let keep = self
+            .current_row()
+            .map(|r| self.grid.rows[r].report.unit.code.clone());
+        self.rebuild_view(keep.as_deref());
+        self.rebuild_findings();
+        if let Some(iv) = &self.indicator {
+            let i = iv.indicator;
+            self.open_indicator(i);
+        }
+    }
+
+    /// Picker keys that are text input; returns true when consumed.
+    fn picker_key(&mut self, e: KeyEvent) -> bool {
+        let ctrl = e.modifiers.contains(KeyModifiers::CONTROL);
+        let Some(p) = &mut self.picker else {
+            return false;
+        };
+        match e.code {
+            KeyCode::Char(c)
+                if !ctrl && !e.modifiers.contains(KeyModifiers::ALT) && !c.is_control() =>
+            {
+                p.query.push(c);
+            }
+            KeyCode::Backspace if !p.query.is_empty() => {
+                p.query.pop();
+            }
+            _ => return false,
+        }
+        p.shown = (0..p.all.len())
+            .filter(|&i| matches(&p.query, &p.all[i].1) || matches(&p.query, &p.all[i].0))
+            .collect();
+        p.cursor = 0;
+        true
+    }
+
+    fn open_picker(&mut self) {
+        let mut all: Vec<(String, String, Level)> = self
+            .q
+            .units
+            .map
+            .values()
+            .filter(|u| u.level != Level::Commune)
+            .filter(|u| {
+                self.q
+                    .units
+                    .descendants(&u.code)
+                    .iter()
+                    .any(|c| c.level == Level::Commune)
+            })
+            .map(|u| (u.code.clone(), u.name.clone(), u.level))
+            .collect();
+        all.sort_by(|a, b| a.2.cmp(&b.2).then_with(|| fold(&a.1).cmp(&fold(&b.1))));
+        let cursor = all.iter().position(|u| u.0 == self.parent).unwrap_or(0);
+        self.picker = Some(Picker {
+            shown: (0..all.len()).collect(),
+            all,
+            query: String::new(),
+            cursor,
+        });
+        self.push(Screen::Picker);
+    }
+
+    fn page(&self) -> usize {
+        self.scroll.page.get().max(1)
+    }
+
+    /// Move a list cursor by an action; returns the new position.
+    fn list_move(&self, a: Action, cur: usize, len: usize) -> usize {
+        if len == 0 {
+            return 0;
+        }
+        let last = len - 1;
+        let page = self.page();
+        match a {
+            Action::MoveUp => cur.saturating_sub(1),
+            Action::MoveDown => (cur + 1).min(last),
+            Action::PageUp => cur.saturating_sub(page),
+            Action::PageDown => (cur + page).min(last),
+            Action::HalfPageUp => cur.saturating_sub(page.div_ceil(2)),
+            Action::HalfPageDown => (cur + page.div_ceil(2)).min(last),
+            Action::GoTop => 0,
+            Action::GoBottom => last,
+            _ => cur.min(last),
+        }
+    }
+
+    fn is_vertical(a: Action) -> bool {
+        matches!(
+            a,
+            Action::MoveUp
+                | Action::MoveDown
+                | Action::PageUp
+                | Action::PageDown
+                | Action::HalfPageUp
+                | Action::HalfPageDown
+                | Action::GoTop
+                | Action::GoBottom
+        )
+    }
+
+    /// Apply one action.
+    pub fn act(&mut self, a: Action) {
+        // actions that behave the same on every screen
+        match a {
+            Action::Quit => {
+                self.quit = true;
+                return;
+            }
+            Action::Help => {
+                if self.screen() == Screen::Help {
+                    self.pop();
+                } else {
+                    self.help_scroll = 0;
+                    self.push(Screen::Help);
+                }
+                return;
+            }
+            Action::Back => {
+                if self.screen() == Screen::Grid {
+                    if !self.filter.is_empty() {
+                        self.filter.clear();
+                        self.apply_filter();
+                    }
+                } else {
+                    self.pop();
+                }
+                return;
+            }
+            Action::Filter
+                if matches!(
+                    self.screen(),
+                    Screen::Grid | Screen::Findings | Screen::Indicator
+                ) =>
+            {
+                self.editing = Some(self.filter.clone());
+                return;
+            }
+            Action::YearPrev | Action::YearNext | Action::AgainstPrev | Action::AgainstNext => {
+                self.change_years(a);
+                return;
+            }
+            Action::ToggleFindings if self.screen() != Screen::Picker => {
+                if self.screen() == Screen::Findings {
+                    self.pop();
+                } else {
+                    self.push(Screen::Findings);
+                }
+                return;
+            }
+            Action::PickParent if self.screen() != Screen::Picker => {
+                self.open_picker();
+                return;
+            }
+            _ => {}
+        }
+        match self.screen() {
+            Screen::Grid => self.act_grid(a),
+            Screen::Detail => self.act_detail(a),
+            Screen::Indicator => self.act_indicator(a),
+            Screen::Findings => self.act_findings(a),
+            Screen::Help => {
+                if Self::is_vertical(a) {
+                    self.help_scroll = self.list_move(a, self.help_scroll, usize::MAX / 2);
+                }
+            }
+            Screen::Picker => self.act_picker(a),
+        }
+    }
+
+    fn change_years(&mut self, a: Action) {
+        if self.years.is_empty() {
+            return;
+        }
+        let pos = self
+            .years
+            .iter()
+            .position(|y| *y == self.year)
+            .unwrap_or(self.years.len() - 1);
+        let (year, against) = match a {
+            Action::YearPrev => {
+                let y = self.years[pos.saturating_sub(1)];
+                (
+                    y,
+                    if self.against.is_some_and(|x| x < y) {
+                        Some(self.against)
+                    } else {
+                        None
+                    },
+                )
+            }
+            Action::YearNext => {
+                let y = self.years[(pos + 1).min(self.years.len() - 1)];
+                (y, Some(self.against))
+            }
+            _ => {
+                // comparison years: None, then the years before `year`
+                let mut opts: Vec<Option<u16>> = vec![None];
+                opts.extend(
+                    self.years
+                        .iter()
+                        .filter(|y| **y < self.year)
+                        .map(|y| Some(*y)),
+                );
+                let p = opts.iter().position(|x| *x == self.against).unwrap_or(0);
+                let np = if a == Action::AgainstPrev {
+                    p.saturating_sub(1)
+                } else {
+                    (p + 1).min(opts.len() - 1)
+                };
+                (self.year, Some(opts[np]))
+            }
+        };
+        if let Err(e) = self.reload(Some(year), against) {
+            self.message = Some(crate::text::sanitize(&format!("{e:#}")));
+        }
+    }
+
+    fn act_grid(&mut self, a: Action) {
+        let ncols = self.n_criteria() + EXTRA_COLS;
+        if Self::is_vertical(a) {
+            self.row = self.list_move(a, self.row, self.view.len());
+            return;
+        }
+        match a {
+            Action::MoveLeft => self.col = self.col.saturating_sub(1),
+            Action::MoveRight => self.col = (self.col + 1).min(ncols - 1),
+            Action::LineStart => self.col = 0,
+            Action::LineEnd => self.col = ncols - 1,
+            Action::NextMatch if !self.view.is_empty() => {
+                self.row = (self.row + 1) % self.view.len()
+            }
+            Action::PrevMatch if !self.view.is_empty() => {
+                self.row = (self.row + self.view.len() - 1) % self.view.len()
+            }
+            Action::SortNext => {
+                self.sort = match self.sort {
+                    Sort::Name => Sort::CriteriaMet,
+                    Sort::CriteriaMet => Sort::Findings,
+                    Sort::Findings => Sort::Name,
+                };
+                let keep = self
+                    .current_row()
+                    .map(|r| self.grid.rows[r].report.unit.code.clone());
+                self.rebuild_view(keep.as_deref());
+            }
+            Action::DrillIn => {
+                let Some(r) = self.current_row() else { return };
+                let n = self.n_criteria();
+                if self.col == n + 2 {
+                    // the findings column: the findings, on this commune's first one
+                    let code = self.grid.rows[r].report.unit.code.clone();
+                    self.push(Screen::Findings);
+                    if let Some(p) = self.findings.list.iter().position(|(_, f)| f.unit == code) {
+                        self.findings.cursor = p;
+                    }
+                    return;
+                }
+                let c = if self.col < n {
+                    self.col
+                } else {
+                    // summary columns: the first criterion not met
+                    self.grid.rows[r]
+                        .cells
+                        .iter()
+                        .position(|c| *c != crate::query::Cell::Met)
+                        .unwrap_or(0)
+                };
+                self.open_detail(r, c, None);
+                self.push(Screen::Detail);
+            }
+            Action::IndicatorView => {
+                let c = if self.col < self.n_criteria() {
+                    self.col
+                } else {
+                    0
+                };
+                if let Some(&i) = self.fw().criteria[c].indicators.first() {
+                    self.open_indicator(i);
+                    self.push(Screen::Indicator);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn act_detail(&mut self, a: Action) {
+        let n = self.n_criteria();
+        let Some(d) = &self.detail else { return };
+        let (row, c, cur, len) = (d.row, d.criterion, d.cursor, d.indicators.len());
+        if Self::is_vertical(a) {
+            let nc = self.list_move(a, cur, len);
+            if let Some(d) = &mut self.detail {
+                d.cursor = nc;
+            }
+            return;
+        }
+        match a {
+            Action::MoveLeft | Action::MoveRight => {
+                let nc = if a == Action::MoveLeft {
+                    (c + n - 1) % n
+                } else {
+                    (c + 1) % n
+                };
+                self.open_detail(row, nc, None);
+                self.col = nc;
+            }
+            Action::NextMatch | Action::PrevMatch => {
+                // the neighbouring commune, same criterion
+                let Some(p) = self.view.iter().position(|&r| r == row) else {
+                    return;
+                };
+                let np = if a == Action::NextMatch {
+                    (p + 1) % self.view.len()
+                } else {
+                    (p + self.view.len() - 1) % self.view.len()
+                };
+                self.row = np;
+                self.open_detail(self.view[np], c, Some(cur));
+            }
+            Action::IndicatorView | Action::DrillIn => {
+                if let Some(ir) = self
+                    .detail
+                    .as_ref()
+                    .and_then(|d| d.indicators.get(d.cursor))
+                {
+                    let i = ir.index;
+                    self.open_indicator(i);
+                    self.push(Screen::Indicator);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn act_indicator(&mut self, a: Action) {
+        let Some(iv) = &self.indicator else { return };
+        let (i, cur, len) = (iv.indicator, iv.cursor, iv.rows.len());
+        if Self::is_vertical(a) {
+            let nc = self.list_move(a, cur, len);
+            if let Some(iv) = &mut self.indicator {
+                iv.cursor = nc;
+            }
+            return;
+        }
+        let ni = self.fw().indicators.len();
+        match a {
+            Action::MoveLeft | Action::MoveRight => {
+                let n = if a == Action::MoveLeft {
+                    (i + ni - 1) % ni
+                } else {
+                    (i + 1) % ni
+                };
+                self.open_indicator(n);
+            }
+            Action::DrillIn => {
+                let Some(pr) = self
+                    .indicator
+                    .as_ref()
+                    .and_then(|iv| iv.rows.get(iv.cursor))
+                else {
+                    return;
+                };
+                let row = pr.row;
+                let c = self.fw().indicators[i].criterion;
+                let pos = self.fw().criteria[c]
+                    .indicators
+                    .iter()
+                    .position(|&x| x == i);
+                if let Some(p) = self.view.iter().position(|&r| r == row) {
+                    self.row = p;
+                }
+                self.col = c;
+                self.open_detail(row, c, pos);
+                // replace the stack above the grid with the detail
+                self.screens.truncate(1);
+                self.push(Screen::Detail);
+            }
+            _ => {}
+        }
+    }
+
+    fn act_findings(&mut self, a: Action) {
+        let len = self.findings.list.len();
+        if Self::is_vertical(a) {
+            self.findings.cursor = self.list_move(a, self.findings.cursor, len);
+            return;
+        }
+        match a {
+            Action::CycleKind => {
+                let mut kinds: Vec<FindingKind> = self
+                    .grid
+                    .rows
+                    .iter()
+                    .flat_map(|r| r.report.findings.iter().map(|f| f.kind))
+                    .collect();
+                kinds.sort();
+                kinds.dedup();
+                self.findings.kind = match self.findings.kind {
+                    None => kinds.first().copied(),
+                    Some(k) => kinds
+                        .iter()
+                        .position(|x| *x == k)
+                        .and_then(|p| kinds.get(p + 1))
+                        .copied(),
+                };
+                self.findings.cursor = 0;
+                self.rebuild_findings();
+            }
+            Action::NextMatch if len > 0 => self.findings.cursor = (self.findings.cursor + 1) % len,
+            Action::PrevMatch if len > 0 => {
+                self.findings.cursor = (self.findings.cursor + len - 1) % len
+            }
+            Action::DrillIn => {
+                let Some((row, f)) = self.findings.list.get(self.findings.cursor).cloned() else {
+                    return;
+                };
+                if !self.view.contains(&row) {
+                    self.filter.clear();
+                    self.rebuild_view(None);
+                    self.rebuild_findings();
+                }
+                if let Some(p) = self.view.iter().position(|&r| r == row) {
+                    self.row = p;
+                }
+                let n = self.n_criteria();
+                let fw = self.fw();
+                self.col = match f.indicator.as_deref().and_then(|c| fw.indicator(c)) {
+                    Some((_, ind)) => ind.criterion,
+                    None => n, // the criteria-met column
+                };
+                self.screens.truncate(1);
+                self.detail = None;
+                self.indicator = None;
+            }
+            _ => {}
+        }
+    }
+
+    fn act_picker(&mut self, a: Action) {
+        let Some(p) = &self.picker else { return };
+        let len = p.shown.len();
+        let cur = p.cursor;
+        if Self::is_vertical(a) {
+            let nc = self.list_move(a, cur, len);
+            if let Some(p) = &mut self.picker {
+                p.cursor = nc;
+            }
+            return;
+        }
+        if a == Action::DrillIn {
+            let Some(code) = p.shown.get(cur).map(|&i| p.all[i].0.clone()) else {
+                return;
+            };
+            self.parent = code;
+            self.screens.truncate(1);
+            self.picker = None;
+            self.detail = None;
+            self.indicator = None;
+            self.row = 0;
+            self.filter.clear();
+            let (y, ag) = (self.year, self.against);
+            if let Err(e) = self.reload(Some(y), Some(ag)) {
+                self.message = Some(crate::text::sanitize(&format!("{e:#}")));
+            }
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! Detail of one criterion for one commune: its indicators with target, value, comparison
+//! year, baseline, change, status and a trend; the selected indicator in full below.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::App;
+use super::theme::status_cell;
+use super::ui::{
+    cell, cell_right, data, fmt_change, fmt_obs_full, fmt_origin, fmt_target, fmt_value,
+    keep_visible, name_of, sparkline, theme,
+};
+use crate::i18n::Lang;
+use crate::model::Observation;
+use crate::text::{sanitize, width};
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let Some(d) = &app.detail else { return };
+    let th = theme(app);
+    let lang = app.opts.lang;
+    let fw = app.fw();
+    let crit = &fw.criteria[d.criterion];
+    let row = &app.grid.rows[d.row];
+    let total = area.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+
+    let cname = sanitize(if lang == Lang::En {
+        &crit.name_en
+    } else {
+        &crit.name
+    });
+    let cell_state = row
+        .cells
+        .get(d.criterion)
+        .copied()
+        .unwrap_or(crate::query::Cell::NoData);
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!(
+                "{} — {} {}: {cname} ",
+                sanitize(&row.report.unit.name),
+                app.t("crit_short"),
+                crit.code
+            ),
+            th.title(),
+        ),
+        Span::styled(th.glyph(cell_state).to_string(), th.cell(cell_state)),
+        Span::raw(format!(" {}", app.t(cell_state.label_key()))),
+    ]));
+    let years: Vec<u16> = d
+        .indicators
+        .iter()
+        .flat_map(|i| i.by_year.keys().copied())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let baseline = years.first().copied();
+    let against = app.against;
+    lines.push(Line::from(Span::styled(
+        format!(
+            "{} {}   {} {}   {} {}",
+            app.t("year"),
+            app.year,
+            app.t("against"),
+            against
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| app.t("none").into()),
+            app.t("baseline"),
+            baseline
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| app.t("none").into()),
+        ),
+        th.dim(),
+    )));
+
+    // table columns; drop the less important ones when narrow
+    let code_w = d
+        .indicators
+        .iter()
+        .map(|i| width(&fw.indicators[i.index].code))
+        .max()
+        .unwrap_or(4)
+        .max(4)
+        + 1;
+    let show_base = total >= 100;
+    let show_trend = total >= 90;
+    let (tw, vw) = (12, 10);
+    let fixed = code_w
+        + tw
+        + vw
+        + vw
+        + 3
+        + if show_base { vw } else { 0 }
+        + if show_trend {
+            years.len().max(4) + 2
+        } else {
+            0
+        }
+        + 11;
+    let name_w = total.saturating_sub(fixed).max(8);
+    let mut hdr = vec![
+        cell(app.t("code"), code_w, th.header()),
+        cell(app.t("indicator"), name_w, th.header()),
+        cell_right(app.t("target"), tw, th.header()),
+        cell_right(&app.year.to_string(), vw, th.header()),
+        cell_right(
+            &against.map(|a| a.to_string()).unwrap_or_default(),
+            vw,
+            th.header(),
+        ),
+    ];
+    if show_base {
+        hdr.push(cell_right(
+            &baseline.map(|a| a.to_string()).unwrap_or_default(),
+            vw,
+            th.header(),
+        ));
+    }
+    hdr.push(cell_right(app.t("change"), 10, th.header()));
+    hdr.push(cell_right("", 3, th.header()));
+    if show_trend {
+        hdr.push(Span::styled(format!("  {}", app.t("trend")), th.header()));
+    }
+    lines.push(Line::from(hdr));
+
+    // the table gets what the panel below leaves
+    let panel_h = 8usize;
+    let h = (area.height as usize)
+        .saturating_sub(lines.len() + panel_h + 1)
+        .max(1)
+        .min(d.indicators.len().max(1));
+    app.scroll.page.set(h);
+    let off = keep_visible(app.scroll.list.get(), d.cursor, h, d.indicators.len());
+    app.scroll.list.set(off);
+    for (k, ir) in d.indicators.iter().enumerate().skip(off).take(h) {
+        let ind = &fw.indicators[ir.index];
+        let cur = k == d.cursor;
+        let base = if cur { th.cursor() } else { Style::new() };
+        let now = ir.by_year.get(&app.year).and_then(Observation::effective);
+        let then = against
+            .and_then(|a| ir.by_year.get(&a))
+            .and_then(Observation::effective);
+        let first = baseline
+            .and_then(|b| ir.by_year.get(&b))
+            .and_then(Observation::effective);
+        let c = status_cell(ir.status);
+        let c = if ir.findings.iter().any(|f| f.kind.is_inconsistency()) {
+            crate::query::Cell::Inconsistent
+        } else {
+            c
+        };
+        let mut spans = vec![
+            cell(&ind.code, code_w, base),
+            cell(&name_of(ind, lang), name_w, base),
+            cell_right(&fmt_target(ind.kind, &ir.target, lang), tw, Style::new()),
+            cell_right(&fmt_value(ind.kind, now, lang), vw, th.status(ir.status)),
+            cell_right(
+                &against
+                    .map(|_| fmt_value(ind.kind, then, lang))
+                    .unwrap_or_default(),
+                vw,
+                Style::new(),
+            ),
+        ];
+        if show_base {
+            spans.push(cell_right(&fmt_value(ind.kind, first, lang), vw, th.dim()));
+        }
+        spans.push(cell_right(
+            &fmt_change(ind.kind, now, then, lang),
+            10,
+            Style::new(),
+        ));
+        spans.push(cell_right(th.glyph(c), 3, th.cell(c)));
+        if show_trend {
+            let vals: Vec<_> = years
+                .iter()
+                .map(|y| ir.by_year.get(y).and_then(Observation::effective))
+                .collect();
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(sparkline(&vals), th.header()));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::from(Span::styled("─".repeat(total), th.dim())));
+
+    // the selected indicator in full
+    if let Some(ir) = d.indicators.get(d.cursor) {
+        let ind = &fw.indicators[ir.index];
+        let unit = if ind.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", sanitize(&ind.unit))
+        };
+        lines.push(Line::from(Span::styled(
+            format!("{} {}{unit}", ind.code, name_of(ind, lang)),
+            th.title(),
+        )));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", app.t("target")), th.header()),
+            Span::raw(format!(
+                "{}  ({})",
+                fmt_target(ind.kind, &ir.target, lang),
+                fmt_origin(&ir.target, lang, true)
+            )),
+        ]));
+        let mut v = vec![Span::styled(
+            format!("{} {}: ", app.t("value"), app.year),
+            th.header(),
+        )];
+        match ir.by_year.get(&app.year) {
+            Some(o) => {
+                v.push(Span::styled(
+                    fmt_obs_full(ind.kind, o, lang),
+                    th.status(ir.status),
+                ));
+                if let Some(p) = o.stated_percent {
+                    v.push(Span::raw(format!(
+                        "  ({} {}%)",
+                        app.t("stated"),
+                        crate::text::fmt_num(p, 1, lang.num_style())
+                    )));
+                }
+            }
+            None => v.push(Span::raw(app.t("none"))),
+        }
+        v.push(Span::raw(format!(
+            "  {} {}",
+            th.glyph(status_cell(ir.status)),
+            app.t(status_cell(ir.status).label_key())
+        )));
+        lines.push(Line::from(v));
+        let hist: Vec<String> = ir
+            .by_year
+            .iter()
+            .map(|(y, o)| format!("{y} {}", fmt_value(ind.kind, o.effective(), lang)))
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", app.t("years")), th.header()),
+            Span::raw(hist.join(" · ")),
+        ]));
+        if let Some(o) = ir.by_year.get(&app.year) {
+            let mut src = Vec::new();
+            if let Some(s) = &o.source {
+                src.push(Span::styled(format!("{}: ", app.t("source")), th.header()));
+                src.push(Span::raw(data(s, total)));
+            }
+            if let Some(nt) = &o.note {
+                src.push(Span::styled(format!("  {}: ", app.t("note")), th.header()));
+                src.push(Span::raw(data(nt, total)));
+            }
+            if !src.is_empty() {
+                lines.push(Line::from(src));
+            }
+        }
+        for fd in &ir.findings {
+            let msg = if lang == Lang::En {
+                &fd.message
+            } else {
+                &fd.message_vi
+            };
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{} ", app.t(sev_key(fd.severity))),
+                    th.severity(fd.severity),
+                ),
+                Span::raw(data(msg, total)),
+            ]));
+        }
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+pub fn sev_key(s: crate::eval::Severity) -> &'static str {
+    match s {
+        crate::eval::Severity::Error => "sev_error",
+        crate::eval::Severity::Warning => "sev_warning",
+        crate::eval::Severity::Info => "sev_info",
+    }
+}

@@ -1,0 +1,260 @@
+//! The home screen: communes × criteria, with the commune column frozen while the criteria
+//! scroll sideways.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::{App, EXTRA_COLS};
+use super::ui::{cell, cell_right, keep_visible, theme};
+use crate::i18n::Lang;
+use crate::query::Cell;
+use crate::text::{fmt_num, fmt_pct, sanitize, width};
+
+/// Column widths: (name, criterion, extras).
+fn widths(app: &App, total: usize) -> (usize, usize, [usize; EXTRA_COLS]) {
+    let longest = app
+        .grid
+        .rows
+        .iter()
+        .map(|r| width(&sanitize(&r.report.unit.name)))
+        .max()
+        .unwrap_or(6);
+    let cap = if total < 60 {
+        12
+    } else if total < 100 {
+        16
+    } else {
+        24
+    };
+    let name_w = longest.clamp(6, cap) + 1;
+    let extras = [6, 5, 3];
+    let n = app.n_criteria();
+    let cw = if name_w + n * 4 + extras.iter().sum::<usize>() <= total {
+        4
+    } else {
+        3
+    };
+    (name_w, cw, extras)
+}
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let th = theme(app);
+    let lang = app.opts.lang;
+    let st = lang.num_style();
+    let fw = app.fw();
+    let n = fw.criteria.len();
+    let total = area.width as usize;
+    let (name_w, cw, extras) = widths(app, total);
+    let col_w = |c: usize| if c < n { cw } else { extras[c - n] };
+
+    // header
+    let mut lines: Vec<Line> = Vec::new();
+    let against = app
+        .against
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| app.t("none").into());
+    let mut title = vec![
+        Span::styled(sanitize(&app.grid.parent.name), th.title()),
+        Span::raw(format!(
+            "  {} {}  {} {}  {} {}  {} {}",
+            app.t("framework"),
+            fw.id,
+            app.t("year"),
+            app.year,
+            app.t("against"),
+            against,
+            app.t("sort"),
+            app.t(app.sort.key())
+        )),
+    ];
+    if !app.filter.is_empty() {
+        title.push(Span::styled(
+            format!("  /{}", sanitize(&app.filter)),
+            th.key(),
+        ));
+    }
+    lines.push(Line::from(title));
+    let (meet, with) = app.grid.meeting();
+    let mut kpi = format!(
+        "{}: {meet}/{with}   {}: {}",
+        app.t("communes_meeting"),
+        app.t("avg_criteria"),
+        fmt_num(app.grid.average_met(), 1, st)
+    );
+    if app.col < n {
+        let c = &fw.criteria[app.col];
+        let cname = sanitize(if lang == Lang::En {
+            &c.name_en
+        } else {
+            &c.name
+        });
+        kpi += &format!(
+            "   {} {}: {} ({} {})",
+            app.t("crit_short"),
+            c.code,
+            cname,
+            fmt_pct(app.grid.percent_meeting(app.col), st),
+            app.t("pct_meeting_short")
+        );
+    }
+    lines.push(Line::from(Span::raw(kpi)));
+
+    // visible columns: frozen name, then as many columns as fit from the offset
+    let avail = total.saturating_sub(name_w);
+    let ncols = n + EXTRA_COLS;
+    let mut off = app.scroll.grid_col.get().min(ncols - 1);
+    if app.col < off {
+        off = app.col;
+    }
+    loop {
+        let used: usize = (off..=app.col).map(col_w).sum();
+        if used <= avail || off >= app.col {
+            break;
+        }
+        off += 1;
+    }
+    // fill leftwards when there is room at the right end
+    while off > 0 && (off - 1..ncols).map(col_w).sum::<usize>() <= avail {
+        off -= 1;
+    }
+    app.scroll.grid_col.set(off);
+    let mut visible = Vec::new();
+    let mut used = 0;
+    for c in off..ncols {
+        if used + col_w(c) > avail {
+            break;
+        }
+        used += col_w(c);
+        visible.push(c);
+    }
+    let more_left = off > 0;
+    let more_right = visible.last().is_some_and(|&l| l + 1 < ncols);
+
+    // column headers
+    let extra_labels = [
+        app.t("col_met"),
+        app.t("col_recognized"),
+        app.t("col_findings"),
+    ];
+    let mut hdr = vec![cell(
+        if more_left { "«" } else { app.t("commune") },
+        name_w,
+        th.header(),
+    )];
+    if more_left {
+        hdr[0] = cell(&format!("{} «", app.t("commune")), name_w, th.header());
+    }
+    for &c in &visible {
+        let label = if c < n {
+            fw.criteria[c].code.as_str()
+        } else {
+            extra_labels[c - n]
+        };
+        let style = if c == app.col {
+            th.header().patch(th.cursor())
+        } else {
+            th.header()
+        };
+        hdr.push(cell_right(label, col_w(c), style));
+    }
+    if more_right {
+        hdr.push(Span::styled("»", th.header()));
+    }
+    lines.push(Line::from(hdr));
+
+    // rows: what remains after header (3), footer (1) and legend (1 when room)
+    let legend = area.height >= 14;
+    let fixed = 3 + 1 + usize::from(legend);
+    let h = (area.height as usize).saturating_sub(fixed);
+    app.scroll.page.set(h.max(1));
+    let roff = keep_visible(app.scroll.grid_row.get(), app.row, h, app.view.len());
+    app.scroll.grid_row.set(roff);
+    if app.view.is_empty() {
+        let msg = if app.grid.rows.is_empty() {
+            app.t("no_communes")
+        } else {
+            app.t("no_match")
+        };
+        lines.push(Line::from(Span::styled(msg, th.dim())));
+    }
+    for (vi, &r) in app.view.iter().enumerate().skip(roff).take(h) {
+        let row = &app.grid.rows[r];
+        let is_cur = vi == app.row;
+        let name_style = if is_cur { th.cursor() } else { Style::new() };
+        let mut spans = vec![
+            cell(&sanitize(&row.report.unit.name), name_w - 1, name_style),
+            Span::raw(" "),
+        ];
+        for &c in &visible {
+            let (text, mut style) = if c < n {
+                let cl = row.cells[c];
+                (th.glyph(cl).to_string(), th.cell(cl))
+            } else if c == n {
+                let t = match &row.report.evaluation {
+                    Some(e) => format!("{}/{}", e.criteria_met, e.criteria_total),
+                    None => app.t("none").to_string(),
+                };
+                let s = if row.meets_standard() {
+                    th.cell(Cell::Met)
+                } else {
+                    Style::new()
+                };
+                (t, s)
+            } else if c == n + 1 {
+                let t = row
+                    .report
+                    .recognized
+                    .as_ref()
+                    .map(|x| x.year.to_string())
+                    .unwrap_or_else(|| app.t("none").into());
+                (t, Style::new())
+            } else {
+                let k = row.report.findings.len();
+                let s = if k > 0 {
+                    th.cell(Cell::Inconsistent)
+                } else {
+                    th.dim()
+                };
+                (k.to_string(), s)
+            };
+            if is_cur && c == app.col {
+                style = style.patch(th.cursor());
+            }
+            spans.push(cell_right(&text, col_w(c), style));
+        }
+        lines.push(Line::from(spans));
+    }
+    while lines.len() < 3 + h {
+        lines.push(Line::default());
+    }
+    // footer: % of communes meeting each criterion
+    let mut foot = vec![cell(app.t("pct_meeting"), name_w, th.header())];
+    for &c in &visible {
+        let pct = if c < n {
+            Some(app.grid.percent_meeting(c).round() as i64)
+        } else {
+            None
+        };
+        match pct {
+            // three cells cannot hold "100" with a gap: all communes meeting shows as met
+            Some(100) if cw == 3 => {
+                foot.push(cell_right(th.glyph(Cell::Met), 3, th.cell(Cell::Met)))
+            }
+            Some(p) => foot.push(cell_right(&p.to_string(), col_w(c), th.dim())),
+            None => foot.push(cell_right("", col_w(c), th.dim())),
+        }
+    }
+    lines.push(Line::from(foot));
+    if legend {
+        let mut spans = vec![Span::raw(format!("{}: ", app.t("legend")))];
+        for c in Cell::ALL {
+            spans.push(Span::styled(th.glyph(c).to_string(), th.cell(c)));
+            spans.push(Span::raw(format!(" {}  ", app.t(c.label_key()))));
+        }
+        lines.push(Line::from(spans));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}

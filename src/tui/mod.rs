@@ -1,0 +1,191 @@
+//! The terminal interface: app state (`app`), actions and keymaps as data (`action`,
+//! `keymap`), one module per screen, and the loop here that owns the terminal.
+//!
+//! The loop blocks on input and redraws only after something changed. The terminal is
+//! restored on normal exit, on panic (hook) and on SIGTERM/SIGHUP/SIGINT (signal flag).
+//! No terminal queries are sent at start-up.
+
+pub mod action;
+pub mod app;
+pub mod detail;
+pub mod findings;
+pub mod grid;
+pub mod help;
+pub mod indicator;
+pub mod keymap;
+pub mod picker;
+pub mod theme;
+pub mod ui;
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::crossterm::{cursor, execute, terminal};
+use ratatui::prelude::CrosstermBackend;
+
+pub use app::{App, Options};
+pub use keymap::{Keymap, KeymapError};
+
+use crate::store::Store;
+
+/// Settings from the command line and the environment.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub lang: crate::i18n::Lang,
+    pub keymap: Option<String>,
+    pub no_color: bool,
+    pub ascii: bool,
+    pub read_only: bool,
+}
+
+/// Resolve the drawing options: `NO_COLOR` (any non-empty value) and a non-UTF-8 locale are
+/// honoured here.
+pub fn options(s: &Settings) -> Options {
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    Options {
+        lang: s.lang,
+        ascii: s.ascii || !theme::locale_is_utf8(),
+        color: !(s.no_color || no_color_env),
+        read_only: s.read_only,
+    }
+}
+
+/// The keymap spec: --keymap, else `keymap = "..."` in $XDG_CONFIG_HOME/ntm/config.toml.
+pub fn keymap_spec(s: &Settings) -> Result<Option<String>> {
+    if s.keymap.is_some() {
+        return Ok(s.keymap.clone());
+    }
+    let dir = match std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
+        Some(x) => std::path::PathBuf::from(x),
+        None => match std::env::var_os("HOME").filter(|x| !x.is_empty()) {
+            Some(h) => std::path::PathBuf::from(h).join(".config"),
+            None => return Ok(None),
+        },
+    };
+    let path = dir.join("ntm").join("config.toml");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let v: toml::Table =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    match v.get("keymap") {
+        None => Ok(None),
+        Some(toml::Value::String(k)) => {
+            // a relative file name is relative to the config directory
+            if keymap::builtin(k).is_some() || std::path::Path::new(k).is_absolute() {
+                Ok(Some(k.clone()))
+            } else {
+                Ok(Some(dir.join("ntm").join(k).to_string_lossy().into_owned()))
+            }
+        }
+        Some(_) => bail!(
+            "{}: `keymap` must be a string (default, vim, emacs or a file)",
+            path.display()
+        ),
+    }
+}
+
+/// Refuse terminals the interface cannot run on, with a message saying what to use instead.
+pub fn check_terminal() -> Result<()> {
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        bail!(
+            "TERM=dumb: this terminal cannot show the interface; use `ntm grid` or `ntm check` for text output"
+        );
+    }
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!(
+            "not a terminal: the interface needs one; use `ntm grid` or `ntm check` for text output"
+        );
+    }
+    Ok(())
+}
+
+fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let mut out = std::io::stdout();
+    let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = out.flush();
+}
+
+/// Run the interface on a store until the user quits or a signal arrives.
+pub fn run(store: &Store, s: &Settings) -> Result<()> {
+    check_terminal()?;
+    let opts = options(s);
+    let km = Keymap::load(keymap_spec(s)?.as_deref())?;
+    let mut app = App::new(store, opts, km)?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))?;
+    }
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        prev(info);
+    }));
+
+    terminal::enable_raw_mode()?;
+    let mut out = std::io::stdout();
+    if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide) {
+        restore_terminal();
+        return Err(e.into());
+    }
+    let result = (|| -> Result<()> {
+        let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+        event_loop(&mut term, &mut app, &stop)
+    })();
+    restore_terminal();
+    let _ = std::panic::take_hook();
+    result
+}
+
+/// Draw one frame, then apply the colour and ASCII passes.
+pub fn draw<B: Backend>(term: &mut Terminal<B>, app: &App) -> std::result::Result<(), B::Error> {
+    term.draw(|f| {
+        ui::draw(f, app);
+        let buf = f.buffer_mut();
+        if !app.opts.color {
+            theme::strip_colors(buf);
+        }
+        if app.opts.ascii {
+            theme::asciify(buf);
+        }
+    })?;
+    Ok(())
+}
+
+fn event_loop<B: Backend>(term: &mut Terminal<B>, app: &mut App, stop: &AtomicBool) -> Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let mut dirty = true;
+    while !app.quit && !stop.load(Ordering::Relaxed) {
+        if dirty {
+            draw(term, app)?;
+            dirty = false;
+        }
+        // block for input; wake now and then only to notice a signal
+        if !event::poll(Duration::from_secs(1))? {
+            continue;
+        }
+        match event::read()? {
+            Event::Key(k) if k.kind == KeyEventKind::Press => {
+                app.on_key(k);
+                dirty = true;
+            }
+            Event::Resize(..) => dirty = true,
+            _ => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,391 @@
+//! The frame: the current screen above, the status line below, "terminal too small" when
+//! there is no room. Also the formatting helpers the screens share.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::action::Action;
+use super::app::{App, Screen};
+use super::theme::Theme;
+use super::{detail, findings, grid, help, indicator, picker};
+use crate::framework::Indicator;
+use crate::i18n::Lang;
+use crate::model::{Kind, Observation, Target, TargetOrigin, Value};
+use crate::text::{fmt_num, pad, pad_left, sanitize, truncate, width};
+
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
+pub fn theme(app: &App) -> Theme {
+    Theme {
+        ascii: app.opts.ascii,
+    }
+}
+
+/// Draw the whole frame.
+pub fn draw(f: &mut Frame, app: &App) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(f, app, area);
+        return;
+    }
+    let body = Rect {
+        height: area.height - 1,
+        ..area
+    };
+    let status = Rect {
+        y: area.y + area.height - 1,
+        height: 1,
+        ..area
+    };
+    match app.screen() {
+        Screen::Grid => grid::draw(f, app, body),
+        Screen::Detail => detail::draw(f, app, body),
+        Screen::Indicator => indicator::draw(f, app, body),
+        Screen::Findings => findings::draw(f, app, body),
+        Screen::Help => help::draw(f, app, body),
+        Screen::Picker => picker::draw(f, app, body),
+    }
+    status_line(f, app, status);
+}
+
+fn too_small(f: &mut Frame, app: &App, area: Rect) {
+    let msg = format!(
+        "{} ({}×{}, {} {}×{})",
+        app.t("too_small"),
+        area.width,
+        area.height,
+        app.t("need"),
+        MIN_WIDTH,
+        MIN_HEIGHT
+    );
+    let words: Vec<&str> = msg.split(' ').collect();
+    // wrap by hand so nothing depends on the widget's wrapping at tiny sizes
+    let mut lines: Vec<Line> = Vec::new();
+    let mut cur = String::new();
+    for w in words {
+        if !cur.is_empty() && width(&cur) + 1 + width(w) > area.width as usize {
+            lines.push(Line::from(std::mem::take(&mut cur)));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(w);
+    }
+    lines.push(Line::from(cur));
+    let lines: Vec<Line> = lines.into_iter().take(area.height as usize).collect();
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+/// Hints per screen, most useful first.
+fn hints(s: Screen) -> &'static [Action] {
+    match s {
+        Screen::Grid => &[
+            Action::DrillIn,
+            Action::Filter,
+            Action::YearPrev,
+            Action::AgainstPrev,
+            Action::ToggleFindings,
+            Action::SortNext,
+            Action::PickParent,
+            Action::IndicatorView,
+            Action::Quit,
+        ],
+        Screen::Detail => &[
+            Action::Back,
+            Action::MoveLeft,
+            Action::IndicatorView,
+            Action::YearPrev,
+            Action::NextMatch,
+            Action::Quit,
+        ],
+        Screen::Indicator => &[
+            Action::Back,
+            Action::DrillIn,
+            Action::MoveLeft,
+            Action::Filter,
+            Action::YearPrev,
+            Action::Quit,
+        ],
+        Screen::Findings => &[
+            Action::DrillIn,
+            Action::Back,
+            Action::CycleKind,
+            Action::Filter,
+            Action::Quit,
+        ],
+        Screen::Help => &[Action::Back, Action::MoveDown, Action::Quit],
+        Screen::Picker => &[Action::DrillIn, Action::Back],
+    }
+}
+
+/// The key text of a hint: for paired actions both keys (`[ ]`).
+fn hint_keys(app: &App, a: Action) -> Option<String> {
+    let pair = match a {
+        Action::YearPrev => Some(Action::YearNext),
+        Action::AgainstPrev => Some(Action::AgainstNext),
+        Action::MoveLeft => Some(Action::MoveRight),
+        Action::MoveDown => Some(Action::MoveUp),
+        Action::NextMatch => Some(Action::PrevMatch),
+        _ => None,
+    };
+    let k = app.keymap.first_key(a)?;
+    Some(match pair.and_then(|p| app.keymap.first_key(p)) {
+        Some(k2) => format!("{k}{k2}"),
+        None => k,
+    })
+}
+
+fn status_line(f: &mut Frame, app: &App, area: Rect) {
+    let th = theme(app);
+    let w = area.width as usize;
+    let bar = th.status_bar();
+    if app.editing.is_some() {
+        let cursor = if app.opts.ascii { "_" } else { "▏" };
+        let right = format!(" {} ", app.t("edit_hint"));
+        let left_w = w.saturating_sub(width(&right));
+        let left = format!("/{}{cursor}", sanitize(&app.filter));
+        let left = if width(&left) > left_w {
+            // keep the end of the text visible
+            let chars: Vec<char> = left.chars().collect();
+            let mut s = String::new();
+            for c in chars.iter().rev() {
+                if width(&s) + 2 > left_w {
+                    break;
+                }
+                s.insert(0, *c);
+            }
+            s
+        } else {
+            left
+        };
+        let line = Line::from(vec![
+            Span::styled(pad(&left, left_w), bar),
+            Span::styled(right, bar),
+        ]);
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    // "? help" always visible at the right
+    let help_key = app
+        .keymap
+        .first_key(Action::Help)
+        .unwrap_or_else(|| "?".into());
+    let help = format!(" {help_key} {} ", app.t("hint_help"));
+    let left_text = match &app.message {
+        Some(m) => sanitize(m),
+        None => breadcrumb(app),
+    };
+    let pending = if app.pending.is_empty() {
+        String::new()
+    } else {
+        format!(" {}… ", super::keymap::seq_to_string(&app.pending))
+    };
+    let left_min = width(&left_text).min(w / 2);
+    let mut budget = w.saturating_sub(width(&help) + left_min + width(&pending) + 1);
+    let mut hint_spans: Vec<Span> = Vec::new();
+    for &a in hints(app.screen()) {
+        let Some(k) = hint_keys(app, a) else { continue };
+        let text = format!(" {k} {} ", app.t(a.hint_key()));
+        let tw = width(&text);
+        if tw <= budget {
+            budget -= tw;
+            hint_spans.push(Span::styled(text, bar));
+        }
+    }
+    let used: usize = hint_spans.iter().map(|s| width(&s.content)).sum::<usize>()
+        + width(&help)
+        + width(&pending);
+    let left_w = w.saturating_sub(used);
+    let mut spans = vec![Span::styled(
+        pad(&format!(" {left_text}"), left_w),
+        bar.add_modifier(ratatui::style::Modifier::BOLD),
+    )];
+    if !pending.is_empty() {
+        spans.push(Span::styled(pending, bar));
+    }
+    spans.extend(hint_spans);
+    spans.push(Span::styled(help, bar));
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Where we are: parent › commune › criterion › indicator.
+pub fn breadcrumb(app: &App) -> String {
+    let sep = theme(app).sep();
+    let mut parts = vec![sanitize(&app.grid.parent.name)];
+    match app.screen() {
+        Screen::Detail => {
+            if let Some(d) = &app.detail {
+                parts.push(sanitize(&app.grid.rows[d.row].report.unit.name));
+                parts.push(format!(
+                    "{} {}",
+                    app.t("crit_short"),
+                    app.fw().criteria[d.criterion].code
+                ));
+            }
+        }
+        Screen::Indicator => {
+            if let Some(iv) = &app.indicator {
+                parts.push(format!(
+                    "{} {}",
+                    app.t("indicator"),
+                    app.fw().indicators[iv.indicator].code
+                ));
+            }
+        }
+        Screen::Findings => parts.push(app.t("findings").to_string()),
+        Screen::Help => parts.push(app.t("help_title").to_string()),
+        Screen::Picker => parts.push(app.t("picker_title").to_string()),
+        Screen::Grid => {}
+    }
+    parts.join(sep)
+}
+
+/// A padded, styled cell.
+pub fn cell(text: &str, w: usize, style: Style) -> Span<'static> {
+    Span::styled(pad(text, w), style)
+}
+
+pub fn cell_right(text: &str, w: usize, style: Style) -> Span<'static> {
+    Span::styled(pad_left(text, w), style)
+}
+
+/// The scroll offset that keeps `cursor` visible in `height` rows, moving as little as
+/// possible from `offset`.
+pub fn keep_visible(offset: usize, cursor: usize, height: usize, len: usize) -> usize {
+    if height == 0 {
+        return cursor;
+    }
+    let mut off = offset.min(len.saturating_sub(height));
+    if cursor < off {
+        off = cursor;
+    }
+    if cursor >= off + height {
+        off = cursor + 1 - height;
+    }
+    off
+}
+
+pub fn name_of(ind: &Indicator, lang: Lang) -> String {
+    sanitize(if lang == Lang::En && !ind.name_en.is_empty() {
+        &ind.name_en
+    } else {
+        &ind.name
+    })
+}
+
+/// A value as shown in tables: `95,4%` for ratios, `42,5` for numbers, `đạt` for pass.
+pub fn fmt_value(kind: Kind, v: Option<Value>, lang: Lang) -> String {
+    let st = lang.num_style();
+    match v {
+        None => lang.t("none").to_string(),
+        Some(Value::Pass(true)) => lang.t("val_pass").to_string(),
+        Some(Value::Pass(false)) => lang.t("val_fail").to_string(),
+        Some(Value::Number(x)) if kind == Kind::Ratio => format!("{}%", fmt_num(x, 1, st)),
+        Some(Value::Number(x)) => fmt_num(x, 2, st),
+    }
+}
+
+/// The full value: `2.871/3.009 = 95,4%` when counts are known.
+pub fn fmt_obs_full(kind: Kind, o: &Observation, lang: Lang) -> String {
+    let st = lang.num_style();
+    let v = fmt_value(kind, o.effective(), lang);
+    match (o.numerator, o.denominator) {
+        (Some(n), Some(d)) => format!("{}/{} = {v}", fmt_num(n, 2, st), fmt_num(d, 2, st)),
+        _ => v,
+    }
+}
+
+pub fn fmt_target(kind: Kind, t: &Option<Target>, lang: Lang) -> String {
+    match t {
+        None => lang.t("none").to_string(),
+        Some(t) => crate::eval::findings::show_target(kind, t, lang == Lang::Vi),
+    }
+}
+
+pub fn fmt_origin(t: &Option<Target>, lang: Lang, long: bool) -> String {
+    match t.as_ref().map(|t| &t.origin) {
+        None => String::new(),
+        Some(TargetOrigin::Province(d)) => {
+            if long {
+                format!("{} {}", lang.t("origin_province"), sanitize(d))
+            } else {
+                lang.t("origin_province_short").to_string()
+            }
+        }
+        Some(TargetOrigin::Region(r)) => {
+            if long {
+                format!("{} {}", lang.t("origin_region"), sanitize(r))
+            } else {
+                sanitize(r)
+            }
+        }
+        Some(TargetOrigin::National) => lang.t("origin_national").to_string(),
+    }
+}
+
+/// Difference `now - then` for numbers (percentage points for ratios).
+pub fn fmt_change(kind: Kind, now: Option<Value>, then: Option<Value>, lang: Lang) -> String {
+    match (now, then) {
+        (Some(Value::Number(a)), Some(Value::Number(b))) => {
+            let d = a - b;
+            let s = fmt_num(d, if kind == Kind::Ratio { 1 } else { 2 }, lang.num_style());
+            let s = if d > 0.0 && s != "0" {
+                format!("+{s}")
+            } else {
+                s
+            };
+            let _ = kind;
+            s
+        }
+        (Some(Value::Pass(a)), Some(Value::Pass(b))) if a != b => {
+            if a {
+                "↑".into()
+            } else {
+                "↓".into()
+            }
+        }
+        (Some(_), Some(_)) => "=".into(),
+        _ => String::new(),
+    }
+}
+
+/// A one-cell-per-year trend: bar height by value (pass/fail as full/low).
+pub fn sparkline(values: &[Option<Value>]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let nums: Vec<f64> = values
+        .iter()
+        .filter_map(|v| match v {
+            Some(Value::Number(x)) => Some(*x),
+            _ => None,
+        })
+        .collect();
+    let (lo, hi) = nums
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
+            (l.min(*x), h.max(*x))
+        });
+    values
+        .iter()
+        .map(|v| match v {
+            None => ' ',
+            Some(Value::Pass(true)) => '█',
+            Some(Value::Pass(false)) => '▁',
+            Some(Value::Number(x)) => {
+                if hi - lo < 1e-9 {
+                    '▄'
+                } else {
+                    BARS[(((x - lo) / (hi - lo)) * 7.0).round().clamp(0.0, 7.0) as usize]
+                }
+            }
+        })
+        .collect()
+}
+
+/// Truncate data text for a cell (sanitised).
+pub fn data(s: &str, w: usize) -> String {
+    truncate(&sanitize(s), w)
+}
