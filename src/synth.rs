@@ -121,8 +121,9 @@ pub struct Row {
     pub note: String,
 }
 
-/// Generate the sample rows for the six communes, 2016–2020.
-pub fn bac_giang_sample(reg: &Registry, seed: u64) -> Vec<Row> {
+/// Generate the sample rows for the six communes, 2016–2020. `planted`: include the planted
+/// problems (the demo sample); without them the bundle is clean, every figure consistent.
+pub fn bac_giang_sample(reg: &Registry, seed: u64, planted: bool) -> Vec<Row> {
     let fw = reg.get(FW).expect("built-in framework");
     let units = bac_giang_units();
     let mut all = Units::default();
@@ -137,7 +138,7 @@ pub fn bac_giang_sample(reg: &Registry, seed: u64) -> Vec<Row> {
         let j = rng.below(i + 1);
         order.swap(i, j);
     }
-    let plants = [
+    let all_plants = [
         (order[0], "17.7", 2020, Plant::Regress),
         (order[1], "17.6", 2020, Plant::PercentTypo),
         (order[2], "17.1b", 2019, Plant::NumeratorOver),
@@ -145,6 +146,7 @@ pub fn bac_giang_sample(reg: &Registry, seed: u64) -> Vec<Row> {
         (order[4], "15.1", 2020, Plant::NearMiss),
         (order[5], "13.2", 2020, Plant::Missing),
     ];
+    let plants: &[(usize, &str, u16, Plant)] = if planted { &all_plants } else { &[] };
     let mut rows = Vec::new();
     for (ci, u) in communes.iter().enumerate() {
         let h0 = rng.range(2200.0, 3300.0).round();
@@ -291,7 +293,7 @@ pub fn bac_giang_sample(reg: &Registry, seed: u64) -> Vec<Row> {
 }
 
 /// Write the sample as a bundle (units.csv and observations.csv).
-pub fn write_sample(dir: &Path, reg: &Registry, seed: u64) -> Result<usize> {
+pub fn write_sample(dir: &Path, reg: &Registry, seed: u64, planted: bool) -> Result<usize> {
     std::fs::create_dir_all(dir)?;
     let mut w = csv::Writer::from_path(dir.join("units.csv"))?;
     w.write_record(["code", "name", "level", "parent_code", "region"])?;
@@ -305,7 +307,7 @@ pub fn write_sample(dir: &Path, reg: &Registry, seed: u64) -> Result<usize> {
         ])?;
     }
     w.flush()?;
-    let rows = bac_giang_sample(reg, seed);
+    let rows = bac_giang_sample(reg, seed, planted);
     let mut w = csv::Writer::from_path(dir.join("observations.csv"))?;
     w.write_record([
         "unit_code",

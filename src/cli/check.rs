@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use anyhow::bail;
 use serde_json::{Value as J, json};
 
 use super::{Ctx, Res};
@@ -34,21 +33,62 @@ pub struct Args {
     /// Exit 1 when a finding has at least this severity (`none`: always exit 0)
     #[arg(long, default_value = "warning", value_parser = ["error", "warning", "info", "none"])]
     pub fail_on: String,
-    /// `declined` when a ratio worsens by more than this many percentage points
-    #[arg(long, default_value_t = 2.0)]
-    pub declined_pp: f64,
-    /// `declined` when a number worsens by more than this percent of its previous value
-    #[arg(long, default_value_t = 5.0)]
-    pub declined_pct: f64,
-    /// `near_target` when a ratio meets its target by less than this many points
-    #[arg(long, default_value_t = 2.0)]
-    pub near_pp: f64,
-    /// `near_target` when a number meets its target by less than this percent of it
-    #[arg(long, default_value_t = 5.0)]
-    pub near_pct: f64,
-    /// `percent_mismatch` tolerance in percentage points
-    #[arg(long, default_value_t = 0.5)]
-    pub percent_tolerance: f64,
+    #[command(flatten)]
+    pub thresholds: Thresholds,
+}
+
+/// Rule thresholds; each defaults to the framework file's value (FORMAT.md's defaults unless
+/// the framework says otherwise).
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct Thresholds {
+    /// `declined` when a ratio worsens by more than this many percentage points [default: 2]
+    #[arg(long)]
+    pub declined_pp: Option<f64>,
+    /// `declined` when a number worsens by more than this percent of its previous value [default: 5]
+    #[arg(long)]
+    pub declined_pct: Option<f64>,
+    /// `near_target` when a ratio meets its target by less than this many points [default: 2]
+    #[arg(long)]
+    pub near_pp: Option<f64>,
+    /// `near_target` when a number meets its target by less than this percent of it [default: 5]
+    #[arg(long)]
+    pub near_pct: Option<f64>,
+    /// `percent_mismatch` tolerance in percentage points [default: 0.5]
+    #[arg(long)]
+    pub percent_tolerance: Option<f64>,
+    /// `implausible_change` when a ratio moves more than this many points in a year [default: 20]
+    #[arg(long)]
+    pub implausible_pp: Option<f64>,
+    /// `implausible_change` when a number or denominator moves more than this percent in a year [default: 33]
+    #[arg(long)]
+    pub implausible_pct: Option<f64>,
+    /// `denominator_mismatch` tolerance, percent of the common value [default: 0 = exact]
+    #[arg(long)]
+    pub denominator_tolerance: Option<f64>,
+}
+
+impl Thresholds {
+    /// The framework's options with the flags given applied on top.
+    pub fn apply(&self, base: Options) -> anyhow::Result<Options> {
+        let mut o = base;
+        let pairs: [(Option<f64>, &mut f64); 8] = [
+            (self.declined_pp, &mut o.declined_pp),
+            (self.declined_pct, &mut o.declined_pct),
+            (self.near_pp, &mut o.near_pp),
+            (self.near_pct, &mut o.near_pct),
+            (self.percent_tolerance, &mut o.percent_tolerance_pp),
+            (self.implausible_pp, &mut o.implausible_pp),
+            (self.implausible_pct, &mut o.implausible_pct),
+            (self.denominator_tolerance, &mut o.denominator_tolerance_pct),
+        ];
+        for (v, into) in pairs {
+            if let Some(x) = v {
+                *into = x;
+            }
+        }
+        o.validate().map_err(anyhow::Error::msg)?;
+        Ok(o)
+    }
 }
 
 /// Everything `check` prints, in every format.
@@ -61,27 +101,10 @@ pub struct CheckResult<'a> {
 }
 
 pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
-    for (name, v) in [
-        ("--declined-pp", a.declined_pp),
-        ("--declined-pct", a.declined_pct),
-        ("--near-pp", a.near_pp),
-        ("--near-pct", a.near_pct),
-        ("--percent-tolerance", a.percent_tolerance),
-    ] {
-        if !(v.is_finite() && v >= 0.0) {
-            bail!("{name} must be a number ≥ 0, not {v}");
-        }
-    }
     let fw = q.framework(a.framework.as_deref())?;
     let scope = q.scope(a.unit.as_deref())?;
     let (year, against) = q.resolve_years(fw, &scope, a.year, a.against)?;
-    let opt = Options {
-        declined_pp: a.declined_pp,
-        declined_pct: a.declined_pct,
-        near_pp: a.near_pp,
-        near_pct: a.near_pct,
-        percent_tolerance_pp: a.percent_tolerance,
-    };
+    let opt = a.thresholds.apply(fw.options)?;
     let mut reports = Vec::new();
     let mut findings = Vec::new();
     for u in scope {
@@ -170,6 +193,8 @@ pub fn to_json(res: &CheckResult) -> J {
                 "criteria_total": ev.criteria_total,
                 "meets_standard": ev.meets_standard(),
                 "recognized": r.recognized.as_ref().map(|x| json!({"kind": x.kind.as_str(), "year": x.year})),
+                "criteria_basic": ev.basic.iter().filter(|b| **b).count(),
+                "revocation_risk": r.risk.map(|x| x.as_str()),
             })
         })
         .collect();

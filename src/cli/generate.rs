@@ -12,13 +12,16 @@ pub struct Args {
     /// Seed: the same seed always gives the same bundle
     #[arg(long, default_value_t = 2020)]
     pub seed: u64,
+    /// Leave out the planted problems: every figure consistent
+    #[arg(long)]
+    pub clean: bool,
     /// Output folder
     pub out: PathBuf,
 }
 
 pub fn run(a: Args) -> Res {
     let reg = Registry::builtin();
-    let n = crate::synth::write_sample(&a.out, &reg, a.seed)?;
+    let n = crate::synth::write_sample(&a.out, &reg, a.seed, !a.clean)?;
     println!("wrote {n} observations to {}", a.out.display());
     Ok(ExitCode::SUCCESS)
 }

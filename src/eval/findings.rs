@@ -50,6 +50,9 @@ pub enum FindingKind {
     Missing,
     NumeratorExceedsDenominator,
     PercentMismatch,
+    DenominatorMismatch,
+    UnitsMetMismatch,
+    ImplausibleChange,
 }
 
 impl FindingKind {
@@ -63,6 +66,9 @@ impl FindingKind {
             FindingKind::Missing => "missing",
             FindingKind::NumeratorExceedsDenominator => "numerator_exceeds_denominator",
             FindingKind::PercentMismatch => "percent_mismatch",
+            FindingKind::DenominatorMismatch => "denominator_mismatch",
+            FindingKind::UnitsMetMismatch => "units_met_mismatch",
+            FindingKind::ImplausibleChange => "implausible_change",
         }
     }
 
@@ -72,9 +78,12 @@ impl FindingKind {
             | FindingKind::Regressed
             | FindingKind::LostStandard
             | FindingKind::NumeratorExceedsDenominator => Severity::Error,
-            FindingKind::Declined | FindingKind::Missing | FindingKind::PercentMismatch => {
-                Severity::Warning
-            }
+            FindingKind::Declined
+            | FindingKind::Missing
+            | FindingKind::PercentMismatch
+            | FindingKind::DenominatorMismatch
+            | FindingKind::UnitsMetMismatch
+            | FindingKind::ImplausibleChange => Severity::Warning,
             FindingKind::NearTarget => Severity::Info,
         }
     }
@@ -83,7 +92,11 @@ impl FindingKind {
     pub fn is_inconsistency(self) -> bool {
         matches!(
             self,
-            FindingKind::NumeratorExceedsDenominator | FindingKind::PercentMismatch
+            FindingKind::NumeratorExceedsDenominator
+                | FindingKind::PercentMismatch
+                | FindingKind::DenominatorMismatch
+                | FindingKind::UnitsMetMismatch
+                | FindingKind::ImplausibleChange
         )
     }
 }
@@ -114,6 +127,35 @@ pub struct Options {
     pub near_pct: f64,
     /// `percent_mismatch`: stated percentage off by more than this many points.
     pub percent_tolerance_pp: f64,
+    /// `implausible_change` on a ratio: a move between consecutive years of more than this
+    /// many percentage points.
+    pub implausible_pp: f64,
+    /// `implausible_change` on a number or a denominator: a move between consecutive years of
+    /// more than this share of the previous value (percent).
+    pub implausible_pct: f64,
+    /// `denominator_mismatch`: related denominators may differ by this share (percent; 0 = exact).
+    pub denominator_tolerance_pct: f64,
+}
+
+impl Options {
+    /// Every threshold must be a finite number ≥ 0.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("declined_pp", self.declined_pp),
+            ("declined_pct", self.declined_pct),
+            ("near_pp", self.near_pp),
+            ("near_pct", self.near_pct),
+            ("percent_tolerance_pp", self.percent_tolerance_pp),
+            ("implausible_pp", self.implausible_pp),
+            ("implausible_pct", self.implausible_pct),
+            ("denominator_tolerance_pct", self.denominator_tolerance_pct),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!("threshold {name} must be a number ≥ 0, not {v}"));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for Options {
@@ -124,6 +166,9 @@ impl Default for Options {
             near_pp: 2.0,
             near_pct: 5.0,
             percent_tolerance_pp: 0.5,
+            implausible_pp: 20.0,
+            implausible_pct: 33.0,
+            denominator_tolerance_pct: 0.0,
         }
     }
 }
@@ -396,6 +441,14 @@ pub fn find(
     }
 
     lost_standard(fw, u, year, &ev, &mut out);
+    out.extend(super::consistency::denominators(
+        fw, u.code, year, rows, opt,
+    ));
+    if let Some(prev) = u.years.get(&(year - 1)) {
+        out.extend(super::consistency::implausible(
+            fw, u.code, year, rows, prev, opt,
+        ));
+    }
     out
 }
 

@@ -1,9 +1,12 @@
 //! Pure evaluation: statuses of indicators and criteria, and findings, from observations and
 //! resolved targets. No I/O, so every rule is testable on plain values.
 
+pub mod consistency;
 pub mod findings;
+pub mod standard;
 #[cfg(test)]
 mod tests;
+pub mod trend;
 
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +14,8 @@ use crate::framework::{Framework, Override};
 use crate::model::{Observation, Target, Units};
 
 pub use findings::{Finding, FindingKind, Options, Severity, find};
+pub use standard::{BasicRule, Risk, revocation_risk};
+pub use trend::Trend;
 
 /// Status of one indicator or one criterion for a unit and year.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -102,6 +107,8 @@ pub struct Evaluation {
     pub criteria: Vec<Status>,
     pub criteria_met: usize,
     pub criteria_total: usize,
+    /// Per criterion: not met, but "cơ bản đạt" under the framework's rule.
+    pub basic: Vec<bool>,
 }
 
 impl Evaluation {
@@ -131,11 +138,23 @@ pub fn evaluate(
         .map(|c| criterion_status(c.indicators.iter().map(|&i| indicators[i])))
         .collect();
     let criteria_met = criteria.iter().filter(|s| **s == Status::Met).count();
+    let basic = criteria
+        .iter()
+        .enumerate()
+        .map(|(ci, s)| {
+            *s == Status::NotMet
+                && fw
+                    .basic
+                    .as_ref()
+                    .is_some_and(|r| standard::is_basic(fw, ci, &indicators, targets, obs, r))
+        })
+        .collect();
     Evaluation {
         indicators,
         criteria_total: criteria.len(),
         criteria,
         criteria_met,
+        basic,
     }
 }
 

@@ -63,6 +63,13 @@ pub struct Framework {
     pub decision: Option<String>,
     pub period: Option<(u16, u16)>,
     pub regions: Vec<String>,
+    /// Criteria whose failure weighs in revocation (QĐ 18/2022/QĐ-TTg: income, environment,
+    /// defence and security ...).
+    pub key_criteria: Vec<String>,
+    /// Default thresholds of the finding rules for this framework.
+    pub options: crate::eval::Options,
+    /// How "cơ bản đạt" is decided; None: the framework has no such level.
+    pub basic: Option<crate::eval::BasicRule>,
     pub groups: Vec<Group>,
     pub criteria: Vec<Criterion>,
     pub indicators: Vec<Indicator>,

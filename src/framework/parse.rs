@@ -62,9 +62,36 @@ struct RawFramework {
     decision: Option<String>,
     period: Option<[u16; 2]>,
     regions: Vec<Spanned<String>>,
+    #[serde(default)]
+    key_criteria: Vec<Spanned<String>>,
+    thresholds: Option<RawThresholds>,
+    basic: Option<RawBasic>,
     groups: Vec<RawGroup>,
     criteria: Vec<RawCriterion>,
     indicators: Vec<RawIndicator>,
+}
+
+/// Per-framework defaults of the finding rules (flags of `ntm check` override them).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawThresholds {
+    declined_pp: Option<f64>,
+    declined_pct: Option<f64>,
+    near_pp: Option<f64>,
+    near_pct: Option<f64>,
+    percent_tolerance_pp: Option<f64>,
+    implausible_pp: Option<f64>,
+    implausible_pct: Option<f64>,
+    denominator_tolerance_pct: Option<f64>,
+}
+
+/// How "cơ bản đạt" (basically met) is decided for a criterion.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBasic {
+    max_missed: usize,
+    margin_pp: f64,
+    margin_pct: f64,
 }
 
 #[derive(Deserialize)]
@@ -277,6 +304,50 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
             sources: i.sources,
         });
     }
+    let mut key_criteria = Vec::new();
+    for k in &raw.key_criteria {
+        if !criteria.iter().any(|c| c.code == *k.get_ref()) {
+            return cx.err(
+                k.span(),
+                format!(
+                    "key_criteria names criterion {}, which is not defined",
+                    k.get_ref()
+                ),
+            );
+        }
+        key_criteria.push(k.get_ref().clone());
+    }
+    let mut options = crate::eval::Options::default();
+    if let Some(t) = &raw.thresholds {
+        let set = |v: Option<f64>, into: &mut f64| {
+            if let Some(x) = v {
+                *into = x;
+            }
+        };
+        set(t.declined_pp, &mut options.declined_pp);
+        set(t.declined_pct, &mut options.declined_pct);
+        set(t.near_pp, &mut options.near_pp);
+        set(t.near_pct, &mut options.near_pct);
+        set(t.percent_tolerance_pp, &mut options.percent_tolerance_pp);
+        set(t.implausible_pp, &mut options.implausible_pp);
+        set(t.implausible_pct, &mut options.implausible_pct);
+        set(
+            t.denominator_tolerance_pct,
+            &mut options.denominator_tolerance_pct,
+        );
+        if let Err(m) = options.validate() {
+            return Err(FrameworkError {
+                file: file.to_string(),
+                line: cx.line_of(text.find("[thresholds]").map_or(0..0, |i| i..i)),
+                reason: m,
+            });
+        }
+    }
+    let basic = raw.basic.map(|b| crate::eval::BasicRule {
+        max_missed: b.max_missed,
+        margin_pp: b.margin_pp,
+        margin_pct: b.margin_pct,
+    });
     if let Some(c) = criteria.iter().find(|c| c.indicators.is_empty()) {
         return Err(FrameworkError {
             file: file.to_string(),
@@ -291,6 +362,9 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
         decision: raw.decision,
         period: raw.period.map(|[a, b]| (a, b)),
         regions,
+        key_criteria,
+        options,
+        basic,
         groups,
         criteria,
         indicators,

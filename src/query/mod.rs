@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, anyhow, bail};
 
-use crate::eval::{self, Evaluation, Finding, Options, Status};
+use crate::eval::{self, Evaluation, Finding, Options, Risk, Status};
 use crate::framework::{Framework, Registry};
 use crate::model::{Level, Observation, Recognition, Target, Unit, Units};
 use crate::store::Store;
@@ -26,6 +26,8 @@ pub struct UnitReport {
     pub evaluation: Option<Evaluation>,
     pub findings: Vec<Finding>,
     pub recognized: Option<Recognition>,
+    /// Revocation risk, for a unit recognised by the evaluated year.
+    pub risk: Option<Risk>,
 }
 
 /// What a grid cell shows, most important first.
@@ -183,18 +185,43 @@ impl<'s> Query<'s> {
             years: &indexed,
             recognitions: &recs,
         };
-        let findings = eval::find(fw, &data, year, against, opt);
+        let mut findings = eval::find(fw, &data, year, against, opt);
         let evaluation = indexed.get(&year).map(|r| eval::evaluate(fw, &targets, r));
+        // an aggregate row's "communes meeting" against the communes' own rows
+        if unit.level != Level::Commune
+            && let Some(rows) = indexed.get(&year)
+        {
+            let mut communes = Vec::new();
+            for c in self.communes_of(&unit.code)? {
+                let ev = match self.evaluation(fw, &c.code, year)? {
+                    Some(ev) => ev,
+                    None => eval::evaluate(
+                        fw,
+                        &self.targets(fw, &c.code),
+                        &vec![None; fw.indicators.len()],
+                    ),
+                };
+                communes.push((c.name.clone(), ev));
+            }
+            findings.extend(eval::consistency::units_met(
+                fw, &unit.code, year, rows, &communes,
+            ));
+        }
         let recognized = recs
             .iter()
             .filter(|r| r.year <= year)
             .min_by_key(|r| (r.kind, r.year))
             .cloned();
+        let risk = match (&recognized, &evaluation) {
+            (Some(_), Some(ev)) => Some(eval::revocation_risk(fw, ev)),
+            _ => None,
+        };
         Ok(UnitReport {
             unit: unit.clone(),
             evaluation,
             findings,
             recognized,
+            risk,
         })
     }
 
