@@ -126,7 +126,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         r?;
         return Ok(ExitCode::SUCCESS);
     }
-    let args = super::grid::Args { unit: None, year: None, against: None, framework: None, ascii: a.ascii };
+    let args = super::grid::Args {
+        unit: None,
+        year: None,
+        against: None,
+        framework: None,
+        ascii: a.ascii,
+    };
     print!("{}", super::grid::render(&store, &args, ctx.lang)?);
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,7 @@
 //! (0 ok, 1 findings at or above --fail-on, 2 usage or data error).
 
 mod check;
-mod demo;
+pub mod demo;
 mod export;
 mod fw;
 mod generate;

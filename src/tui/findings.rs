@@ -35,7 +35,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         title += &format!("   /{}", sanitize(&app.filter));
     }
     lines.push(Line::from(Span::styled(title, th.title())));
-    let (sw, nw, iw, kw) = (10, 12, 7, 16);
+    let (sw, nw, iw, kw) = (10, 12, 9, 16);
     let mw = total.saturating_sub(sw + nw + iw + kw);
     let show_kind = total >= 100;
     lines.push(Line::from(vec![

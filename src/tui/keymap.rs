@@ -278,7 +278,10 @@ pub fn parse_layer(text: &str, file: &str) -> Result<Layer, KeymapError> {
     let mut layer = Layer::default();
     // every key sequence with where it was bound, to report duplicates
     let mut seen: Vec<(Seq, Action)> = Vec::new();
-    for (k, v) in doc.get_ref().iter() {
+    // in file order, so a clash is reported at its second occurrence
+    let mut top: Vec<_> = doc.get_ref().iter().collect();
+    top.sort_by_key(|(k, _)| k.span().start);
+    for (k, v) in top {
         let name: &str = k.get_ref();
         match (name, v.get_ref()) {
             ("base", DeValue::String(s)) => {
@@ -293,7 +296,9 @@ pub fn parse_layer(text: &str, file: &str) -> Result<Layer, KeymapError> {
             }
             ("name" | "description", DeValue::String(_)) => {}
             ("keys", DeValue::Table(t)) => {
-                for (ak, av) in t.iter() {
+                let mut entries: Vec<_> = t.iter().collect();
+                entries.sort_by_key(|(k, _)| k.span().start);
+                for (ak, av) in entries {
                     let aname: &str = ak.get_ref();
                     let Some(action) = Action::parse(aname) else {
                         let known: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();

@@ -132,11 +132,21 @@ fn hint_keys(app: &App, a: Action) -> Option<String> {
         Action::NextMatch => Some(Action::PrevMatch),
         _ => None,
     };
-    let k = app.keymap.first_key(a)?;
-    Some(match pair.and_then(|p| app.keymap.first_key(p)) {
-        Some(k2) => format!("{k}{k2}"),
-        None => k,
-    })
+    let short = |k: String| match k.as_str() {
+        "up" => "↑".to_string(),
+        "down" => "↓".to_string(),
+        "left" => "←".to_string(),
+        "right" => "→".to_string(),
+        _ => k,
+    };
+    let k = short(app.keymap.first_key(a)?);
+    Some(
+        match pair.and_then(|p| app.keymap.first_key(p)).map(short) {
+            Some(k2) if width(&k) == 1 && width(&k2) == 1 => format!("{k}{k2}"),
+            Some(k2) => format!("{k}/{k2}"),
+            None => k,
+        },
+    )
 }
 
 fn status_line(f: &mut Frame, app: &App, area: Rect) {
@@ -238,7 +248,7 @@ pub fn breadcrumb(app: &App) -> String {
         }
         Screen::Findings => parts.push(app.t("findings").to_string()),
         Screen::Help => parts.push(app.t("help_title").to_string()),
-        Screen::Picker => parts.push(app.t("picker_title").to_string()),
+        Screen::Picker => parts.push(app.t("picker_short").to_string()),
         Screen::Grid => {}
     }
     parts.join(sep)

@@ -1,0 +1,233 @@
+//! Rendering tests of the terminal interface on the demo data: insta snapshots of every
+//! screen in vi and en at 80×24 and 160×48, a no-panic sweep over sizes, and the ASCII and
+//! no-colour passes.
+
+use ntm::cli::demo::load_demo;
+use ntm::i18n::Lang;
+use ntm::store::Store;
+use ntm::tui::action::Action;
+use ntm::tui::app::{App, Options, Screen};
+use ntm::tui::{Keymap, draw};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+fn demo() -> (tempfile::TempDir, Store) {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = load_demo(tmp.path()).unwrap();
+    (tmp, store)
+}
+
+fn app(store: &Store, lang: Lang) -> App<'_> {
+    let opts = Options {
+        lang,
+        ascii: false,
+        color: true,
+        read_only: false,
+    };
+    App::new(store, opts, Keymap::default_map()).unwrap()
+}
+
+fn acts(app: &mut App, a: &[Action]) {
+    for &x in a {
+        app.act(x);
+    }
+}
+
+/// Put the app on a screen the way a user would get there.
+fn goto(app: &mut App, s: Screen) {
+    match s {
+        Screen::Grid => {}
+        Screen::Detail => {
+            // Song Khê (third by name), criterion 17
+            acts(app, &[Action::MoveDown, Action::MoveDown]);
+            for _ in 0..16 {
+                app.act(Action::MoveRight);
+            }
+            app.act(Action::DrillIn);
+        }
+        Screen::Indicator => {
+            goto(app, Screen::Detail);
+            app.act(Action::IndicatorView);
+        }
+        Screen::Findings => app.act(Action::ToggleFindings),
+        Screen::Help => app.act(Action::Help),
+        Screen::Picker => app.act(Action::PickParent),
+    }
+    assert_eq!(app.screen(), s);
+}
+
+fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    draw(&mut t, app).unwrap();
+    t
+}
+
+const SCREENS: [(Screen, &str); 6] = [
+    (Screen::Grid, "grid"),
+    (Screen::Detail, "detail"),
+    (Screen::Indicator, "indicator"),
+    (Screen::Findings, "findings"),
+    (Screen::Help, "help"),
+    (Screen::Picker, "picker"),
+];
+
+#[test]
+fn snapshots_of_every_screen() {
+    let (_tmp, store) = demo();
+    for lang in [Lang::Vi, Lang::En] {
+        for (s, name) in SCREENS {
+            for (w, h) in [(80u16, 24u16), (160, 48)] {
+                let mut a = app(&store, lang);
+                goto(&mut a, s);
+                let t = render(&a, w, h);
+                let l = if lang == Lang::Vi { "vi" } else { "en" };
+                insta::assert_snapshot!(format!("{name}_{l}_{w}x{h}"), t.backend());
+            }
+        }
+    }
+}
+
+#[test]
+fn no_panic_at_any_size() {
+    let (_tmp, store) = demo();
+    let mut apps: Vec<App> = Vec::new();
+    for (s, _) in SCREENS {
+        let mut a = app(&store, Lang::Vi);
+        goto(&mut a, s);
+        apps.push(a);
+    }
+    // an editing filter and an ASCII, colourless app too
+    let mut a = app(&store, Lang::En);
+    a.act(Action::Filter);
+    apps.push(a);
+    let mut a = App::new(
+        &store,
+        Options {
+            lang: Lang::Vi,
+            ascii: true,
+            color: false,
+            read_only: true,
+        },
+        Keymap::default_map(),
+    )
+    .unwrap();
+    goto(&mut a, Screen::Detail);
+    apps.push(a);
+    let mut t = Terminal::new(TestBackend::new(1, 1)).unwrap();
+    for a in &apps {
+        for w in 1..=120u16 {
+            for h in 1..=40u16 {
+                t.backend_mut().resize(w, h);
+                draw(&mut t, a).unwrap();
+            }
+        }
+        for (w, h) in [(300u16, 100u16), (300, 1), (1, 100), (200, 60)] {
+            t.backend_mut().resize(w, h);
+            draw(&mut t, a).unwrap();
+        }
+    }
+}
+
+#[test]
+fn too_small_says_so() {
+    let (_tmp, store) = demo();
+    let a = app(&store, Lang::En);
+    let t = render(&a, 30, 8);
+    assert!(
+        t.backend().to_string().contains("Terminal too small"),
+        "{}",
+        t.backend()
+    );
+    let a = app(&store, Lang::Vi);
+    let t = render(&a, 39, 20);
+    assert!(t.backend().to_string().contains("Cửa sổ quá nhỏ"));
+}
+
+#[test]
+fn ascii_mode_sends_only_ascii() {
+    let (_tmp, store) = demo();
+    for (s, _) in SCREENS {
+        let mut a = App::new(
+            &store,
+            Options {
+                lang: Lang::Vi,
+                ascii: true,
+                color: true,
+                read_only: false,
+            },
+            Keymap::default_map(),
+        )
+        .unwrap();
+        goto(&mut a, s);
+        let t = render(&a, 100, 30);
+        for c in t.backend().buffer().content.iter() {
+            assert!(c.symbol().is_ascii(), "{:?} on {s:?}", c.symbol());
+        }
+    }
+    let a = App::new(
+        &store,
+        Options {
+            lang: Lang::Vi,
+            ascii: true,
+            color: true,
+            read_only: false,
+        },
+        Keymap::default_map(),
+    )
+    .unwrap();
+    let text = render(&a, 80, 24).backend().to_string();
+    assert!(text.contains("Dinh Tri"), "{text}");
+}
+
+#[test]
+fn no_color_mode_has_no_colours_but_keeps_the_cursor() {
+    let (_tmp, store) = demo();
+    let a = App::new(
+        &store,
+        Options {
+            lang: Lang::Vi,
+            ascii: false,
+            color: false,
+            read_only: false,
+        },
+        Keymap::default_map(),
+    )
+    .unwrap();
+    let t = render(&a, 80, 24);
+    let buf = t.backend().buffer();
+    assert!(
+        buf.content
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+    assert!(
+        buf.content
+            .iter()
+            .any(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED))
+    );
+    // with colours, only the 16 ANSI colours are used
+    let a = app(&store, Lang::Vi);
+    let t = render(&a, 160, 48);
+    for c in t.backend().buffer().content.iter() {
+        for col in [c.fg, c.bg] {
+            assert!(
+                !matches!(col, Color::Rgb(..) | Color::Indexed(_)),
+                "{col:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn vietnamese_numbers_in_the_ui() {
+    let (_tmp, store) = demo();
+    let mut a = app(&store, Lang::Vi);
+    goto(&mut a, Screen::Detail);
+    let vi = render(&a, 80, 24).backend().to_string();
+    assert!(vi.contains("2.636/2.693 = 97,9%"), "{vi}");
+    let mut a = app(&store, Lang::En);
+    goto(&mut a, Screen::Detail);
+    let en = render(&a, 80, 24).backend().to_string();
+    assert!(en.contains("2,636/2,693 = 97.9%"), "{en}");
+}
