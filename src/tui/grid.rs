@@ -56,26 +56,24 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         .against
         .map(|a| a.to_string())
         .unwrap_or_else(|| app.t("none").into());
-    let mut title = vec![
-        Span::styled(sanitize(&app.grid.parent.name), th.title()),
-        Span::raw(format!(
-            "  {} {}  {} {}  {} {}  {} {}",
-            app.t("framework"),
-            fw.id,
-            app.t("year"),
-            app.year,
-            app.t("against"),
-            against,
-            app.t("sort"),
-            app.t(app.sort.key())
-        )),
-    ];
+    let mut title = vec![Span::styled(sanitize(&app.grid.parent.name), th.title())];
     if !app.filter.is_empty() {
         title.push(Span::styled(
             format!("  /{}", sanitize(&app.filter)),
             th.key(),
         ));
     }
+    title.push(Span::raw(format!(
+        "  {} {}  {} {}  {} {}  {} {}",
+        app.t("framework"),
+        fw.id,
+        app.t("year"),
+        app.year,
+        app.t("against"),
+        against,
+        app.t("sort"),
+        app.t(app.sort.key())
+    )));
     lines.push(Line::from(title));
     let (meet, with) = app.grid.meeting();
     let mut kpi = format!(

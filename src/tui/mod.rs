@@ -115,9 +115,10 @@ fn restore_terminal() {
 
 /// Run the interface on a store until the user quits or a signal arrives.
 pub fn run(store: &Store, s: &Settings) -> Result<()> {
+    // a bad keymap is reported even where the interface could not start
+    let km = Keymap::load(keymap_spec(s)?.as_deref())?;
     check_terminal()?;
     let opts = options(s);
-    let km = Keymap::load(keymap_spec(s)?.as_deref())?;
     let mut app = App::new(store, opts, km)?;
 
     let stop = Arc::new(AtomicBool::new(false));

@@ -1,0 +1,273 @@
+//! End-to-end: the real binary in a pseudo-terminal, read back through a vt100 parser.
+//! Opens `ntm demo`, moves to a commune, drills into a criterion, checks the detail,
+//! filters with `dinh tri`, quits, and checks the alternate screen was left. Also: SIGTERM
+//! restores the terminal; TERM=dumb is refused.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const ROWS: u16 = 24;
+const COLS: u16 = 80;
+
+struct Session {
+    out: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    _home: tempfile::TempDir,
+}
+
+impl Session {
+    fn start(args: &[&str]) -> Session {
+        let home = tempfile::tempdir().unwrap();
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_ntm"));
+        for a in args {
+            cmd.arg(a);
+        }
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("LANG", "C.UTF-8");
+        cmd.env_remove("LC_ALL");
+        cmd.env_remove("LC_CTYPE");
+        cmd.env_remove("NO_COLOR");
+        cmd.env("HOME", home.path());
+        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+        cmd.env("TMPDIR", home.path());
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let o = Arc::clone(&out);
+        let handle = std::thread::spawn(move || {
+            let _master = pair.master; // keep the pty open while reading
+            let mut buf = [0u8; 4096];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => o.lock().unwrap().extend_from_slice(&buf[..n]),
+                }
+            }
+        });
+        Session {
+            out,
+            writer,
+            child,
+            reader: Some(handle),
+            _home: home,
+        }
+    }
+
+    fn screen(&self) -> String {
+        let mut p = vt100::Parser::new(ROWS, COLS, 0);
+        p.process(&self.out.lock().unwrap());
+        p.screen().contents()
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(15) {
+                panic!("timed out waiting for {what:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // let the app read each key on its own (a lone ESC must not merge with the next key)
+        std::thread::sleep(Duration::from_millis(120));
+    }
+
+    /// Wait for the process to end and the output to drain; the raw bytes.
+    fn finish(&mut self) -> (portable_pty::ExitStatus, Vec<u8>) {
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if start.elapsed() > Duration::from_secs(15) {
+                let _ = self.child.kill();
+                panic!("the interface did not exit; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        // the reader ends at EOF once the child is gone
+        let h = self.reader.take().unwrap();
+        let start = Instant::now();
+        while !h.is_finished() && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        (status, self.out.lock().unwrap().clone())
+    }
+}
+
+const DOWN: &str = "\x1b[B";
+const RIGHT: &str = "\x1b[C";
+
+#[test]
+fn demo_drill_down_filter_and_quit() {
+    let mut s = Session::start(&["demo"]);
+    let grid = s.wait_for("Xã đạt chuẩn: 4/6");
+    assert!(
+        grid.contains("Dĩnh Trì") && grid.contains("Song Khê"),
+        "{grid}"
+    );
+    // Song Khê is third by name; criterion 17 is the 17th column
+    s.send(DOWN);
+    s.send(DOWN);
+    for _ in 0..16 {
+        s.send(RIGHT);
+    }
+    s.send("\r");
+    let detail = s.wait_for("Song Khê — TC 17");
+    // the first indicator is selected: its target and its 2020 value with the counts
+    assert!(detail.contains("17.1a"), "{detail}");
+    assert!(detail.contains("Yêu cầu: ≥ 90%"), "{detail}");
+    assert!(
+        detail.contains("Giá trị 2020: 2.636/2.693 = 97,9%"),
+        "{detail}"
+    );
+    // 17.7 is below its target of 60%
+    assert!(detail.contains("53,5%"), "{detail}");
+    // back to the grid, then filter
+    s.send("\x1b");
+    s.wait_for("Xã đạt chuẩn: 4/6");
+    s.send("/");
+    for c in "dinh tri".chars() {
+        s.send(&c.to_string());
+    }
+    s.send("\r");
+    let filtered = s.wait_for("/dinh tri");
+    assert!(filtered.contains("Dĩnh Trì"), "{filtered}");
+    for other in ["Song Khê", "Đồng Sơn", "Tân Mỹ", "Song Mai", "Tân Tiến"] {
+        assert!(
+            !filtered.contains(other),
+            "{other} should be filtered out:\n{filtered}"
+        );
+    }
+    s.send("q");
+    let (status, raw) = s.finish();
+    assert!(status.success(), "{status:?}");
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(raw.contains("\x1b[?1049h"), "entered the alternate screen");
+    assert!(raw.contains("\x1b[?1049l"), "left the alternate screen");
+    assert!(raw.rfind("\x1b[?1049l") > raw.rfind("\x1b[?1049h"));
+    // no terminal queries at start-up (cursor position, device attributes)
+    assert!(!raw.contains("\x1b[6n") && !raw.contains("\x1b[c") && !raw.contains("\x1b[>c"));
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut s = Session::start(&["demo", "--lang", "en"]);
+    s.wait_for("Communes meeting the standard");
+    let pid = s.child.process_id().expect("pid");
+    let st = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (status, raw) = s.finish();
+    assert!(status.success(), "{status:?}");
+    assert!(String::from_utf8_lossy(&raw).contains("\x1b[?1049l"));
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    let mut s = Session::start(&["demo", "--keymap", "vim"]);
+    s.wait_for("Xã đạt chuẩn");
+    let pid = s.child.process_id().expect("pid");
+    std::process::Command::new("kill")
+        .arg("-HUP")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    let (_status, raw) = s.finish();
+    assert!(String::from_utf8_lossy(&raw).contains("\x1b[?1049l"));
+}
+
+#[test]
+fn ascii_and_no_color_in_a_real_terminal() {
+    let mut s = Session::start(&["demo", "--ascii", "--no-color"]);
+    let grid = s.wait_for("Xa dat chuan: 4/6");
+    assert!(grid.contains("Dinh Tri"), "{grid}");
+    s.send("q");
+    let (_, raw) = s.finish();
+    // between entering and leaving the alternate screen: ASCII only, no colour codes
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let a = raw.find("\x1b[?1049h").unwrap();
+    let b = raw.rfind("\x1b[?1049l").unwrap();
+    let body = &raw[a..b];
+    assert!(body.is_ascii(), "non-ASCII output in --ascii mode");
+    for colour in [
+        "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[35m", "\x1b[36m", "\x1b[90m",
+        "\x1b[38;",
+    ] {
+        assert!(
+            !body.contains(colour),
+            "colour {colour:?} sent with --no-color"
+        );
+    }
+}
+
+#[test]
+fn dumb_terminal_is_refused() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ntm"))
+        .args(["demo"])
+        .env("TERM", "dumb")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("TERM=dumb"), "{err}");
+    assert!(err.contains("ntm grid"), "{err}");
+}
+
+#[test]
+fn bad_keymap_is_an_error_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("k.toml");
+    std::fs::write(&p, "[keys]\nquit = \"q\"\njump = \"j\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ntm"))
+        .args(["demo", "--keymap", p.to_str().unwrap()])
+        .env("TERM", "xterm")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}:3: jump: unknown action", p.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn keys_prints_the_table() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ntm"))
+        .args(["keys", "--lang", "en"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        s.contains("| `enter` | Open the criterion's detail |"),
+        "{s}"
+    );
+}
