@@ -265,6 +265,16 @@ fn to_csv(res: &CheckResult) -> anyhow::Result<String> {
     Ok(String::from_utf8(w.into_inner()?)?)
 }
 
+/// i18n key of a revocation-risk level.
+pub fn risk_key(r: crate::eval::Risk) -> &'static str {
+    match r {
+        crate::eval::Risk::None => "risk_none",
+        crate::eval::Risk::Low => "risk_low",
+        crate::eval::Risk::Medium => "risk_medium",
+        crate::eval::Risk::High => "risk_high",
+    }
+}
+
 pub fn sev_label(s: Severity, lang: Lang) -> &'static str {
     match s {
         Severity::Error => lang.t("sev_error"),
@@ -304,17 +314,18 @@ fn to_text(res: &CheckResult, lang: Lang) -> String {
         .unwrap_or(4)
         .clamp(8, 30);
     o += &format!(
-        "{}  {}  {}  {}  {}\n",
+        "{}  {}  {}  {}  {}  {}\n",
         pad(lang.t("unit"), nw),
         pad(lang.t("code"), 14),
         pad_left(lang.t("criteria_met"), 10),
         pad(lang.t("standard"), 9),
-        lang.t("recognized")
+        pad(lang.t("recognized"), 10),
+        lang.t("revocation_risk")
     );
     for r in &res.reports {
         let ev = r.evaluation.as_ref().expect("reports have evaluations");
         o += &format!(
-            "{}  {}  {}  {}  {}\n",
+            "{}  {}  {}  {}  {}  {}\n",
             pad(&sanitize(&r.unit.name), nw),
             pad(&sanitize(&r.unit.code), 14),
             pad_left(&format!("{}/{}", ev.criteria_met, ev.criteria_total), 10),
@@ -326,10 +337,14 @@ fn to_text(res: &CheckResult, lang: Lang) -> String {
                 },
                 9
             ),
-            r.recognized
-                .as_ref()
-                .map(|x| format!("{} {}", x.kind.as_str(), x.year))
-                .unwrap_or_else(|| lang.t("none").into())
+            pad(
+                &r.recognized
+                    .as_ref()
+                    .map(|x| format!("{} {}", x.kind.as_str(), x.year))
+                    .unwrap_or_else(|| lang.t("none").into()),
+                10
+            ),
+            r.risk.map(|x| lang.t(risk_key(x))).unwrap_or("")
         );
     }
     let k = kpis(res);
@@ -344,7 +359,18 @@ fn to_text(res: &CheckResult, lang: Lang) -> String {
             fmt_num(k.avg_criteria, 1, st)
         );
     }
-    o += &format!("\n{} ({})\n", lang.t("findings"), res.findings.len());
+    let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &res.findings {
+        *by_kind.entry(f.kind.as_str()).or_default() += 1;
+    }
+    let counts: Vec<String> = by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    o += &format!(
+        "\n{} ({}){}{}\n",
+        lang.t("findings"),
+        res.findings.len(),
+        if counts.is_empty() { "" } else { ": " },
+        counts.join(", ")
+    );
     if res.findings.is_empty() {
         o += lang.t("no_findings");
         o += "\n";

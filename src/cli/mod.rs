@@ -8,6 +8,7 @@ mod fw;
 mod generate;
 mod grid;
 mod import;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,8 @@ pub enum Cmd {
     Export(export::Args),
     /// Evaluate the store and print findings (exit 1 when any reaches --fail-on)
     Check(check::Args),
+    /// Print the appendix comparison table of a district or province (text, md, csv)
+    Report(report::Args),
     /// Print the criteria grid of a district or province as text
     Grid(grid::Args),
     /// List, show or add criteria frameworks
@@ -117,6 +120,7 @@ fn run(cli: Cli) -> Res {
         Some(Cmd::Import(a)) => import::run(&ctx, a),
         Some(Cmd::Export(a)) => export::run(&ctx, a),
         Some(Cmd::Check(a)) => check::run(&ctx, a),
+        Some(Cmd::Report(a)) => report::run(&ctx, a),
         Some(Cmd::Grid(a)) => grid::run(&ctx, a),
         Some(Cmd::Framework(a)) => fw::run(&ctx, a),
         Some(Cmd::Demo(a)) => demo::run(&ctx, a),

@@ -1,6 +1,8 @@
 //! The read API the CLI and the TUI use: units in scope, years, evaluations, findings and the
 //! grid, computed from the store through `eval`. Nothing here writes.
 
+pub mod report;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, anyhow, bail};

@@ -1,0 +1,407 @@
+//! `ntm report`: the appendix comparison table of a district or province, and its list of
+//! recognised communes, as text, Markdown or CSV.
+
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+
+use super::{Ctx, Res};
+use crate::eval::findings::show_target;
+use crate::framework::Framework;
+use crate::i18n::Lang;
+use crate::model::{Kind, Value};
+use crate::query::Query;
+use crate::query::report::{AppendixTable, Basis, Cell};
+use crate::text::{NumStyle, fmt_num, fmt_plain, pad, sanitize};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// District or province code
+    #[arg(long)]
+    pub unit: String,
+    /// Current year (default: the latest with data)
+    #[arg(long)]
+    pub year: Option<u16>,
+    /// Baseline year (default: the earliest with data)
+    #[arg(long)]
+    pub baseline: Option<u16>,
+    /// Framework id (default: the one with data)
+    #[arg(long)]
+    pub framework: Option<String>,
+    /// Output format
+    #[arg(long, default_value = "text", value_parser = ["text", "md", "csv"])]
+    pub format: String,
+}
+
+pub fn run(ctx: &Ctx, a: Args) -> Res {
+    let store = ctx.open()?;
+    let q = Query::new(&store)?;
+    let fw = q.framework(a.framework.as_deref())?;
+    let mut scope = vec![q.unit(&a.unit)?];
+    scope.extend(q.units.descendants(&a.unit));
+    let years = q.years_of(fw, &scope)?;
+    let year = match a.year {
+        Some(y) => y,
+        None => *years
+            .iter()
+            .next_back()
+            .ok_or_else(|| anyhow!("no data for {} (import a bundle first)", a.unit))?,
+    };
+    let baseline = match a.baseline {
+        Some(b) => b,
+        None => *years.iter().next().expect("not empty: year was found"),
+    };
+    if baseline > year {
+        return Err(anyhow!("--baseline {baseline} is after --year {year}").into());
+    }
+    let t = q.appendix(fw, &a.unit, year, baseline, fw.options.percent_tolerance_pp)?;
+    let out = match a.format.as_str() {
+        "csv" => csv_out(fw, &t)?,
+        "md" => table(fw, &t, ctx.lang, true),
+        _ => table(fw, &t, ctx.lang, false),
+    };
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn style(lang: Lang) -> NumStyle {
+    lang.num_style()
+}
+
+/// The result cell as the reports write it: `16.153/16.209 hộ`, `48 triệu đồng/người/năm`, `Đạt`.
+fn result(kind: Kind, unit: &str, c: &Cell, lang: Lang) -> String {
+    let st = style(lang);
+    let vi = lang == Lang::Vi;
+    match (c.numerator, c.denominator, c.value) {
+        (Some(n), Some(d), _) => format!(
+            "{}/{} {}",
+            fmt_num(n, 3, st),
+            fmt_num(d, 3, st),
+            sanitize(unit)
+        )
+        .trim()
+        .to_string(),
+        (_, _, Some(Value::Pass(true))) => if vi { "Đạt" } else { "pass" }.into(),
+        (_, _, Some(Value::Pass(false))) => if vi { "Chưa đạt" } else { "fail" }.into(),
+        (_, _, Some(Value::Number(x))) if kind == Kind::Number => {
+            format!("{} {}", fmt_num(x, 2, st), sanitize(unit))
+                .trim()
+                .to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+fn percent(c: &Cell, lang: Lang) -> String {
+    let st = style(lang);
+    match (c.percent, c.computed_percent) {
+        (Some(p), Some(cp)) => format!("{}% (≠ {}%)", fmt_num(p, 2, st), fmt_num(cp, 2, st)),
+        (Some(p), None) => format!("{}%", fmt_num(p, 2, st)),
+        _ => String::new(),
+    }
+}
+
+fn units(c: &Cell, lang: Lang) -> String {
+    let word = if lang == Lang::Vi { "xã" } else { "communes" };
+    let mut s = match (c.units_met, c.units_total) {
+        (Some(m), Some(n)) => format!("{m}/{n} {word}"),
+        (Some(m), None) => format!("{m} {word}"),
+        _ => String::new(),
+    };
+    if let Some((m, n)) = c.aggregate_units {
+        let say = |v: Option<u32>| v.map(|x| x.to_string()).unwrap_or_else(|| "?".into());
+        let label = if lang == Lang::Vi {
+            "dòng tổng hợp"
+        } else {
+            "aggregate row"
+        };
+        s += &format!(" ({label}: {}/{})", say(m), say(n));
+    }
+    s
+}
+
+fn basis_label(b: Basis, n: usize, lang: Lang) -> String {
+    match (b, lang) {
+        (Basis::Communes, Lang::Vi) => format!("cộng từ số liệu của {n} xã"),
+        (Basis::Communes, Lang::En) => format!("summed from the rows of {n} communes"),
+        (Basis::Aggregate, Lang::Vi) => "số liệu tổng hợp của đơn vị".into(),
+        (Basis::Aggregate, Lang::En) => "the unit's own aggregate rows".into(),
+        (Basis::None, Lang::Vi) => "không có số liệu".into(),
+        (Basis::None, Lang::En) => "no data".into(),
+    }
+}
+
+fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
+    let vi = lang == Lang::Vi;
+    let n_communes = t
+        .lines
+        .first()
+        .and_then(|l| l.current.units_total.or(l.baseline.units_total))
+        .unwrap_or(0) as usize;
+    let mut o = String::new();
+    let title = if vi {
+        format!(
+            "SO SÁNH KẾT QUẢ THỰC HIỆN TIÊU CHÍ NTM CẤP XÃ TRÊN ĐỊA BÀN {}",
+            sanitize(&t.unit_name).to_uppercase()
+        )
+    } else {
+        format!(
+            "Commune NTM criteria results compared: {}",
+            sanitize(&t.unit_name)
+        )
+    };
+    if md {
+        o += &format!("## {title}\n\n");
+    } else {
+        o += &format!("{title}\n");
+    }
+    o += &format!(
+        "{} {} ({}); {} {}: {}; {} {}: {}\n\n",
+        if vi { "Bộ tiêu chí" } else { "Framework" },
+        fw.id,
+        sanitize(fw.decision.as_deref().unwrap_or("")),
+        if vi { "năm" } else { "year" },
+        t.baseline,
+        basis_label(t.basis.0, n_communes, lang),
+        if vi { "năm" } else { "year" },
+        t.year,
+        basis_label(t.basis.1, n_communes, lang),
+    );
+    let head = if vi {
+        [
+            "TT",
+            "Chỉ tiêu",
+            "Chỉ tiêu cần đạt",
+            "Kết quả",
+            "Tỷ lệ",
+            "Số xã đạt",
+            "Kết quả",
+            "Tỷ lệ",
+            "Số xã đạt",
+        ]
+    } else {
+        [
+            "No.",
+            "Indicator",
+            "Target",
+            "Result",
+            "Percent",
+            "Communes",
+            "Result",
+            "Percent",
+            "Communes",
+        ]
+    };
+    if md {
+        o += &format!(
+            "| {} | {} | {} | {} {} | {} | {} | {} {} | {} | {} |\n",
+            head[0],
+            head[1],
+            head[2],
+            head[3],
+            t.baseline,
+            head[4],
+            head[5],
+            head[6],
+            t.year,
+            head[7],
+            head[8]
+        );
+        o += "|---|---|---|---|---|---|---|---|---|\n";
+    } else {
+        o += &format!(
+            "{} {} {} | {} | {} {}\n",
+            pad(head[0], 6),
+            pad(head[1], 34),
+            pad(head[2], 12),
+            pad(&format!("{} {}", t.baseline, head[3]), 46),
+            t.year,
+            head[6]
+        );
+    }
+    let mut last_criterion = usize::MAX;
+    for l in &t.lines {
+        let ind = &fw.indicators[l.indicator];
+        let target = l
+            .target
+            .as_ref()
+            .map(|x| show_target(ind.kind, x, vi))
+            .unwrap_or_else(|| {
+                if vi {
+                    "chưa có".into()
+                } else {
+                    "none".into()
+                }
+            });
+        let name = sanitize(if vi { &ind.name } else { &ind.name_en });
+        if ind.criterion != last_criterion {
+            last_criterion = ind.criterion;
+            let c = &fw.criteria[ind.criterion];
+            let cname = sanitize(if vi { &c.name } else { &c.name_en });
+            if md {
+                o += &format!("| **{}** | **{}** | | | | | | | |\n", c.code, cname);
+            } else {
+                o += &format!("{} {}\n", pad(&c.code, 6), cname);
+            }
+        }
+        let b = [
+            result(ind.kind, &ind.unit, &l.baseline, lang),
+            percent(&l.baseline, lang),
+            units(&l.baseline, lang),
+        ];
+        let c = [
+            result(ind.kind, &ind.unit, &l.current, lang),
+            percent(&l.current, lang),
+            units(&l.current, lang),
+        ];
+        if md {
+            o += &format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                ind.code,
+                name.replace('|', "/"),
+                target,
+                b[0],
+                b[1],
+                b[2],
+                c[0],
+                c[1],
+                c[2]
+            );
+        } else {
+            let join = |x: &[String; 3]| {
+                x.iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            };
+            o += &format!(
+                "{} {} {} | {} | {}\n",
+                pad(&ind.code, 6),
+                pad(&name, 34),
+                pad(&target, 12),
+                pad(&join(&b), 46),
+                join(&c)
+            );
+        }
+    }
+    o += "\n";
+    let title = if vi {
+        "DANH SÁCH CÁC XÃ ĐÃ ĐẠT CHUẨN NTM"
+    } else {
+        "Communes recognised as meeting the NTM standard"
+    };
+    o += &if md {
+        format!("## {title}\n\n")
+    } else {
+        format!("{title}\n")
+    };
+    if md {
+        o += if vi {
+            "| TT | Tên xã | Năm được công nhận | Quyết định | Cấp ban hành |\n"
+        } else {
+            "| No. | Commune | Year | Decision | Issued by |\n"
+        };
+        o += "|---|---|---|---|---|\n";
+    }
+    for (i, (name, r)) in t.recognized.iter().enumerate() {
+        let dec = sanitize(r.decision.as_deref().unwrap_or(""));
+        let iss = sanitize(r.issuer.as_deref().unwrap_or(""));
+        if md {
+            o += &format!(
+                "| {} | {} | {} | {} | {} |\n",
+                i + 1,
+                sanitize(name),
+                r.year,
+                dec,
+                iss
+            );
+        } else {
+            o += &format!(
+                "{:>3}  {}  {}  {}  {}\n",
+                i + 1,
+                pad(&sanitize(name), 14),
+                r.year,
+                pad(&dec, 32),
+                iss
+            );
+        }
+    }
+    let n = t
+        .recognized
+        .iter()
+        .map(|(n, _)| n)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    o += &if vi {
+        format!("Tổng số: {n} xã đạt chuẩn/tổng số {n_communes} xã\n")
+    } else {
+        format!("Total: {n} of {n_communes} communes\n")
+    };
+    o
+}
+
+fn csv_out(fw: &Framework, t: &AppendixTable) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut head = vec!["criterion".to_string(), "indicator".into(), "target".into()];
+    for p in ["baseline", "current"] {
+        for c in [
+            "year",
+            "basis",
+            "numerator",
+            "denominator",
+            "value",
+            "percent",
+            "units_met",
+            "units_total",
+            "aggregate_units_met",
+            "aggregate_units_total",
+        ] {
+            head.push(format!("{p}_{c}"));
+        }
+    }
+    w.write_record(&head)?;
+    let num = |v: Option<f64>| v.map(fmt_plain).unwrap_or_default();
+    let int = |v: Option<u32>| v.map(|x| x.to_string()).unwrap_or_default();
+    let basis = |b: Basis| match b {
+        Basis::Communes => "communes",
+        Basis::Aggregate => "aggregate",
+        Basis::None => "",
+    };
+    for l in &t.lines {
+        let ind = &fw.indicators[l.indicator];
+        let mut rec = vec![
+            fw.criteria[ind.criterion].code.clone(),
+            ind.code.clone(),
+            l.target
+                .as_ref()
+                .map(|x| show_target(ind.kind, x, false))
+                .unwrap_or_default(),
+        ];
+        for (y, b, c) in [
+            (t.baseline, t.basis.0, &l.baseline),
+            (t.year, t.basis.1, &l.current),
+        ] {
+            let value = match c.value {
+                Some(Value::Pass(true)) => "dat".into(),
+                Some(Value::Pass(false)) => "chua_dat".into(),
+                Some(Value::Number(x)) => fmt_plain(x),
+                None => String::new(),
+            };
+            rec.extend([
+                y.to_string(),
+                basis(b).to_string(),
+                num(c.numerator),
+                num(c.denominator),
+                value,
+                num(c.percent),
+                int(c.units_met),
+                int(c.units_total),
+                int(c.aggregate_units.and_then(|a| a.0)),
+                int(c.aggregate_units.and_then(|a| a.1)),
+            ]);
+        }
+        w.write_record(&rec)?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}

@@ -1,0 +1,231 @@
+//! The appendix table of an NTM report ("So sánh kết quả thực hiện tiêu chí NTM cấp xã"): per
+//! indicator, its target and the district's result in a baseline year and a current year,
+//! computed from the communes' own rows where they exist and from the district's aggregate row
+//! otherwise, with the places where the two disagree marked.
+
+use anyhow::Result;
+
+use super::Query;
+use crate::eval::{self, Status};
+use crate::framework::Framework;
+use crate::model::{Kind, Level, Observation, Recognition, Target, Value};
+
+/// Where a year's figures come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Basis {
+    /// Summed from the communes' own rows.
+    Communes,
+    /// The aggregate row of the unit itself.
+    Aggregate,
+    None,
+}
+
+/// One indicator in one year.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cell {
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    /// A lone value: percentage (ratios), number, or pass/fail.
+    pub value: Option<Value>,
+    /// The percentage as printed (aggregate rows) or computed.
+    pub percent: Option<f64>,
+    /// The percentage from numerator/denominator, when it differs from the printed one.
+    pub computed_percent: Option<f64>,
+    pub units_met: Option<u32>,
+    pub units_total: Option<u32>,
+    /// What the aggregate row says when the communes' rows give something else.
+    pub aggregate_units: Option<(Option<u32>, Option<u32>)>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Line {
+    pub indicator: usize,
+    pub target: Option<Target>,
+    pub baseline: Cell,
+    pub current: Cell,
+}
+
+#[derive(Clone, Debug)]
+pub struct AppendixTable {
+    pub unit: String,
+    pub unit_name: String,
+    pub baseline: u16,
+    pub year: u16,
+    pub basis: (Basis, Basis),
+    pub lines: Vec<Line>,
+    /// Recognised communes under the unit, with their decisions.
+    pub recognized: Vec<(String, Recognition)>,
+}
+
+impl Query<'_> {
+    /// Build the appendix table for `unit` (a district or province) between two years.
+    pub fn appendix(
+        &self,
+        fw: &Framework,
+        unit: &str,
+        year: u16,
+        baseline: u16,
+        tolerance_pp: f64,
+    ) -> Result<AppendixTable> {
+        let u = self.unit(unit)?.clone();
+        let communes: Vec<_> = self
+            .communes_of(unit)?
+            .into_iter()
+            .filter(|c| c.level == Level::Commune && c.code != u.code)
+            .cloned()
+            .collect();
+        let own = self.rows(unit, fw)?;
+        let targets = self.targets(fw, unit);
+        // commune rows and evaluations per year
+        let mut per_year = Vec::new();
+        for y in [baseline, year] {
+            let mut rows: Vec<(Vec<Option<Observation>>, eval::Evaluation)> = Vec::new();
+            for c in &communes {
+                let all = self.rows(&c.code, fw)?;
+                let Some(r) = all.get(&y) else { continue };
+                let t = self.targets(fw, &c.code);
+                let idx = eval::by_indicator(fw, r);
+                let ev = eval::evaluate(fw, &t, &idx);
+                rows.push((idx.into_iter().map(|o| o.cloned()).collect(), ev));
+            }
+            per_year.push(rows);
+        }
+        let basis = |i: usize| {
+            if !per_year[i].is_empty() {
+                Basis::Communes
+            } else if own.contains_key(&[baseline, year][i]) {
+                Basis::Aggregate
+            } else {
+                Basis::None
+            }
+        };
+        let basis = (basis(0), basis(1));
+        let mut lines = Vec::new();
+        for (ii, ind) in fw.indicators.iter().enumerate() {
+            let cell = |yi: usize| -> Cell {
+                let y = [baseline, year][yi];
+                let agg = own
+                    .get(&y)
+                    .and_then(|r| r.iter().find(|o| o.indicator == ind.code));
+                let rows = &per_year[yi];
+                let from_communes: Vec<(&Observation, Status)> = rows
+                    .iter()
+                    .filter_map(|(r, ev)| r[ii].as_ref().map(|o| (o, ev.indicators[ii])))
+                    .collect();
+                if from_communes.is_empty() {
+                    return agg
+                        .map(|o| aggregate_cell(o, ind.kind, tolerance_pp))
+                        .unwrap_or_default();
+                }
+                let mut c = Cell::default();
+                match ind.kind {
+                    Kind::Ratio
+                        if from_communes
+                            .iter()
+                            .all(|(o, _)| o.numerator.is_some() && o.denominator.is_some()) =>
+                    {
+                        let n: f64 = from_communes.iter().filter_map(|(o, _)| o.numerator).sum();
+                        let d: f64 = from_communes
+                            .iter()
+                            .filter_map(|(o, _)| o.denominator)
+                            .sum();
+                        c.numerator = Some(n);
+                        c.denominator = Some(d);
+                        c.percent = (d > 0.0).then(|| n / d * 100.0);
+                    }
+                    Kind::Ratio | Kind::Number => {
+                        let vals: Vec<f64> = from_communes
+                            .iter()
+                            .filter_map(|(o, _)| match o.effective() {
+                                Some(Value::Number(x)) => Some(x),
+                                _ => None,
+                            })
+                            .collect();
+                        if !vals.is_empty() {
+                            let avg = vals.iter().sum::<f64>() / vals.len() as f64;
+                            c.value = Some(Value::Number(avg));
+                            if ind.kind == Kind::Ratio {
+                                c.percent = Some(avg);
+                            }
+                        }
+                    }
+                    Kind::Bool => {
+                        let pass = from_communes
+                            .iter()
+                            .filter(|(o, _)| o.value == Some(Value::Pass(true)))
+                            .count();
+                        c.value = Some(Value::Pass(pass == communes.len()));
+                    }
+                }
+                c.units_met = Some(
+                    from_communes
+                        .iter()
+                        .filter(|(_, s)| *s == Status::Met)
+                        .count() as u32,
+                );
+                c.units_total = Some(communes.len() as u32);
+                if let Some(a) = agg
+                    && (a.units_met.is_some() || a.units_total.is_some())
+                    && (a.units_met != c.units_met || a.units_total != c.units_total)
+                {
+                    c.aggregate_units = Some((a.units_met, a.units_total));
+                }
+                c
+            };
+            lines.push(Line {
+                indicator: ii,
+                target: targets[ii].clone(),
+                baseline: cell(0),
+                current: cell(1),
+            });
+        }
+        let mut recognized: Vec<(String, Recognition)> = communes
+            .iter()
+            .flat_map(|c| {
+                self.recognitions
+                    .iter()
+                    .filter(move |r| r.unit_code == c.code)
+                    .map(move |r| (c.name.clone(), r.clone()))
+            })
+            .collect();
+        recognized.sort_by(|a, b| (a.1.year, &a.1.decision).cmp(&(b.1.year, &b.1.decision)));
+        Ok(AppendixTable {
+            unit: u.code.clone(),
+            unit_name: u.name.clone(),
+            baseline,
+            year,
+            basis,
+            lines,
+            recognized,
+        })
+    }
+}
+
+fn aggregate_cell(o: &Observation, kind: Kind, tolerance_pp: f64) -> Cell {
+    let computed = match (o.numerator, o.denominator) {
+        (Some(n), Some(d)) if d > 0.0 => Some(n / d * 100.0),
+        _ => None,
+    };
+    // a ratio given as a lone value is itself the percentage
+    let lone = match (kind, o.value) {
+        (Kind::Ratio, Some(Value::Number(x))) => Some(x),
+        _ => None,
+    };
+    let percent = o.stated_percent.or(computed).or(lone);
+    let computed_percent = match (o.stated_percent, computed) {
+        (Some(s), Some(c)) if (s - c).abs() > tolerance_pp => Some(c),
+        _ => None,
+    };
+    Cell {
+        numerator: o.numerator,
+        denominator: o.denominator,
+        value: o.value,
+        percent,
+        computed_percent,
+        units_met: o.units_met,
+        units_total: o.units_total,
+        aggregate_units: None,
+        note: o.note.clone(),
+    }
+}

@@ -1,0 +1,216 @@
+//! `ntm report` reproduces the source report's appendix from the fixture.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn ntm(store: &Path) -> Command {
+    let mut c = Command::cargo_bin("ntm").unwrap();
+    c.arg("--store").arg(store).env_remove("NTM_STORE");
+    c
+}
+
+fn rows(text: &str) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let h: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    r.records()
+        .map(|rec| {
+            h.iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+fn same_number(a: &str, b: &str) -> bool {
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => (x - y).abs() < 1e-9,
+        _ => a == b,
+    }
+}
+
+#[test]
+fn the_appendix_is_reproduced_for_2011_and_2020() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    ntm(&s)
+        .arg("import")
+        .arg(fixtures().join("bac-giang"))
+        .assert()
+        .success();
+    let out = ntm(&s)
+        .args([
+            "report",
+            "--unit",
+            "213",
+            "--year",
+            "2020",
+            "--baseline",
+            "2011",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report = rows(&String::from_utf8(out).unwrap());
+    assert_eq!(report.len(), 51);
+    let fixture =
+        rows(&std::fs::read_to_string(fixtures().join("bac-giang/observations.csv")).unwrap());
+    let mut compared = 0;
+    for f in fixture.iter().filter(|f| f["unit_code"] == "213") {
+        let r = report
+            .iter()
+            .find(|r| r["indicator"] == f["indicator"])
+            .expect("every indicator is in the report");
+        let p = if f["year"] == "2011" {
+            "baseline"
+        } else {
+            "current"
+        };
+        assert_eq!(r[&format!("{p}_year")], f["year"]);
+        assert_eq!(r[&format!("{p}_basis")], "aggregate");
+        let checks = [
+            ("numerator", f["numerator"].as_str()),
+            ("denominator", f["denominator"].as_str()),
+            ("units_met", f["units_met"].as_str()),
+            ("units_total", f["units_total"].as_str()),
+            ("value", f["value"].as_str()),
+        ];
+        for (col, want) in checks {
+            let got = &r[&format!("{p}_{col}")];
+            assert!(
+                same_number(got, want),
+                "{} {} {col}: report {got:?}, appendix {want:?}",
+                f["indicator"],
+                f["year"]
+            );
+        }
+        // the percentage is the printed one where the appendix prints one
+        if !f["stated_percent"].is_empty() {
+            assert!(
+                same_number(&r[&format!("{p}_percent")], &f["stated_percent"]),
+                "{} {} percent",
+                f["indicator"],
+                f["year"]
+            );
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, 102);
+}
+
+#[test]
+fn text_report_reads_like_the_appendix() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    ntm(&s)
+        .arg("import")
+        .arg(fixtures().join("bac-giang"))
+        .assert()
+        .success();
+    let out = ntm(&s)
+        .args(["report", "--unit", "213", "--baseline", "2011"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with(
+        "SO SÁNH KẾT QUẢ THỰC HIỆN TIÊU CHÍ NTM CẤP XÃ TRÊN ĐỊA BÀN THÀNH PHỐ BẮC GIANG"
+    ));
+    let line = |code: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{code:<7}")) && l.contains('|'))
+            .unwrap_or_else(|| panic!("no line {code}"))
+            .to_string()
+    };
+    let l = line("4.2");
+    assert!(l.contains("13.981/14.026 hộ  99,6%  6/6 xã"), "{l}");
+    assert!(l.contains("16.209/16.209 hộ  100%  6/6 xã"), "{l}");
+    // a printed percentage that does not add up is shown with the arithmetic
+    let l = line("17.6");
+    assert!(l.contains("16.153/16.209 hộ  96,6% (≠ 99,65%)"), "{l}");
+    assert!(line("10").contains("19,95 triệu đồng/người/năm"));
+    assert!(line("1.1").contains("Chưa đạt  0/6 xã"));
+    // the recognised communes with their decisions
+    assert!(text.contains("DANH SÁCH CÁC XÃ ĐÃ ĐẠT CHUẨN NTM"));
+    assert!(text.contains("112/QĐ-UBND ngày 24/01/2014"));
+    assert!(text.contains("Tổng số: 6 xã đạt chuẩn/tổng số 6 xã"));
+}
+
+#[test]
+fn commune_rows_are_summed_and_disagreements_marked() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    ntm(&s)
+        .arg("import")
+        .arg(fixtures().join("bac-giang"))
+        .assert()
+        .success();
+    ntm(&s)
+        .arg("import")
+        .arg(fixtures().join("sample"))
+        .assert()
+        .success();
+    let out = ntm(&s)
+        .args([
+            "report",
+            "--unit",
+            "213",
+            "--year",
+            "2020",
+            "--baseline",
+            "2011",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report = rows(&String::from_utf8(out).unwrap());
+    let r = report.iter().find(|r| r["indicator"] == "17.7").unwrap();
+    assert_eq!(r["baseline_basis"], "aggregate");
+    assert_eq!(r["current_basis"], "communes");
+    // Song Khê misses 17.7 in the sample: 5/6 from the communes, 6/6 in the city's row
+    assert_eq!(
+        (
+            r["current_units_met"].as_str(),
+            r["current_units_total"].as_str()
+        ),
+        ("5", "6")
+    );
+    assert_eq!(
+        (
+            r["current_aggregate_units_met"].as_str(),
+            r["current_aggregate_units_total"].as_str()
+        ),
+        ("6", "6")
+    );
+    // the summed counts are the communes' own
+    let sample =
+        rows(&std::fs::read_to_string(fixtures().join("sample/observations.csv")).unwrap());
+    let (n, dd): (f64, f64) = sample
+        .iter()
+        .filter(|o| o["indicator"] == "17.7" && o["year"] == "2020")
+        .map(|o| {
+            (
+                o["numerator"].parse::<f64>().unwrap(),
+                o["denominator"].parse::<f64>().unwrap(),
+            )
+        })
+        .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+    assert!(same_number(&r["current_numerator"], &n.to_string()));
+    assert!(same_number(&r["current_denominator"], &dd.to_string()));
+}
