@@ -88,6 +88,49 @@ impl FindingKind {
         }
     }
 
+    /// The rule that fires this kind, with its threshold, for the detail screen.
+    pub fn rule(self, o: &Options, vi: bool) -> String {
+        let n = |v: f64| fmt_num(v, 2, if vi { NumStyle::Vi } else { NumStyle::En });
+        match (self, vi) {
+            (FindingKind::BelowTarget, false) => "value misses the resolved target (province override, else region, else national)".into(),
+            (FindingKind::BelowTarget, true) => "giá trị chưa đạt mức chỉ tiêu (quyết định tỉnh, nếu không thì vùng, nếu không thì toàn quốc)".into(),
+            (FindingKind::Regressed, false) => "met the target in the comparison year, misses it now".into(),
+            (FindingKind::Regressed, true) => "đạt ở năm so sánh, nay không đạt".into(),
+            (FindingKind::LostStandard, false) => "recognised commune with a criterion not met".into(),
+            (FindingKind::LostStandard, true) => "xã đã được công nhận có tiêu chí chưa đạt".into(),
+            (FindingKind::Declined, false) => format!("still met, but worse by more than {} points (ratio) or {}% (number) since the comparison year", n(o.declined_pp), n(o.declined_pct)),
+            (FindingKind::Declined, true) => format!("vẫn đạt nhưng giảm quá {} điểm phần trăm (tỷ lệ) hoặc {}% (số) so với năm so sánh", n(o.declined_pp), n(o.declined_pct)),
+            (FindingKind::NearTarget, false) => format!("meets the target by less than {} points (ratio) or {}% of it (number)", n(o.near_pp), n(o.near_pct)),
+            (FindingKind::NearTarget, true) => format!("đạt nhưng cách mức chỉ tiêu dưới {} điểm phần trăm (tỷ lệ) hoặc {}% (số)", n(o.near_pp), n(o.near_pct)),
+            (FindingKind::Missing, false) => "no value (or a zero denominator) for an indicator of the framework".into(),
+            (FindingKind::Missing, true) => "thiếu số liệu (hoặc mẫu số bằng 0) cho một chỉ tiêu của bộ tiêu chí".into(),
+            (FindingKind::NumeratorExceedsDenominator, false) => "numerator > denominator (no tolerance)".into(),
+            (FindingKind::NumeratorExceedsDenominator, true) => "tử số > mẫu số (không có dung sai)".into(),
+            (FindingKind::PercentMismatch, false) => format!("|printed % − numerator/denominator| > {} points", n(o.percent_tolerance_pp)),
+            (FindingKind::PercentMismatch, true) => format!("|tỷ lệ ghi − tử số/mẫu số| > {} điểm phần trăm", n(o.percent_tolerance_pp)),
+            (FindingKind::DenominatorMismatch, false) => format!("figures counting the same population differ by more than {}%", n(o.denominator_tolerance_pct)),
+            (FindingKind::DenominatorMismatch, true) => format!("các số cùng đếm một nhóm dân số lệch nhau quá {}%", n(o.denominator_tolerance_pct)),
+            (FindingKind::UnitsMetMismatch, false) => "aggregate row's communes meeting ≠ the communes' own rows".into(),
+            (FindingKind::UnitsMetMismatch, true) => "số xã đạt ở dòng tổng hợp ≠ số liệu của từng xã".into(),
+            (FindingKind::ImplausibleChange, false) => format!("one-year move above {} points (ratio) or {}% (number, denominator)", n(o.implausible_pp), n(o.implausible_pct)),
+            (FindingKind::ImplausibleChange, true) => format!("thay đổi trong một năm quá {} điểm phần trăm (tỷ lệ) hoặc {}% (số, mẫu số)", n(o.implausible_pp), n(o.implausible_pct)),
+        }
+    }
+
+    pub const ALL: [FindingKind; 11] = [
+        FindingKind::BelowTarget,
+        FindingKind::Regressed,
+        FindingKind::LostStandard,
+        FindingKind::Declined,
+        FindingKind::NearTarget,
+        FindingKind::Missing,
+        FindingKind::NumeratorExceedsDenominator,
+        FindingKind::PercentMismatch,
+        FindingKind::DenominatorMismatch,
+        FindingKind::UnitsMetMismatch,
+        FindingKind::ImplausibleChange,
+    ];
+
     /// Findings about the figures themselves not adding up (as opposed to performance).
     pub fn is_inconsistency(self) -> bool {
         matches!(

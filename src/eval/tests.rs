@@ -820,3 +820,27 @@ fn one_counted_item_is_never_implausible() {
         1
     );
 }
+
+#[test]
+fn every_kind_names_its_rule_and_threshold() {
+    let o = Options {
+        percent_tolerance_pp: 0.75,
+        ..Options::default()
+    };
+    for k in FindingKind::ALL {
+        assert!(
+            !k.rule(&o, false).is_empty() && !k.rule(&o, true).is_empty(),
+            "{k:?}"
+        );
+    }
+    assert!(
+        FindingKind::PercentMismatch
+            .rule(&o, false)
+            .contains("0.75")
+    );
+    assert!(FindingKind::PercentMismatch.rule(&o, true).contains("0,75"));
+    // stable identifiers, each once
+    let ids: std::collections::BTreeSet<&str> =
+        FindingKind::ALL.iter().map(|k| k.as_str()).collect();
+    assert_eq!(ids.len(), FindingKind::ALL.len());
+}
