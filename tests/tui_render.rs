@@ -231,3 +231,30 @@ fn vietnamese_numbers_in_the_ui() {
     let en = render(&a, 80, 24).backend().to_string();
     assert!(en.contains("2,636/2,693 = 97.9%"), "{en}");
 }
+
+#[test]
+fn nfd_and_nfc_names_line_up_and_controls_never_reach_the_terminal() {
+    use ntm::text::{pad, width};
+    use ntm::tui::ui::clean;
+    use unicode_normalization::UnicodeNormalization;
+    let nfc = "Thừa Thiên Huế";
+    let nfd: String = nfc.nfd().collect();
+    assert_ne!(nfc, nfd);
+    assert_eq!(clean(&nfd), nfc);
+    assert_eq!(width(&clean(&nfd)), 14);
+    assert_eq!(width(&pad(&clean(&nfd), 20)), 20);
+    let mut t = Terminal::new(TestBackend::new(20, 2)).unwrap();
+    t.draw(|f| {
+        let lines = vec![
+            ratatui::text::Line::from(ntm::tui::ui::cell(&clean(&nfd), 16, Default::default())),
+            ratatui::text::Line::from(ntm::tui::ui::cell(nfc, 16, Default::default())),
+        ];
+        f.render_widget(ratatui::widgets::Paragraph::new(lines), f.area());
+    })
+    .unwrap();
+    let text = t.backend().to_string();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], rows[1]);
+    let evil = clean("Xã\x1b[31m Đỏ\u{202E}");
+    assert!(!evil.contains('\x1b') && !evil.contains('\u{202E}'));
+}

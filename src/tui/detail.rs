@@ -10,12 +10,12 @@ use ratatui::widgets::Paragraph;
 use super::app::App;
 use super::theme::status_cell;
 use super::ui::{
-    cell, cell_right, data, fmt_change, fmt_obs_full, fmt_origin, fmt_target, fmt_value,
+    cell, cell_right, clean, data, fmt_change, fmt_obs_full, fmt_origin, fmt_target, fmt_value,
     keep_visible, name_of, sparkline, theme,
 };
 use crate::i18n::Lang;
 use crate::model::Observation;
-use crate::text::{sanitize, width};
+use crate::text::width;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let Some(d) = &app.detail else { return };
@@ -27,7 +27,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let total = area.width as usize;
     let mut lines: Vec<Line> = Vec::new();
 
-    let cname = sanitize(if lang == Lang::En {
+    let cname = clean(if lang == Lang::En {
         &crit.name_en
     } else {
         &crit.name
@@ -41,7 +41,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         Span::styled(
             format!(
                 "{} — {} {}: {cname} ",
-                sanitize(&row.report.unit.name),
+                clean(&row.report.unit.name),
                 app.t("crit_short"),
                 crit.code
             ),
@@ -192,7 +192,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let unit = if ind.unit.is_empty() {
             String::new()
         } else {
-            format!(" ({})", sanitize(&ind.unit))
+            format!(" ({})", clean(&ind.unit))
         };
         lines.push(Line::from(Span::styled(
             format!("{} {}{unit}", ind.code, name_of(ind, lang)),

@@ -8,9 +8,8 @@ use ratatui::widgets::Paragraph;
 
 use super::app::App;
 use super::detail::sev_key;
-use super::ui::{cell, data, keep_visible, theme};
+use super::ui::{cell, clean, data, keep_visible, theme};
 use crate::i18n::Lang;
-use crate::text::sanitize;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = theme(app);
@@ -25,14 +24,14 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let mut title = format!(
         "{} — {}  {} {}  ({})   {}: {kind}",
         app.t("findings"),
-        sanitize(&app.grid.parent.name),
+        clean(&app.grid.parent.name),
         app.t("year"),
         app.year,
         fv.list.len(),
         app.t("kind")
     );
     if !app.filter.is_empty() {
-        title += &format!("   /{}", sanitize(&app.filter));
+        title += &format!("   /{}", clean(&app.filter));
     }
     lines.push(Line::from(Span::styled(title, th.title())));
     let (sw, nw, iw, kw) = (10, 12, 9, 16);
@@ -71,7 +70,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 sw,
                 th.severity(fd.severity).patch(base),
             ),
-            cell(&sanitize(&app.grid.rows[*r].report.unit.name), nw, base),
+            cell(&clean(&app.grid.rows[*r].report.unit.name), nw, base),
             cell(fd.indicator.as_deref().unwrap_or(""), iw, base),
             if show_kind {
                 cell(fd.kind.as_str(), kw, base)

@@ -8,10 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::app::{App, EXTRA_COLS};
-use super::ui::{cell, cell_right, keep_visible, theme};
+use super::ui::{cell, cell_right, clean, keep_visible, theme};
 use crate::i18n::Lang;
 use crate::query::Cell;
-use crate::text::{fmt_num, fmt_pct, sanitize, width};
+use crate::text::{fmt_num, fmt_pct, width};
 
 /// Column widths: (name, criterion, extras).
 fn widths(app: &App, total: usize) -> (usize, usize, [usize; EXTRA_COLS]) {
@@ -19,7 +19,7 @@ fn widths(app: &App, total: usize) -> (usize, usize, [usize; EXTRA_COLS]) {
         .grid
         .rows
         .iter()
-        .map(|r| width(&sanitize(&r.report.unit.name)))
+        .map(|r| width(&clean(&r.report.unit.name)))
         .max()
         .unwrap_or(6);
     let cap = if total < 60 {
@@ -56,12 +56,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         .against
         .map(|a| a.to_string())
         .unwrap_or_else(|| app.t("none").into());
-    let mut title = vec![Span::styled(sanitize(&app.grid.parent.name), th.title())];
+    let mut title = vec![Span::styled(clean(&app.grid.parent.name), th.title())];
     if !app.filter.is_empty() {
-        title.push(Span::styled(
-            format!("  /{}", sanitize(&app.filter)),
-            th.key(),
-        ));
+        title.push(Span::styled(format!("  /{}", clean(&app.filter)), th.key()));
     }
     title.push(Span::raw(format!(
         "  {} {}  {} {}  {} {}  {} {}",
@@ -84,7 +81,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     );
     if app.col < n {
         let c = &fw.criteria[app.col];
-        let cname = sanitize(if lang == Lang::En {
+        let cname = clean(if lang == Lang::En {
             &c.name_en
         } else {
             &c.name
@@ -183,7 +180,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let is_cur = vi == app.row;
         let name_style = if is_cur { th.cursor() } else { Style::new() };
         let mut spans = vec![
-            cell(&sanitize(&row.report.unit.name), name_w - 1, name_style),
+            cell(&clean(&row.report.unit.name), name_w - 1, name_style),
             Span::raw(" "),
         ];
         for &c in &visible {

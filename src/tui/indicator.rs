@@ -9,9 +9,9 @@ use ratatui::widgets::Paragraph;
 use super::app::App;
 use super::theme::status_cell;
 use super::ui::{
-    cell, cell_right, fmt_origin, fmt_target, fmt_value, keep_visible, name_of, theme,
+    cell, cell_right, clean, fmt_origin, fmt_target, fmt_value, keep_visible, name_of, theme,
 };
-use crate::text::{fmt_num, sanitize};
+use crate::text::fmt_num;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let Some(iv) = &app.indicator else { return };
@@ -36,7 +36,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         app.t("sorted_by_value")
     );
     if !app.filter.is_empty() {
-        sub += &format!("   /{}", sanitize(&app.filter));
+        sub += &format!("   /{}", clean(&app.filter));
     }
     lines.push(Line::from(Span::styled(sub, th.dim())));
     let name_w = 18;
@@ -68,7 +68,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             cell_right(&(k + 1).to_string(), 4, base),
             Span::styled(" ", base),
             cell(
-                &sanitize(&app.grid.rows[pr.row].report.unit.name),
+                &clean(&app.grid.rows[pr.row].report.unit.name),
                 name_w,
                 base,
             ),

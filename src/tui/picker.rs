@@ -8,9 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::app::App;
-use super::ui::{cell, keep_visible, theme};
+use super::ui::{cell, clean, keep_visible, theme};
 use crate::model::Level;
-use crate::text::sanitize;
 
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let Some(p) = &app.picker else { return };
@@ -20,7 +19,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         Line::from(Span::styled(app.t("picker_title"), th.title())),
         Line::from(vec![
             Span::styled("> ", th.key()),
-            Span::raw(format!("{}{cursor}", sanitize(&p.query))),
+            Span::raw(format!("{}{cursor}", clean(&p.query))),
         ]),
     ];
     let h = (area.height as usize).saturating_sub(lines.len());
@@ -42,9 +41,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let mark = if *code == app.parent { "*" } else { " " };
         lines.push(Line::from(vec![
             Span::styled(mark, th.key()),
-            cell(&sanitize(name), 30, base),
+            cell(&clean(name), 30, base),
             cell(lv, 12, th.dim()),
-            Span::styled(sanitize(code), th.dim()),
+            Span::styled(clean(code), th.dim()),
         ]));
     }
     if p.shown.is_empty() {

@@ -225,11 +225,11 @@ fn status_line(f: &mut Frame, app: &App, area: Rect) {
 /// Where we are: parent › commune › criterion › indicator.
 pub fn breadcrumb(app: &App) -> String {
     let sep = theme(app).sep();
-    let mut parts = vec![sanitize(&app.grid.parent.name)];
+    let mut parts = vec![clean(&app.grid.parent.name)];
     match app.screen() {
         Screen::Detail => {
             if let Some(d) = &app.detail {
-                parts.push(sanitize(&app.grid.rows[d.row].report.unit.name));
+                parts.push(clean(&app.grid.rows[d.row].report.unit.name));
                 parts.push(format!(
                     "{} {}",
                     app.t("crit_short"),
@@ -280,7 +280,7 @@ pub fn keep_visible(offset: usize, cursor: usize, height: usize, len: usize) -> 
 }
 
 pub fn name_of(ind: &Indicator, lang: Lang) -> String {
-    sanitize(if lang == Lang::En && !ind.name_en.is_empty() {
+    clean(if lang == Lang::En && !ind.name_en.is_empty() {
         &ind.name_en
     } else {
         &ind.name
@@ -321,16 +321,16 @@ pub fn fmt_origin(t: &Option<Target>, lang: Lang, long: bool) -> String {
         None => String::new(),
         Some(TargetOrigin::Province(d)) => {
             if long {
-                format!("{} {}", lang.t("origin_province"), sanitize(d))
+                format!("{} {}", lang.t("origin_province"), clean(d))
             } else {
                 lang.t("origin_province_short").to_string()
             }
         }
         Some(TargetOrigin::Region(r)) => {
             if long {
-                format!("{} {}", lang.t("origin_region"), sanitize(r))
+                format!("{} {}", lang.t("origin_region"), clean(r))
             } else {
-                sanitize(r)
+                clean(r)
             }
         }
         Some(TargetOrigin::National) => lang.t("origin_national").to_string(),
@@ -395,7 +395,13 @@ pub fn sparkline(values: &[Option<Value>]) -> String {
         .collect()
 }
 
-/// Truncate data text for a cell (sanitised).
+/// Data text made safe for the terminal: control and bidi characters replaced, NFC so that
+/// widths are measured on composed letters (an NFD "Huế" is three cells, not five).
+pub fn clean(s: &str) -> String {
+    crate::text::nfc(&sanitize(s))
+}
+
+/// Truncate data text for a cell (cleaned).
 pub fn data(s: &str, w: usize) -> String {
-    truncate(&sanitize(s), w)
+    truncate(&clean(s), w)
 }
