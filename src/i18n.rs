@@ -204,6 +204,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("hint_parent", "huyện/tỉnh", "district"),
     ("hint_kind", "loại", "kind"),
     ("hint_move", "di chuyển", "move"),
+    ("hint_pick", "chọn", "choose"),
     (
         "edit_hint",
         "Enter xong · Esc huỷ",

@@ -22,6 +22,10 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str]) -> Session {
+        Session::start_env(args, &[])
+    }
+
+    fn start_env(args: &[&str], env: &[(&str, &str)]) -> Session {
         let home = tempfile::tempdir().unwrap();
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -43,6 +47,9 @@ impl Session {
         cmd.env("HOME", home.path());
         cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
         cmd.env("TMPDIR", home.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -225,6 +232,59 @@ fn ascii_and_no_color_in_a_real_terminal() {
             "colour {colour:?} sent with --no-color"
         );
     }
+}
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    let mut s = Session::start_env(&["demo"], &[("NTM_TUI_TEST_PANIC", "1")]);
+    let (status, raw) = s.finish();
+    assert!(!status.success());
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(
+        raw.contains("\x1b[?1049h") && raw.contains("\x1b[?1049l"),
+        "{raw:?}"
+    );
+    assert!(raw.rfind("\x1b[?1049l") > raw.rfind("\x1b[?1049h"));
+    // the message is printed after leaving the alternate screen, so it stays visible
+    let after = &raw[raw.rfind("\x1b[?1049l").unwrap()..];
+    assert!(after.contains("NTM_TUI_TEST_PANIC"), "{after:?}");
+}
+
+#[test]
+fn config_file_chooses_keymap_and_language() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("ntm");
+    std::fs::create_dir_all(&cfg).unwrap();
+    std::fs::write(
+        cfg.join("config.toml"),
+        "keymap = \"mine.toml\"\nlang = \"en\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cfg.join("mine.toml"),
+        "base = \"vim\"\n[keys]\nquit = \"Q\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ntm"))
+        .arg("keys")
+        .env("XDG_CONFIG_HOME", home.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("| `Q` | Quit |"), "{s}");
+    assert!(s.contains("| `g g` `home` | To the top |"), "{s}");
+    // --lang on the command line wins over the config
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ntm"))
+        .args(["keys", "--lang", "vi"])
+        .env("XDG_CONFIG_HOME", home.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("| `Q` | Thoát |"));
 }
 
 #[test]

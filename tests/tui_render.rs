@@ -258,3 +258,19 @@ fn nfd_and_nfc_names_line_up_and_controls_never_reach_the_terminal() {
     let evil = clean("Xã\x1b[31m Đỏ\u{202E}");
     assert!(!evil.contains('\x1b') && !evil.contains('\u{202E}'));
 }
+
+#[test]
+fn the_commune_column_stays_while_the_grid_scrolls_sideways() {
+    let (_tmp, store) = demo();
+    let mut a = app(&store, Lang::Vi);
+    a.act(Action::LineEnd);
+    let text = render(&a, 50, 16).backend().to_string();
+    let rows: Vec<&str> = text.lines().collect();
+    // the last columns are visible, the first criteria scrolled away, the names stay
+    assert!(rows[2].contains("PH") && rows[2].contains('«'), "{text}");
+    assert!(rows[3].starts_with("\"Dĩnh Trì"), "{text}");
+    assert!(!rows[2].contains(" 1  2"), "{text}");
+    a.act(Action::LineStart);
+    let text = render(&a, 50, 16).backend().to_string();
+    assert!(text.lines().nth(2).unwrap().contains(" 1  2"), "{text}");
+}

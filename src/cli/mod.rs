@@ -99,6 +99,8 @@ fn run(cli: Cli) -> Res {
             no_color: cli.no_color,
             ascii: cli.ascii,
             read_only: cli.read_only,
+            lang_explicit: std::env::args_os()
+                .any(|a| a == "--lang" || a.to_string_lossy().starts_with("--lang=")),
         },
     };
     match cli.cmd {
@@ -113,8 +115,12 @@ fn run(cli: Cli) -> Res {
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Keys) => {
-            let km = crate::tui::Keymap::load(crate::tui::keymap_spec(&ctx.tui)?.as_deref())?;
-            print!("{}", crate::tui::help::markdown(&km, lang));
+            let mut s = ctx.tui.clone();
+            crate::tui::apply_config(&mut s)?;
+            print!(
+                "{}",
+                crate::tui::help::markdown(&crate::tui::load_keymap(&s)?, s.lang)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Import(a)) => import::run(&ctx, a),

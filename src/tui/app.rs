@@ -577,19 +577,27 @@ impl<'s> App<'s> {
     }
 
     fn open_picker(&mut self) {
+        // units with at least one commune below them: walk up from every commune once
+        let mut with_communes: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        for u in self
+            .q
+            .units
+            .map
+            .values()
+            .filter(|u| u.level == Level::Commune)
+        {
+            for a in self.q.units.chain(&u.code).into_iter().skip(1) {
+                if !with_communes.insert(a.code.as_str()) {
+                    break;
+                }
+            }
+        }
         let mut all: Vec<(String, String, Level)> = self
             .q
             .units
             .map
             .values()
-            .filter(|u| u.level != Level::Commune)
-            .filter(|u| {
-                self.q
-                    .units
-                    .descendants(&u.code)
-                    .iter()
-                    .any(|c| c.level == Level::Commune)
-            })
+            .filter(|u| u.level != Level::Commune && with_communes.contains(u.code.as_str()))
             .map(|u| (u.code.clone(), u.name.clone(), u.level))
             .collect();
         all.sort_by(|a, b| a.2.cmp(&b.2).then_with(|| fold(&a.1).cmp(&fold(&b.1))));

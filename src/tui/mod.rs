@@ -42,6 +42,8 @@ pub struct Settings {
     pub no_color: bool,
     pub ascii: bool,
     pub read_only: bool,
+    /// `--lang` was given (so the config file's `lang` does not apply).
+    pub lang_explicit: bool,
 }
 
 /// Resolve the drawing options: `NO_COLOR` (any non-empty value) and a non-UTF-8 locale are
@@ -56,39 +58,62 @@ pub fn options(s: &Settings) -> Options {
     }
 }
 
-/// The keymap spec: --keymap, else `keymap = "..."` in $XDG_CONFIG_HOME/ntm/config.toml.
-pub fn keymap_spec(s: &Settings) -> Result<Option<String>> {
-    if s.keymap.is_some() {
-        return Ok(s.keymap.clone());
-    }
+/// The user's config file: $XDG_CONFIG_HOME/ntm/config.toml (else ~/.config/ntm/config.toml).
+pub fn config_path() -> Option<std::path::PathBuf> {
     let dir = match std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
         Some(x) => std::path::PathBuf::from(x),
-        None => match std::env::var_os("HOME").filter(|x| !x.is_empty()) {
-            Some(h) => std::path::PathBuf::from(h).join(".config"),
-            None => return Ok(None),
-        },
+        None => std::path::PathBuf::from(std::env::var_os("HOME").filter(|x| !x.is_empty())?)
+            .join(".config"),
     };
-    let path = dir.join("ntm").join("config.toml");
+    Some(dir.join("ntm").join("config.toml"))
+}
+
+/// Fill what the command line left open from the config file: `keymap = "vim"` (a name or
+/// a file, relative to the config directory) and `lang = "en"`. A config that cannot be read
+/// as TOML, or a setting of the wrong type, is an error naming the file.
+pub fn apply_config(s: &mut Settings) -> Result<()> {
+    let Some(path) = config_path() else {
+        return Ok(());
+    };
     let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(None);
+        return Ok(());
     };
     let v: toml::Table =
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    match v.get("keymap") {
-        None => Ok(None),
-        Some(toml::Value::String(k)) => {
-            // a relative file name is relative to the config directory
-            if keymap::builtin(k).is_some() || std::path::Path::new(k).is_absolute() {
-                Ok(Some(k.clone()))
-            } else {
-                Ok(Some(dir.join("ntm").join(k).to_string_lossy().into_owned()))
+    if s.keymap.is_none() {
+        match v.get("keymap") {
+            None => {}
+            Some(toml::Value::String(k)) => {
+                let dir = path.parent().expect("config path has a directory");
+                s.keymap = Some(
+                    if keymap::builtin(k).is_some() || std::path::Path::new(k).is_absolute() {
+                        k.clone()
+                    } else {
+                        dir.join(k).to_string_lossy().into_owned()
+                    },
+                );
             }
+            Some(_) => bail!(
+                "{}: `keymap` must be a string (default, vim, emacs or a file)",
+                path.display()
+            ),
         }
-        Some(_) => bail!(
-            "{}: `keymap` must be a string (default, vim, emacs or a file)",
-            path.display()
-        ),
     }
+    if !s.lang_explicit {
+        match v.get("lang") {
+            None => {}
+            Some(toml::Value::String(l)) if crate::i18n::Lang::parse(l).is_some() => {
+                s.lang = crate::i18n::Lang::parse(l).expect("checked");
+            }
+            Some(_) => bail!("{}: `lang` must be \"vi\" or \"en\"", path.display()),
+        }
+    }
+    Ok(())
+}
+
+/// The active keymap for these settings (after `apply_config`).
+pub fn load_keymap(s: &Settings) -> Result<Keymap, KeymapError> {
+    Keymap::load(s.keymap.as_deref())
 }
 
 /// Refuse terminals the interface cannot run on, with a message saying what to use instead.
@@ -115,10 +140,12 @@ fn restore_terminal() {
 
 /// Run the interface on a store until the user quits or a signal arrives.
 pub fn run(store: &Store, s: &Settings) -> Result<()> {
+    let mut s = s.clone();
+    apply_config(&mut s)?;
     // a bad keymap is reported even where the interface could not start
-    let km = Keymap::load(keymap_spec(s)?.as_deref())?;
+    let km = load_keymap(&s)?;
     check_terminal()?;
-    let opts = options(s);
+    let opts = options(&s);
     let mut app = App::new(store, opts, km)?;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -174,6 +201,10 @@ where
         if dirty {
             draw(term, app)?;
             dirty = false;
+            // lets the end-to-end tests check that a panic restores the terminal
+            if std::env::var_os("NTM_TUI_TEST_PANIC").is_some() {
+                panic!("panic requested by NTM_TUI_TEST_PANIC");
+            }
         }
         // block for input; wake now and then only to notice a signal
         if !event::poll(Duration::from_secs(1))? {

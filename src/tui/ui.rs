@@ -199,7 +199,12 @@ fn status_line(f: &mut Frame, app: &App, area: Rect) {
     let mut hint_spans: Vec<Span> = Vec::new();
     for &a in hints(app.screen()) {
         let Some(k) = hint_keys(app, a) else { continue };
-        let text = format!(" {k} {} ", app.t(a.hint_key()));
+        let label = if app.screen() == Screen::Picker && a == Action::DrillIn {
+            "hint_pick"
+        } else {
+            a.hint_key()
+        };
+        let text = format!(" {k} {} ", app.t(label));
         let tw = width(&text);
         if tw <= budget {
             budget -= tw;
