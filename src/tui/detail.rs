@@ -95,7 +95,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         + 3
         + if show_base { vw } else { 0 }
         + if show_trend {
-            years.len().max(4) + 2
+            years.len().max(width(app.t("trend"))) + 2
         } else {
             0
         }
