@@ -232,3 +232,28 @@ fn emacs_sequences_and_help_toggle() {
     assert!(a.quit);
     let _ = Action::Quit;
 }
+
+#[test]
+fn years_move_the_detail_too_and_unbound_keys_change_nothing() {
+    let (_tmp, store) = demo();
+    let mut a = app(&store, "default");
+    key(&mut a, "down down");
+    for _ in 0..16 {
+        key(&mut a, "right");
+    }
+    key(&mut a, "enter");
+    let v2020 = a.detail.as_ref().unwrap().indicators[0]
+        .by_year
+        .get(&2020)
+        .cloned();
+    assert!(v2020.is_some());
+    key(&mut a, "[");
+    assert_eq!(a.year, 2019);
+    assert_eq!(a.screen(), Screen::Detail);
+    let d = a.detail.as_ref().unwrap();
+    assert_eq!(a.grid.rows[d.row].report.unit.name, "Song Khê");
+    assert_eq!(a.fw().criteria[d.criterion].code, "17");
+    // an unbound key asks for no redraw; a bound one does
+    assert!(!a.on_key(Key::parse("z").unwrap().to_event()));
+    assert!(a.on_key(Key::parse("down").unwrap().to_event()));
+}

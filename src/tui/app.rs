@@ -495,20 +495,27 @@ impl<'s> App<'s> {
     }
 
     /// Handle a key event: text input when editing or picking, else through the keymap.
-    pub fn on_key(&mut self, e: KeyEvent) {
-        self.message = None;
+    /// Returns false when the key changed nothing (so the screen need not be redrawn).
+    pub fn on_key(&mut self, e: KeyEvent) -> bool {
+        let had_message = self.message.take().is_some();
         if self.editing.is_some() {
             self.edit_filter(e);
-            return;
+            return true;
         }
         if self.screen() == Screen::Picker && self.picker_key(e) {
-            return;
+            return true;
         }
-        let Some(k) = Key::from_event(&e) else { return };
+        let Some(k) = Key::from_event(&e) else {
+            return had_message;
+        };
+        let was_pending = !self.pending.is_empty();
         match self.keymap.feed(&mut self.pending, k) {
-            Feed::Action(a) => self.act(a),
-            Feed::Pending => {}
-            Feed::Unbound => {}
+            Feed::Action(a) => {
+                self.act(a);
+                true
+            }
+            Feed::Pending => true,
+            Feed::Unbound => had_message || was_pending,
         }
     }
 

@@ -211,10 +211,7 @@ where
             continue;
         }
         match event::read()? {
-            Event::Key(k) if k.kind == KeyEventKind::Press => {
-                app.on_key(k);
-                dirty = true;
-            }
+            Event::Key(k) if k.kind == KeyEventKind::Press => dirty = app.on_key(k),
             Event::Resize(..) => dirty = true,
             _ => {}
         }
