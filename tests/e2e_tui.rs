@@ -2,6 +2,7 @@
 //! Opens `ntm demo`, moves to a commune, drills into a criterion, checks the detail,
 //! filters with `dinh tri`, quits, and checks the alternate screen was left. Also: SIGTERM
 //! restores the terminal; TERM=dumb is refused.
+#![cfg(unix)]
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};

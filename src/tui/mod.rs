@@ -149,11 +149,15 @@ pub fn run(store: &Store, s: &Settings) -> Result<()> {
     let mut app = App::new(store, opts, km)?;
 
     let stop = Arc::new(AtomicBool::new(false));
-    for sig in [
+    #[cfg(unix)]
+    let signals = [
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGHUP,
         signal_hook::consts::SIGINT,
-    ] {
+    ];
+    #[cfg(not(unix))]
+    let signals = [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT];
+    for sig in signals {
         signal_hook::flag::register(sig, Arc::clone(&stop))?;
     }
     let prev = std::panic::take_hook();
