@@ -160,9 +160,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     }
     lines.push(Line::from(hdr));
 
-    // rows: what remains after header (3), footer (1) and legend (1 when room)
-    let legend = area.height >= 14;
-    let fixed = 3 + 1 + usize::from(legend);
+    // rows: what remains after header (3), footer (1) and legend (when room; wrapped)
+    let legend = legend_lines(app, total);
+    let legend_h = if area.height >= 14 { legend.len() } else { 0 };
+    let fixed = 3 + 1 + legend_h;
     let h = (area.height as usize).saturating_sub(fixed);
     app.scroll.page.set(h.max(1));
     let roff = keep_visible(app.scroll.grid_row.get(), app.row, h, app.view.len());
@@ -222,9 +223,6 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         }
         lines.push(Line::from(spans));
     }
-    while lines.len() < 3 + h {
-        lines.push(Line::default());
-    }
     // footer: % of communes meeting each criterion
     let mut foot = vec![cell(app.t("pct_meeting"), name_w, th.header())];
     for &c in &visible {
@@ -243,13 +241,29 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         }
     }
     lines.push(Line::from(foot));
-    if legend {
-        let mut spans = vec![Span::raw(format!("{}: ", app.t("legend")))];
-        for c in Cell::ALL {
-            spans.push(Span::styled(th.glyph(c).to_string(), th.cell(c)));
-            spans.push(Span::raw(format!(" {}  ", app.t(c.label_key()))));
-        }
-        lines.push(Line::from(spans));
-    }
+    lines.extend(legend.into_iter().take(legend_h));
     f.render_widget(Paragraph::new(lines), area);
+}
+
+/// The legend, flowed into as many lines as `w` needs.
+fn legend_lines(app: &App, w: usize) -> Vec<Line<'static>> {
+    let th = theme(app);
+    let head = format!("{}: ", app.t("legend"));
+    let mut out = Vec::new();
+    let mut spans = vec![Span::raw(head.clone())];
+    let mut used = width(&head);
+    for c in Cell::ALL {
+        let label = format!(" {}  ", app.t(c.label_key()));
+        let item_w = width(th.glyph(c)) + width(&label);
+        if used + item_w > w && spans.len() > 1 {
+            out.push(Line::from(std::mem::take(&mut spans)));
+            spans.push(Span::raw(" ".repeat(width(&head))));
+            used = width(&head);
+        }
+        spans.push(Span::styled(th.glyph(c).to_string(), th.cell(c)));
+        spans.push(Span::raw(label));
+        used += item_w;
+    }
+    out.push(Line::from(spans));
+    out
 }

@@ -80,15 +80,12 @@ pub fn lines(km: &Keymap, lang: Lang) -> Vec<(bool, String, String)> {
         out.push((true, lang.t(title).to_string(), String::new()));
         for &a in *actions {
             let desc = match (*title, a) {
-                ("help_detail", Action::MoveLeft | Action::MoveRight) => {
-                    lang.t("act_detail_leftright")
-                }
-                ("help_detail", Action::NextMatch | Action::PrevMatch) => {
-                    lang.t("act_detail_commune")
-                }
-                ("help_indicator", Action::MoveLeft | Action::MoveRight) => {
-                    lang.t("act_indicator_leftright")
-                }
+                ("help_detail", Action::MoveLeft) => lang.t("act_prev_criterion"),
+                ("help_detail", Action::MoveRight) => lang.t("act_next_criterion"),
+                ("help_detail", Action::NextMatch) => lang.t("act_next_commune"),
+                ("help_detail", Action::PrevMatch) => lang.t("act_prev_commune"),
+                ("help_indicator", Action::MoveLeft) => lang.t("act_prev_indicator"),
+                ("help_indicator", Action::MoveRight) => lang.t("act_next_indicator"),
                 ("help_indicator", Action::DrillIn) => lang.t("act_indicator_drill"),
                 ("help_findings", Action::DrillIn) => lang.t("act_findings_drill"),
                 _ => lang.t(a.desc_key()),
