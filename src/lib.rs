@@ -2,6 +2,7 @@
 //! (Nông thôn mới) data. Data flows one way: bundle (`io`) → `store` → `query` → `eval` → view
 //! (`cli`, `tui`).
 
+pub mod audit;
 pub mod cli;
 pub mod eval;
 pub mod framework;

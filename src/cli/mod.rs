@@ -1,6 +1,7 @@
 //! Command line: parsing (clap derive), dispatch, and mapping errors to exit codes
 //! (0 ok, 1 findings at or above --fail-on, 2 usage or data error).
 
+mod audit;
 mod check;
 pub mod demo;
 mod export;
@@ -8,7 +9,9 @@ mod fw;
 mod generate;
 mod grid;
 mod import;
+mod log;
 mod report;
+mod set;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +54,14 @@ pub enum Cmd {
     Export(export::Args),
     /// Evaluate the store and print findings (exit 1 when any reaches --fail-on)
     Check(check::Args),
+    /// Change one observation's figures, note, source or follow-up flag (logged)
+    Set(set::Args),
+    /// Undo a logged change (the undo is logged too)
+    Undo(set::UndoArgs),
+    /// Show the change log, or verify its hash chain (`ntm log verify`)
+    Log(log::Args),
+    /// Spot audits: sample, show, mark, report
+    Audit(audit::Args),
     /// Print the appendix comparison table of a district or province (text, md, csv)
     Report(report::Args),
     /// Print the criteria grid of a district or province as text
@@ -127,6 +138,10 @@ fn run(cli: Cli) -> Res {
         Some(Cmd::Export(a)) => export::run(&ctx, a),
         Some(Cmd::Check(a)) => check::run(&ctx, a),
         Some(Cmd::Report(a)) => report::run(&ctx, a),
+        Some(Cmd::Set(a)) => set::run(&ctx, a),
+        Some(Cmd::Undo(a)) => set::undo(&ctx, a),
+        Some(Cmd::Log(a)) => log::run(&ctx, a),
+        Some(Cmd::Audit(a)) => audit::run(&ctx, a),
         Some(Cmd::Grid(a)) => grid::run(&ctx, a),
         Some(Cmd::Framework(a)) => fw::run(&ctx, a),
         Some(Cmd::Demo(a)) => demo::run(&ctx, a),

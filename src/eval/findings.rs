@@ -53,6 +53,7 @@ pub enum FindingKind {
     DenominatorMismatch,
     UnitsMetMismatch,
     ImplausibleChange,
+    AuditDiscrepancy,
 }
 
 impl FindingKind {
@@ -69,6 +70,7 @@ impl FindingKind {
             FindingKind::DenominatorMismatch => "denominator_mismatch",
             FindingKind::UnitsMetMismatch => "units_met_mismatch",
             FindingKind::ImplausibleChange => "implausible_change",
+            FindingKind::AuditDiscrepancy => "audit_discrepancy",
         }
     }
 
@@ -83,7 +85,8 @@ impl FindingKind {
             | FindingKind::PercentMismatch
             | FindingKind::DenominatorMismatch
             | FindingKind::UnitsMetMismatch
-            | FindingKind::ImplausibleChange => Severity::Warning,
+            | FindingKind::ImplausibleChange
+            | FindingKind::AuditDiscrepancy => Severity::Warning,
             FindingKind::NearTarget => Severity::Info,
         }
     }
@@ -113,11 +116,13 @@ impl FindingKind {
             (FindingKind::UnitsMetMismatch, false) => "aggregate row's communes meeting ≠ the communes' own rows".into(),
             (FindingKind::UnitsMetMismatch, true) => "số xã đạt ở dòng tổng hợp ≠ số liệu của từng xã".into(),
             (FindingKind::ImplausibleChange, false) => format!("one-year move above {} points (ratio) or {}% (number, denominator)", n(o.implausible_pp), n(o.implausible_pct)),
+            (FindingKind::AuditDiscrepancy, false) => "a spot audit recounted a different value than the one reported".into(),
+            (FindingKind::AuditDiscrepancy, true) => "kiểm tra xác suất đếm lại ra giá trị khác số đã báo cáo".into(),
             (FindingKind::ImplausibleChange, true) => format!("thay đổi trong một năm quá {} điểm phần trăm (tỷ lệ) hoặc {}% (số, mẫu số)", n(o.implausible_pp), n(o.implausible_pct)),
         }
     }
 
-    pub const ALL: [FindingKind; 11] = [
+    pub const ALL: [FindingKind; 12] = [
         FindingKind::BelowTarget,
         FindingKind::Regressed,
         FindingKind::LostStandard,
@@ -129,6 +134,7 @@ impl FindingKind {
         FindingKind::DenominatorMismatch,
         FindingKind::UnitsMetMismatch,
         FindingKind::ImplausibleChange,
+        FindingKind::AuditDiscrepancy,
     ];
 
     /// Findings about the figures themselves not adding up (as opposed to performance).

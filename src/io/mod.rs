@@ -6,7 +6,7 @@ mod read;
 mod tests;
 mod write;
 
-pub use read::{BadRow, ReadOptions, read_bundle};
+pub use read::{BadRow, ReadOptions, read_bundle, validate_observation};
 pub use write::write_bundle;
 
 /// Pass/fail words accepted on import (compared case-insensitively, after NFC).

@@ -388,6 +388,17 @@ pub fn read_bundle(
                 }
             }
             if let Some(code) = get("code")
+                && code.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                errs.push(
+                    &t.file,
+                    line,
+                    "code",
+                    format!("unit code \"{code}\" contains spaces or control characters"),
+                );
+                ok = false;
+            }
+            if let Some(code) = get("code")
                 && let Some(prev) = codes.insert(code.to_string(), line)
             {
                 errs.push(
@@ -474,183 +485,28 @@ pub fn read_bundle(
     if let Some(t) = &obs_t {
         let mut seen: HashMap<(String, String, String, u16), u64> = HashMap::new();
         for (line, r) in &t.rows {
-            let line = *line;
-            let get = |c: &str| r.get(c).map(String::as_str);
-            let mut ok = true;
-            for c in OBS_REQ {
-                if get(c).is_none() {
-                    errs.push(&t.file, line, c, "required value is empty");
-                    ok = false;
-                }
-            }
-            if !ok {
+            let Some(o) = observation_row(t, *line, r, reg, &all_units, opt, &mut errs) else {
                 continue;
-            }
-            let (unit, fwid, ind_code, year_s) = (
-                get("unit_code").unwrap(),
-                get("framework").unwrap(),
-                get("indicator").unwrap(),
-                get("year").unwrap(),
+            };
+            let k = (
+                o.unit_code.clone(),
+                o.framework.clone(),
+                o.indicator.clone(),
+                o.year,
             );
-            if all_units.get(unit).is_none() {
+            if let Some(prev) = seen.insert(k, *line) {
                 errs.push(
                     &t.file,
-                    line,
-                    "unit_code",
-                    format!("{unit} is not a unit in units.csv or in the store"),
-                );
-                ok = false;
-            }
-            let year = parse_year(t, line, "year", year_s, &mut errs);
-            let Some(fw) = reg.get(fwid) else {
-                let known: Vec<&str> = reg.frameworks.iter().map(|f| f.id.as_str()).collect();
-                errs.push(
-                    &t.file,
-                    line,
-                    "framework",
-                    format!("unknown framework {fwid} (known: {})", known.join(", ")),
-                );
-                continue;
-            };
-            let Some((_, ind)) = fw.indicator(ind_code) else {
-                errs.push(
-                    &t.file,
-                    line,
+                    *line,
                     "indicator",
-                    format!("framework {fwid} has no indicator {ind_code}"),
-                );
-                continue;
-            };
-            let num =
-                get("numerator").and_then(|v| parse_count(t, line, "numerator", v, opt, &mut errs));
-            let den = get("denominator")
-                .and_then(|v| parse_count(t, line, "denominator", v, opt, &mut errs));
-            let has_num = get("numerator").is_some();
-            let has_den = get("denominator").is_some();
-            let has_val = get("value").is_some();
-            if has_num != has_den {
-                let (c, missing) = if has_num {
-                    ("denominator", "denominator")
-                } else {
-                    ("numerator", "numerator")
-                };
-                errs.push(
-                    &t.file,
-                    line,
-                    c,
-                    format!("numerator and denominator go together; {missing} is empty"),
-                );
-                ok = false;
-            }
-            if has_val && (has_num || has_den) {
-                errs.push(
-                    &t.file,
-                    line,
-                    "value",
-                    "give either value or numerator+denominator, not both",
-                );
-                ok = false;
-            }
-            if !has_val && !has_num && !has_den {
-                errs.push(
-                    &t.file,
-                    line,
-                    "value",
-                    "no figure: give value, or numerator and denominator",
-                );
-                ok = false;
-            }
-            let mut value = None;
-            if let Some(v) = get("value") {
-                match ind.kind {
-                    Kind::Bool => match super::parse_pass(v) {
-                        Some(p) => value = Some(Value::Pass(p)),
-                        None => {
-                            errs.push(&t.file, line, "value", format!("indicator {ind_code} is pass/fail; \"{v}\" is not one of dat/chua_dat, có/không, yes/no, true/false, 1/0"));
-                            ok = false;
-                        }
-                    },
-                    Kind::Ratio | Kind::Number => {
-                        match parse_num(t, line, "value", v, opt, &mut errs) {
-                            Some(x) if ind.kind == Kind::Ratio && !(0.0..=100.0).contains(&x) => {
-                                errs.push(&t.file, line, "value", format!("{v} is not a percentage between 0 and 100 (indicator {ind_code} is a ratio)"));
-                                ok = false;
-                            }
-                            Some(x) => value = Some(Value::Number(x)),
-                            None => ok = false,
-                        }
-                    }
-                }
-            }
-            if has_num && ind.kind != Kind::Ratio {
-                errs.push(
-                    &t.file,
-                    line,
-                    "numerator",
                     format!(
-                        "indicator {ind_code} is {}; numerator/denominator only apply to ratios",
-                        if ind.kind == Kind::Bool {
-                            "pass/fail"
-                        } else {
-                            "a number"
-                        }
+                        "{} {} {} already given on line {prev}",
+                        o.unit_code, o.indicator, o.year
                     ),
                 );
-                ok = false;
+                continue;
             }
-            let stated = get("stated_percent")
-                .and_then(|v| parse_count(t, line, "stated_percent", v, opt, &mut errs));
-            let met = get("units_met").and_then(|v| parse_int(t, line, "units_met", v, &mut errs));
-            let total =
-                get("units_total").and_then(|v| parse_int(t, line, "units_total", v, &mut errs));
-            if let (Some(m), Some(n)) = (met, total)
-                && m > n
-            {
-                errs.push(
-                    &t.file,
-                    line,
-                    "units_met",
-                    format!("units_met {m} is more than units_total {n}"),
-                );
-                ok = false;
-            }
-            let Some(year) = year else { continue };
-            let k = (
-                unit.to_string(),
-                fwid.to_string(),
-                ind_code.to_string(),
-                year,
-            );
-            if let Some(prev) = seen.insert(k, line) {
-                errs.push(
-                    &t.file,
-                    line,
-                    "indicator",
-                    format!("{unit} {ind_code} {year} already given on line {prev}"),
-                );
-                ok = false;
-            }
-            let parse_failed = (has_num && num.is_none())
-                || (has_den && den.is_none())
-                || (get("stated_percent").is_some() && stated.is_none())
-                || (get("units_met").is_some() && met.is_none())
-                || (get("units_total").is_some() && total.is_none());
-            if ok && !parse_failed {
-                b.observations.push(Observation {
-                    unit_code: unit.to_string(),
-                    framework: fwid.to_string(),
-                    indicator: ind_code.to_string(),
-                    year,
-                    value,
-                    numerator: num,
-                    denominator: den,
-                    stated_percent: stated,
-                    units_met: met,
-                    units_total: total,
-                    source: get("source").map(str::to_string),
-                    note: get("note").map(str::to_string),
-                });
-            }
+            b.observations.push(o);
         }
     }
 
@@ -717,6 +573,19 @@ pub fn read_bundle(
     }
 
     if errs.list.is_empty() {
+        // for the change log: which files, with their SHA-256, made this import
+        let mut parts = Vec::new();
+        for f in ["units.csv", "observations.csv", "recognitions.csv"] {
+            if let Ok(bytes) = std::fs::read(dir.join(f)) {
+                use sha2::{Digest, Sha256};
+                let h: String = Sha256::digest(&bytes)
+                    .iter()
+                    .map(|x| format!("{x:02x}"))
+                    .collect();
+                parts.push(format!("{f} sha256 {h}"));
+            }
+        }
+        b.origin = Some((dir.display().to_string(), parts.join(", ")));
         Ok(b)
     } else {
         if errs.more > 0 {
@@ -728,5 +597,200 @@ pub fn read_bundle(
             });
         }
         Err(errs.list)
+    }
+}
+
+/// Validate one observation row (fields by column name, already NFC and trimmed). Errors go to
+/// `errs`; the row comes back only when it is entirely valid.
+#[allow(clippy::too_many_arguments)]
+fn observation_row(
+    t: &Table,
+    line: u64,
+    r: &HashMap<String, String>,
+    reg: &Registry,
+    all_units: &Units,
+    opt: &ReadOptions,
+    errs: &mut Errors,
+) -> Option<Observation> {
+    let get = |c: &str| r.get(c).map(String::as_str);
+    let mut ok = true;
+    for c in OBS_REQ {
+        if get(c).is_none() {
+            errs.push(&t.file, line, c, "required value is empty");
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let (unit, fwid, ind_code, year_s) = (
+        get("unit_code").unwrap(),
+        get("framework").unwrap(),
+        get("indicator").unwrap(),
+        get("year").unwrap(),
+    );
+    if all_units.get(unit).is_none() {
+        errs.push(
+            &t.file,
+            line,
+            "unit_code",
+            format!("{unit} is not a unit in units.csv or in the store"),
+        );
+        ok = false;
+    }
+    let year = parse_year(t, line, "year", year_s, errs);
+    let Some(fw) = reg.get(fwid) else {
+        let known: Vec<&str> = reg.frameworks.iter().map(|f| f.id.as_str()).collect();
+        errs.push(
+            &t.file,
+            line,
+            "framework",
+            format!("unknown framework {fwid} (known: {})", known.join(", ")),
+        );
+        return None;
+    };
+    let Some((_, ind)) = fw.indicator(ind_code) else {
+        errs.push(
+            &t.file,
+            line,
+            "indicator",
+            format!("framework {fwid} has no indicator {ind_code}"),
+        );
+        return None;
+    };
+    let num = get("numerator").and_then(|v| parse_count(t, line, "numerator", v, opt, errs));
+    let den = get("denominator").and_then(|v| parse_count(t, line, "denominator", v, opt, errs));
+    let has_num = get("numerator").is_some();
+    let has_den = get("denominator").is_some();
+    let has_val = get("value").is_some();
+    if has_num != has_den {
+        let (c, missing) = if has_num {
+            ("denominator", "denominator")
+        } else {
+            ("numerator", "numerator")
+        };
+        errs.push(
+            &t.file,
+            line,
+            c,
+            format!("numerator and denominator go together; {missing} is empty"),
+        );
+        ok = false;
+    }
+    if has_val && (has_num || has_den) {
+        errs.push(
+            &t.file,
+            line,
+            "value",
+            "give either value or numerator+denominator, not both",
+        );
+        ok = false;
+    }
+    if !has_val && !has_num && !has_den {
+        errs.push(
+            &t.file,
+            line,
+            "value",
+            "no figure: give value, or numerator and denominator",
+        );
+        ok = false;
+    }
+    let mut value = None;
+    if let Some(v) = get("value") {
+        match ind.kind {
+            Kind::Bool => match super::parse_pass(v) {
+                Some(p) => value = Some(Value::Pass(p)),
+                None => {
+                    errs.push(&t.file, line, "value", format!("indicator {ind_code} is pass/fail; \"{v}\" is not one of dat/chua_dat, có/không, yes/no, true/false, 1/0"));
+                    ok = false;
+                }
+            },
+            Kind::Ratio | Kind::Number => match parse_num(t, line, "value", v, opt, errs) {
+                Some(x) if ind.kind == Kind::Ratio && !(0.0..=100.0).contains(&x) => {
+                    errs.push(&t.file, line, "value", format!("{v} is not a percentage between 0 and 100 (indicator {ind_code} is a ratio)"));
+                    ok = false;
+                }
+                Some(x) => value = Some(Value::Number(x)),
+                None => ok = false,
+            },
+        }
+    }
+    if has_num && ind.kind != Kind::Ratio {
+        errs.push(
+            &t.file,
+            line,
+            "numerator",
+            format!(
+                "indicator {ind_code} is {}; numerator/denominator only apply to ratios",
+                if ind.kind == Kind::Bool {
+                    "pass/fail"
+                } else {
+                    "a number"
+                }
+            ),
+        );
+        ok = false;
+    }
+    let stated =
+        get("stated_percent").and_then(|v| parse_count(t, line, "stated_percent", v, opt, errs));
+    let met = get("units_met").and_then(|v| parse_int(t, line, "units_met", v, errs));
+    let total = get("units_total").and_then(|v| parse_int(t, line, "units_total", v, errs));
+    if let (Some(m), Some(n)) = (met, total)
+        && m > n
+    {
+        errs.push(
+            &t.file,
+            line,
+            "units_met",
+            format!("units_met {m} is more than units_total {n}"),
+        );
+        ok = false;
+    }
+    let year = year?;
+    let parse_failed = (has_num && num.is_none())
+        || (has_den && den.is_none())
+        || (get("stated_percent").is_some() && stated.is_none())
+        || (get("units_met").is_some() && met.is_none())
+        || (get("units_total").is_some() && total.is_none());
+    (ok && !parse_failed).then(|| Observation {
+        unit_code: unit.to_string(),
+        framework: fwid.to_string(),
+        indicator: ind_code.to_string(),
+        year,
+        value,
+        numerator: num,
+        denominator: den,
+        stated_percent: stated,
+        units_met: met,
+        units_total: total,
+        source: get("source").map(str::to_string),
+        note: get("note").map(str::to_string),
+    })
+}
+
+/// Validate a single observation given as fields by column name (e.g. from `ntm set` or the
+/// edit form) exactly as import validates a row. Errors name the column.
+pub fn validate_observation(
+    fields: &HashMap<String, String>,
+    reg: &Registry,
+    units: &Units,
+    opt: &ReadOptions,
+) -> Result<Observation, Vec<BadRow>> {
+    let t = Table {
+        file: "input".into(),
+        rows: Vec::new(),
+    };
+    let mut errs = Errors {
+        list: Vec::new(),
+        more: 0,
+    };
+    let clean: HashMap<String, String> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), nfc(v.trim())))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    match observation_row(&t, 0, &clean, reg, units, opt, &mut errs) {
+        Some(o) if errs.list.is_empty() => Ok(o),
+        _ => Err(errs.list),
     }
 }

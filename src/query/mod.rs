@@ -1,6 +1,7 @@
 //! The read API the CLI and the TUI use: units in scope, years, evaluations, findings and the
 //! grid, computed from the store through `eval`. Nothing here writes.
 
+pub mod audit;
 pub mod report;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,6 +20,8 @@ pub struct Query<'s> {
     pub recognitions: Vec<Recognition>,
     /// Years with data per framework.
     pub years: BTreeMap<String, BTreeSet<u16>>,
+    /// Spot audits, for `audit_discrepancy` findings.
+    pub audits: Vec<crate::store::Audit>,
 }
 
 /// One unit evaluated for a year: the criteria, the findings and the recognition.
@@ -52,6 +55,7 @@ impl<'s> Query<'s> {
             units: store.units()?,
             recognitions: store.recognitions()?,
             years: store.years()?,
+            audits: store.audits()?,
             store,
         })
     }
@@ -209,6 +213,7 @@ impl<'s> Query<'s> {
                 fw, &unit.code, year, rows, &communes,
             ));
         }
+        findings.extend(self.audit_findings(&fw.id, &unit.code, year));
         let recognized = recs
             .iter()
             .filter(|r| r.year <= year)
@@ -225,6 +230,62 @@ impl<'s> Query<'s> {
             recognized,
             risk,
         })
+    }
+
+    /// `audit_discrepancy` findings of a unit-year: records marked as a discrepancy in any audit.
+    pub fn audit_findings(&self, fw: &str, unit: &str, year: u16) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for a in &self.audits {
+            for (i, r) in a.records.iter().enumerate() {
+                let Some(m) = &r.mark else { continue };
+                if m.status != crate::store::MarkStatus::Discrepancy
+                    || r.key.unit != unit
+                    || r.key.year != year
+                    || r.key.framework != fw
+                {
+                    continue;
+                }
+                let show = |v: Option<f64>, st| {
+                    v.map_or_else(|| "?".to_string(), |x| crate::text::fmt_num(x, 2, st))
+                };
+                let vf = crate::audit::verification_factor(r.reported, m.recount);
+                let (en_vf, vi_vf) = match vf {
+                    Some(v) => (
+                        format!(
+                            " (verification factor {})",
+                            crate::text::fmt_num(v, 2, crate::text::NumStyle::En)
+                        ),
+                        format!(
+                            " (hệ số xác minh {})",
+                            crate::text::fmt_num(v, 2, crate::text::NumStyle::Vi)
+                        ),
+                    ),
+                    None => (String::new(), String::new()),
+                };
+                out.push(Finding {
+                    unit: unit.to_string(),
+                    indicator: Some(r.key.indicator.clone()),
+                    year,
+                    kind: eval::FindingKind::AuditDiscrepancy,
+                    severity: eval::FindingKind::AuditDiscrepancy.severity(),
+                    message: format!(
+                        "audit {} #{}: reported {}, recounted {}{en_vf}",
+                        a.name,
+                        i + 1,
+                        show(r.reported, crate::text::NumStyle::En),
+                        show(m.recount, crate::text::NumStyle::En)
+                    ),
+                    message_vi: format!(
+                        "kiểm tra {} #{}: báo cáo {}, đếm lại {}{vi_vf}",
+                        a.name,
+                        i + 1,
+                        show(r.reported, crate::text::NumStyle::Vi),
+                        show(m.recount, crate::text::NumStyle::Vi)
+                    ),
+                });
+            }
+        }
+        out
     }
 
     /// Grid cells for one unit: per criterion, what to show.

@@ -11,7 +11,9 @@
 //! are prefix range scans. Every multi-tree write is one sled transaction, flushed on commit.
 
 mod codec;
+mod edit;
 mod ids;
+pub mod log;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -25,7 +27,9 @@ use crate::framework::{Registry, parse_framework, parse_override};
 use crate::model::{Observation, Recognition, RecognitionKind, Unit, Units, Value};
 pub use codec::SCHEMA;
 use codec::{KeyPart, decode, encode, key, u16_at, u32_at};
+pub use edit::{Audit, AuditMark, AuditRecord, Flag, MarkStatus, ObsKey};
 use ids::Ids;
+pub use log::{ChainProblem, LogEntry};
 
 const FORMAT: &[u8] = b"ntm-bincode2-standard";
 
@@ -45,6 +49,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("store I/O error at {path}: {msg}")]
     Io { path: PathBuf, msg: String },
+    #[error("{0}")]
+    Invalid(String),
     #[error("the store is open read-only; {0} is not allowed")]
     ReadOnly(&'static str),
 }
@@ -83,6 +89,8 @@ pub struct Bundle {
     pub units: Vec<Unit>,
     pub observations: Vec<Observation>,
     pub recognitions: Vec<Recognition>,
+    /// Where the bundle came from, for the change log: (path, description with file hashes).
+    pub origin: Option<(String, String)>,
 }
 
 /// Counts of what an import wrote.
@@ -106,6 +114,9 @@ pub struct Store {
     obs_ind: sled::Tree,
     recog: sled::Tree,
     summary: sled::Tree,
+    log: sled::Tree,
+    flags: sled::Tree,
+    audits: sled::Tree,
     ids: Ids,
 }
 
@@ -168,6 +179,9 @@ impl Store {
             obs_ind: t("obs_ind")?,
             recog: t("recog")?,
             summary: t("summary")?,
+            log: t("log")?,
+            flags: t("flags")?,
+            audits: t("audits")?,
             db,
             path: dir.to_path_buf(),
             read_only,
@@ -569,24 +583,31 @@ impl Store {
                 n_sum += 1;
             }
         }
-        let trees = [
-            &self.units,
-            &self.ids_t,
-            &self.rev,
-            &self.obs,
-            &self.obs_ind,
-            &self.recog,
-            &self.summary,
-        ];
-        let batches = [&units_b, &ids_b, &rev_b, &obs_b, &ind_b, &rec_b, &sum_b];
-        let r: TxResult<()> = trees[..].transaction(|t| {
-            for (tree, batch) in t.iter().zip(batches.iter()) {
-                tree.apply_batch(batch)?;
-            }
-            Ok::<(), ConflictableTransactionError<StoreError>>(())
-        });
-        r.map_err(|e| tx_err(&self.path, e))?;
-        self.flush()?;
+        let (what, detail) = b
+            .origin
+            .clone()
+            .unwrap_or_else(|| ("bundle".into(), String::new()));
+        let detail = format!(
+            "{} units, {} observations, {} recognitions{}{}",
+            b.units.len(),
+            b.observations.len(),
+            b.recognitions.len(),
+            if detail.is_empty() { "" } else { "; " },
+            detail
+        );
+        let (log_b, meta_b, _) =
+            self.log_entries_batch(&[(what, "import".into(), None, Some(detail), None)])?;
+        self.commit(&[
+            (&self.units, units_b),
+            (&self.ids_t, ids_b),
+            (&self.rev, rev_b),
+            (&self.obs, obs_b),
+            (&self.obs_ind, ind_b),
+            (&self.recog, rec_b),
+            (&self.summary, sum_b),
+            (&self.log, log_b),
+            (&self.meta, meta_b),
+        ])?;
         self.ids = ids;
         Ok(ImportStats {
             units: b.units.len(),
@@ -594,6 +615,19 @@ impl Store {
             recognitions: b.recognitions.len(),
             summaries: n_sum,
         })
+    }
+
+    /// Apply batches to several trees in one transaction and flush: all of it or none of it.
+    fn commit(&self, writes: &[(&sled::Tree, sled::Batch)]) -> Result<(), StoreError> {
+        let trees: Vec<&sled::Tree> = writes.iter().map(|w| w.0).collect();
+        let r: TxResult<()> = trees[..].transaction(|t| {
+            for (tree, (_, batch)) in t.iter().zip(writes.iter()) {
+                tree.apply_batch(batch)?;
+            }
+            Ok::<(), ConflictableTransactionError<StoreError>>(())
+        });
+        r.map_err(|e| tx_err(&self.path, e))?;
+        self.flush()
     }
 
     /// Every summary recomputed from observations (used after a framework changes, and by the

@@ -159,6 +159,7 @@ fn import_writes_rows_index_and_summaries() {
             obs("c1", "4.1", 2020, Value::Pass(true)),
         ],
         recognitions: vec![],
+        origin: None,
     };
     let st = s.import(&b, &reg).unwrap();
     assert_eq!((st.units, st.observations, st.summaries), (3, 3, 2));
@@ -181,6 +182,7 @@ fn import_writes_rows_index_and_summaries() {
         units: vec![],
         observations: vec![obs("c1", "4.2", 2020, Value::Number(99.0))],
         recognitions: vec![],
+        origin: None,
     };
     s.import(&b2, &reg).unwrap();
     assert_eq!(s.observations_of("c1", "qd1980-2016").unwrap().len(), 3);
