@@ -36,9 +36,9 @@ const FORMAT: &[u8] = b"ntm-bincode2-standard";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "the store {0} is in use by another ntm process (sled holds an exclusive lock); close the other session or use a different --store"
+        "the store {0} is in use by another ntm process{1}; one process at a time can open a store: close the other session, or work on an export (ntm export) in a store of your own"
     )]
-    Locked(PathBuf),
+    Locked(PathBuf, String),
     #[error(
         "the store was written by a newer ntm (record schema {found}; this build reads up to {supported}); upgrade ntm to open it"
     )]
@@ -155,20 +155,25 @@ impl Store {
                 msg: e.to_string(),
             })?;
         }
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(64 << 20)
-            .flush_every_ms(Some(500))
-            .open()
-            .map_err(|e| match &e {
-                sled::Error::Io(io)
-                    if io.kind() == std::io::ErrorKind::WouldBlock
-                        || io.to_string().contains("could not acquire lock") =>
-                {
-                    StoreError::Locked(dir.to_path_buf())
-                }
-                _ => io_err(dir)(e),
-            })?;
+        check_owner(dir, read_only)?;
+        let db = with_private_umask(|| {
+            sled::Config::new()
+                .path(dir)
+                .cache_capacity(64 << 20)
+                .flush_every_ms(Some(500))
+                .open()
+        })
+        .map_err(|e| match &e {
+            sled::Error::Io(io)
+                if io.kind() == std::io::ErrorKind::WouldBlock
+                    || io.to_string().contains("could not acquire lock") =>
+            {
+                StoreError::Locked(dir.to_path_buf(), lock_holder(dir))
+            }
+            _ => io_err(dir)(e),
+        })?;
+        // we hold the lock now: say who, for the next process that finds it taken
+        write_lock_info(dir);
         let t = |name: &str| db.open_tree(name).map_err(io_err(dir));
         let mut s = Store {
             meta: t("meta")?,
@@ -725,6 +730,82 @@ impl Store {
         }
         Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
+}
+
+const LOCK_INFO: &str = "lock-info";
+
+/// Who holds the store, from the lock-info file the holder wrote: ` (user an, pid 4242, since
+/// 2026-11-28T13:40:05Z)`, or empty when unknown.
+fn lock_holder(dir: &Path) -> String {
+    let Ok(text) = std::fs::read_to_string(dir.join(LOCK_INFO)) else {
+        return String::new();
+    };
+    let get = |k: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(k).and_then(|r| r.strip_prefix(" = ")))
+            .map(|v| crate::text::sanitize(v.trim()))
+    };
+    match (get("user"), get("pid"), get("since")) {
+        (Some(u), Some(p), Some(s)) => format!(" (user {u}, pid {p}, since {s})"),
+        _ => String::new(),
+    }
+}
+
+fn write_lock_info(dir: &Path) {
+    let text = format!(
+        "# written by the ntm process that has this store open; removed when it closes\nuser = {}\npid = {}\nsince = {}\n",
+        log::current_user(),
+        std::process::id(),
+        log::iso8601(log::now())
+    );
+    // best effort: the lock itself is sled's; this file only tells others who holds it
+    let _ = with_private_umask(|| std::fs::write(dir.join(LOCK_INFO), text));
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // every exit path flushes; then the lock-info goes with the lock
+        let _ = self.db.flush();
+        let _ = std::fs::remove_file(self.path.join(LOCK_INFO));
+    }
+}
+
+/// Files sled creates get no group/other permissions (a stricter umask is kept).
+fn with_private_umask<T>(f: impl FnOnce() -> T) -> T {
+    #[cfg(unix)]
+    {
+        // SAFETY: umask only swaps the process's file-creation mask; it cannot fail
+        let old = unsafe { libc::umask(0o077) };
+        unsafe { libc::umask(old | 0o077) };
+        let out = f();
+        unsafe { libc::umask(old) };
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        f()
+    }
+}
+
+/// A store that belongs to another user is opened only read-only.
+fn check_owner(dir: &Path, read_only: bool) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(m) = std::fs::metadata(dir) {
+            // SAFETY: geteuid has no preconditions
+            let me = unsafe { libc::geteuid() };
+            if m.uid() != me && !read_only {
+                return Err(StoreError::Invalid(format!(
+                    "the store {} belongs to another user (uid {}); open it with --read-only, or ask its owner for an export",
+                    dir.display(),
+                    m.uid()
+                )));
+            }
+        }
+    }
+    let _ = (dir, read_only);
+    Ok(())
 }
 
 /// Create the store directory readable by its owner only.

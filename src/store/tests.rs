@@ -107,7 +107,13 @@ fn second_open_in_the_same_process_reports_the_lock() {
     let p = dir.path().join("s");
     let _a = Store::open(&p, false).unwrap();
     let e = Store::open(&p, false).err().expect("locked");
-    assert!(matches!(e, StoreError::Locked(_)), "{e}");
+    assert!(matches!(e, StoreError::Locked(..)), "{e}");
+    // the holder said who it is
+    assert!(
+        e.to_string()
+            .contains(&format!("pid {}", std::process::id())),
+        "{e}"
+    );
     assert!(e.to_string().contains(&p.display().to_string()));
 }
 
@@ -120,6 +126,14 @@ fn store_directory_is_private() {
     let _s = Store::open(&p, false).unwrap();
     let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700);
+    // and every file in it is the owner's only
+    for e in std::fs::read_dir(&p).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            let mode = e.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode & 0o077, 0, "{} is {mode:o}", e.path().display());
+        }
+    }
 }
 
 fn obs(unit: &str, ind: &str, year: u16, v: Value) -> Observation {
