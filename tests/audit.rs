@@ -559,3 +559,44 @@ fn audit_marks_feed_the_report_and_check() {
     assert_eq!(log.matches("audit_mark").count(), 2);
     assert!(log.contains("audit_sample"));
 }
+
+#[test]
+fn an_administrator_can_enforce_read_only() {
+    let d = tempfile::tempdir().unwrap();
+    let s = demo_store(d.path());
+    let cfg = d.path().join("admin.toml");
+    std::fs::write(&cfg, "read_only = true\n").unwrap();
+    ntm(&s)
+        .env("NTM_ADMIN_CONFIG", &cfg)
+        .args([
+            "set",
+            "213-dinh-tri",
+            "17.6",
+            "2020",
+            "--value",
+            "80",
+            "--reason",
+            "r",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("read-only"));
+    ntm(&s)
+        .env("NTM_ADMIN_CONFIG", &cfg)
+        .args(["check", "--fail-on", "none"])
+        .assert()
+        .success();
+    std::fs::write(&cfg, "read_only = false\n").unwrap();
+    ntm(&s)
+        .env("NTM_ADMIN_CONFIG", &cfg)
+        .args(["set", "213-dinh-tri", "17.6", "2020", "--flag", "x"])
+        .assert()
+        .success();
+    std::fs::write(&cfg, "read_only = maybe\n").unwrap();
+    ntm(&s)
+        .env("NTM_ADMIN_CONFIG", &cfg)
+        .args(["check"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("admin.toml"));
+}

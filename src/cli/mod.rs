@@ -98,18 +98,43 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The server administrator's settings: `/etc/ntm/config.toml` (or the file named by
+/// `NTM_ADMIN_CONFIG`). `read_only = true` there makes every write path unavailable to every
+/// user, whatever flags they give.
+fn admin_read_only() -> Result<bool, Fail> {
+    let path = std::env::var_os("NTM_ADMIN_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/etc/ntm/config.toml"));
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(false);
+    };
+    #[derive(serde::Deserialize)]
+    struct Admin {
+        #[serde(default)]
+        read_only: bool,
+    }
+    let a: Admin = toml::from_str(&text).map_err(|e| {
+        Fail(
+            2,
+            anyhow::anyhow!("{}: {}", path.display(), e.message().trim()),
+        )
+    })?;
+    Ok(a.read_only)
+}
+
 fn run(cli: Cli) -> Res {
     let lang = Lang::parse(&cli.lang).unwrap_or_default();
+    let read_only = cli.read_only || admin_read_only()?;
     let ctx = Ctx {
         store_dir: cli.store.clone(),
-        read_only: cli.read_only,
+        read_only,
         lang,
         tui: crate::tui::Settings {
             lang,
             keymap: cli.keymap.clone(),
             no_color: cli.no_color,
             ascii: cli.ascii,
-            read_only: cli.read_only,
+            read_only,
             lang_explicit: std::env::args_os()
                 .any(|a| a == "--lang" || a.to_string_lossy().starts_with("--lang=")),
         },
