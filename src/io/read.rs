@@ -15,7 +15,9 @@ use crate::text::{nfc, parse_plain, parse_vi};
 /// At most this many bad rows are listed; the count of the rest is given.
 const MAX_ERRORS: usize = 50;
 /// Files larger than this are refused before reading (a bundle is text, not a database dump).
-const MAX_FILE_BYTES: u64 = 4 << 30;
+const MAX_FILE_BYTES: u64 = 2 << 30;
+/// A header with more columns than this is refused (the format has twelve at most).
+const MAX_COLUMNS: usize = 256;
 /// A field longer than this is refused.
 const MAX_FIELD_BYTES: usize = 64 << 10;
 
@@ -129,6 +131,19 @@ fn read_table(
     errs: &mut Errors,
 ) -> Option<Table> {
     let path = dir.join(name);
+    // a link may point anywhere: only files inside the bundle folder are read
+    if let Ok(lm) = std::fs::symlink_metadata(&path)
+        && lm.file_type().is_symlink()
+    {
+        let inside = match (std::fs::canonicalize(&path), std::fs::canonicalize(dir)) {
+            (Ok(target), Ok(root)) => target.starts_with(&root),
+            _ => false,
+        };
+        if !inside {
+            errs.push(name, 0, "", "is a symbolic link pointing outside the bundle folder; copy the file into the bundle instead");
+            return None;
+        }
+    }
     let meta = match std::fs::metadata(&path) {
         Ok(m) => m,
         Err(e) => {
@@ -160,6 +175,18 @@ fn read_table(
             return None;
         }
     };
+    let compressed = match bytes.get(..4) {
+        Some([0x1F, 0x8B, ..]) => Some("gzip"),
+        Some([b'P', b'K', 3, 4]) => Some("zip (an .xlsx workbook is a zip too)"),
+        Some([b'B', b'Z', b'h', _]) => Some("bzip2"),
+        Some([0xFD, b'7', b'z', b'X']) => Some("xz"),
+        Some([0x28, 0xB5, 0x2F, 0xFD]) => Some("zstd"),
+        _ => None,
+    };
+    if let Some(kind) = compressed {
+        errs.push(name, 0, "", format!("is a compressed file ({kind}), not CSV text; unpack it (or export CSV UTF-8 from the spreadsheet) and import the CSV"));
+        return None;
+    }
     if let Err(e) = std::str::from_utf8(&bytes) {
         let at = e.valid_up_to();
         let line = bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1;
@@ -191,6 +218,18 @@ fn read_table(
             return None;
         }
     };
+    if headers.len() > MAX_COLUMNS {
+        errs.push(
+            name,
+            1,
+            "",
+            format!(
+                "the header has {} columns, over the limit of {MAX_COLUMNS}",
+                headers.len()
+            ),
+        );
+        return None;
+    }
     let mut ok = true;
     let mut seen = HashSet::new();
     for h in &headers {

@@ -240,3 +240,54 @@ fn the_bac_giang_fixture_reads_cleanly() {
     assert_eq!(b.observations.len(), 102);
     assert_eq!(b.recognitions.len(), 6);
 }
+
+#[test]
+fn compressed_files_and_huge_headers_are_refused_with_a_reason() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("units.csv"), [0x1F, 0x8B, 8, 0, 0, 0, 0, 0]).unwrap();
+    std::fs::write(d.path().join("observations.csv"), b"PK\x03\x04rest").unwrap();
+    let e = read(d.path(), &ReadOptions::default()).unwrap_err();
+    assert!(
+        e[0].to_string().contains("compressed file (gzip)"),
+        "{}",
+        e[0]
+    );
+    assert!(
+        e[1].to_string().contains("compressed file (zip"),
+        "{}",
+        e[1]
+    );
+    // a million columns
+    let header: Vec<String> = (0..1_000_000).map(|i| format!("c{i}")).collect();
+    std::fs::write(d.path().join("units.csv"), header.join(",") + "\n").unwrap();
+    std::fs::write(d.path().join("observations.csv"), OBS_HEAD).unwrap();
+    let e = read(d.path(), &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        e[0].to_string(),
+        "units.csv:1: the header has 1000000 columns, over the limit of 256"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn links_must_stay_inside_the_bundle() {
+    let d = tempfile::tempdir().unwrap();
+    let outside = d.path().join("secret.csv");
+    std::fs::write(&outside, UNITS).unwrap();
+    let b = d.path().join("bundle");
+    std::fs::create_dir(&b).unwrap();
+    std::os::unix::fs::symlink(&outside, b.join("units.csv")).unwrap();
+    std::fs::write(b.join("observations.csv"), OBS_HEAD).unwrap();
+    let e = read(&b, &ReadOptions::default()).unwrap_err();
+    assert!(
+        e[0].to_string()
+            .starts_with("units.csv:0: is a symbolic link pointing outside the bundle folder"),
+        "{}",
+        e[0]
+    );
+    // a link to a file inside the bundle is fine
+    std::fs::remove_file(b.join("units.csv")).unwrap();
+    std::fs::write(b.join("units-2020.csv"), UNITS).unwrap();
+    std::os::unix::fs::symlink(b.join("units-2020.csv"), b.join("units.csv")).unwrap();
+    assert!(read(&b, &ReadOptions::default()).is_ok());
+}
