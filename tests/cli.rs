@@ -447,3 +447,57 @@ fn bad_bundles_never_panic() {
         .code(2)
         .stderr(predicate::str::contains("this is a file"));
 }
+
+#[test]
+fn hostile_text_never_reaches_the_terminal_raw() {
+    let d = tempfile::tempdir().unwrap();
+    let b = d.path().join("b");
+    std::fs::create_dir(&b).unwrap();
+    let evil = "Xã \u{1b}[2J\u{1b}]0;owned\u{7}Dĩnh\rTrì\u{202E}ab\u{200B}c";
+    std::fs::write(
+        b.join("units.csv"),
+        format!("code,name,level,parent_code,region\n24,Tỉnh,province,,TDMNPB\n213,\"{evil}\",district,24,\nc1,\"{evil}\",commune,213,\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        b.join("observations.csv"),
+        format!("unit_code,framework,indicator,year,numerator,denominator,stated_percent,note,source\nc1,qd1980-2016,17.6,2020,5,10,90,\"{evil}\",\"{evil}\"\n213,qd1980-2016,17.6,2020,5,10,90,,\n"),
+    )
+    .unwrap();
+    let s = d.path().join("s");
+    ntm(&s).arg("import").arg(&b).assert().success();
+    for args in [
+        &["check", "--fail-on", "none"][..],
+        &["grid", "--unit", "213"][..],
+        &["report", "--unit", "213"][..],
+        &["report", "--unit", "213", "--format", "md"][..],
+        &["log"][..],
+        &["framework", "list"][..],
+    ] {
+        let out = ntm(&s)
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).unwrap();
+        let bad: Vec<char> = text
+            .chars()
+            .filter(|c| (c.is_control() && *c != '\n') || matches!(c, '\u{202A}'..='\u{202E}' | '\u{200B}'..='\u{200F}' | '\u{2066}'..='\u{2069}'))
+            .collect();
+        assert!(bad.is_empty(), "{args:?} wrote {bad:?}");
+        assert!(
+            ntm::text::fold(&text).contains("dinh") || args[0] == "log" || args[0] == "framework",
+            "{args:?}: the name is still shown"
+        );
+    }
+    // JSON escapes them instead (it is data, not terminal output)
+    let out = ntm(&s)
+        .args(["check", "--format", "json", "--fail-on", "none"])
+        .assert()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(!out.contains(&0x1b), "raw ESC in JSON");
+}

@@ -237,10 +237,19 @@ impl Store {
 
     fn writable(&self, what: &'static str) -> Result<(), StoreError> {
         if self.read_only {
-            Err(StoreError::ReadOnly(what))
-        } else {
-            Ok(())
+            return Err(StoreError::ReadOnly(what));
         }
+        // sled keeps writing to files that were unlinked under it: refuse instead of
+        // "saving" into a store that no longer exists
+        if !self.path.join("db").exists() {
+            return Err(StoreError::Io {
+                path: self.path.clone(),
+                msg: format!(
+                    "the store directory was removed or moved while ntm had it open; {what} was not saved"
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// Flush everything to disk (called after every committed write and on exit).

@@ -224,3 +224,20 @@ fn read_only_store_refuses_writes() {
     assert!(matches!(e, StoreError::ReadOnly(_)));
     assert!(s.add_framework("x", "").is_err());
 }
+
+#[test]
+fn a_store_removed_under_a_session_refuses_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("s");
+    let mut s = Store::open(&p, false).unwrap();
+    std::fs::remove_dir_all(&p).unwrap();
+    let e = s
+        .import(&Bundle::default(), &Registry::builtin())
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("was removed or moved while ntm had it open"),
+        "{e}"
+    );
+    assert!(!p.exists(), "nothing recreated it");
+}
