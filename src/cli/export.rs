@@ -1,20 +1,30 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::anyhow;
+
 use super::{Ctx, Res};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Folder to write units.csv, observations.csv and recognitions.csv into
-    pub dir: PathBuf,
+    #[arg(required_unless_present = "xlsx")]
+    pub dir: Option<PathBuf>,
+    /// Write an Excel workbook (sheets units, observations, recognitions) instead
+    #[arg(long, value_name = "FILE.xlsx", conflicts_with = "dir")]
+    pub xlsx: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Res {
     let store = ctx.open()?;
-    let (u, o, r) = crate::io::write_bundle(&store, &a.dir)?;
+    let (target, (u, o, r)) = match (&a.dir, &a.xlsx) {
+        (_, Some(f)) => (f, crate::io::xlsx::write_xlsx(&store, f)?),
+        (Some(d), None) => (d, crate::io::write_bundle(&store, d)?),
+        (None, None) => return Err(anyhow!("give a folder, or --xlsx FILE").into()),
+    };
     println!(
         "exported {u} units, {o} observations, {r} recognitions to {}",
-        a.dir.display()
+        target.display()
     );
     Ok(ExitCode::SUCCESS)
 }

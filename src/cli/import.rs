@@ -8,7 +8,7 @@ use crate::io::{ReadOptions, read_bundle};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Bundle folder
+    /// Bundle folder, or an Excel workbook (.xlsx) with sheets units, observations, recognitions
     pub dir: PathBuf,
     /// Validate only; change nothing
     #[arg(long)]
@@ -33,7 +33,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         locale_vi: a.locale == "vi",
         ignore_unknown_columns: a.ignore_unknown_columns,
     };
-    let bundle = match read_bundle(&a.dir, &reg, &units, &opt) {
+    let is_xlsx = a.dir.is_file()
+        && a.dir
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let read = if is_xlsx {
+        crate::io::xlsx::read_xlsx(&a.dir, &reg, &units, &opt)
+    } else {
+        read_bundle(&a.dir, &reg, &units, &opt)
+    };
+    let bundle = match read {
         Ok(b) => b,
         Err(rows) => {
             for r in &rows {

@@ -5,6 +5,7 @@ mod read;
 #[cfg(test)]
 mod tests;
 mod write;
+pub mod xlsx;
 
 pub use read::{BadRow, ReadOptions, read_bundle, validate_observation};
 pub use write::write_bundle;

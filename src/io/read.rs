@@ -33,6 +33,9 @@ impl fmt::Display for BadRow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.file.is_empty() {
             write!(f, "{}", self.reason)
+        } else if self.file.contains('!') && self.line == 0 {
+            // a workbook cell: `observations!D12: reason`
+            write!(f, "{}: {}", self.file, self.reason)
         } else if self.column.is_empty() {
             write!(f, "{}:{}: {}", self.file, self.line, self.reason)
         } else {

@@ -1,0 +1,206 @@
+//! Excel in and out: the same bundle as the CSV files, the same validation, errors by cell.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use calamine::{Data, Reader, open_workbook_auto};
+use predicates::prelude::*;
+use rust_xlsxwriter::Workbook;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn ntm(store: &Path) -> Command {
+    let mut c = Command::cargo_bin("ntm").unwrap();
+    c.arg("--store").arg(store).env_remove("NTM_STORE");
+    c
+}
+
+#[test]
+fn csv_to_xlsx_and_back_is_exact() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    ntm(&s)
+        .arg("import")
+        .arg(fixtures().join("bac-giang"))
+        .assert()
+        .success();
+    ntm(&s)
+        .arg("import")
+        .arg(fixtures().join("sample"))
+        .assert()
+        .success();
+    let book = d.path().join("ntm.xlsx");
+    ntm(&s)
+        .args(["export", "--xlsx"])
+        .arg(&book)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1631 observations"));
+    // numbers are numbers, text is text, Vietnamese intact
+    let mut wb = open_workbook_auto(&book).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        vec!["units", "observations", "recognitions"]
+    );
+    let units = wb.worksheet_range("units").unwrap();
+    assert!(
+        units
+            .rows()
+            .any(|r| r.iter().any(|c| *c == Data::String("Dĩnh Trì".into())))
+    );
+    let obs = wb.worksheet_range("observations").unwrap();
+    let row = obs
+        .rows()
+        .find(|r| {
+            r[0] == Data::String("213".into())
+                && r[2] == Data::String("17.6".into())
+                && r[3] == Data::Float(2020.0)
+        })
+        .expect("17.6 2020 of the city");
+    assert_eq!(row[5], Data::Float(16153.0));
+    assert_eq!(row[7], Data::Float(96.6));
+    // into an empty store and out again as CSV: byte for byte what the first store exports
+    let s2 = d.path().join("s2");
+    ntm(&s2).arg("import").arg(&book).assert().success();
+    ntm(&s)
+        .arg("export")
+        .arg(d.path().join("a"))
+        .assert()
+        .success();
+    ntm(&s2)
+        .arg("export")
+        .arg(d.path().join("b"))
+        .assert()
+        .success();
+    for f in ["units.csv", "observations.csv", "recognitions.csv"] {
+        let x = std::fs::read_to_string(d.path().join("a").join(f)).unwrap();
+        let y = std::fs::read_to_string(d.path().join("b").join(f)).unwrap();
+        assert!(x == y, "{f} differs after CSV → XLSX → CSV");
+    }
+    // the log names the workbook and its hash
+    let log = String::from_utf8(
+        ntm(&s2)
+            .arg("log")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    assert!(log.contains("ntm.xlsx sha256 "), "{log}");
+}
+
+fn workbook(path: &Path, obs_rows: &[&[&str]], date_cell: bool) {
+    let mut wb = Workbook::new();
+    let u = wb.add_worksheet();
+    u.set_name("units").unwrap();
+    for (r, row) in [
+        &["code", "name", "level"][..],
+        &["c1", "Dĩnh Trì", "commune"][..],
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (c, v) in row.iter().enumerate() {
+            u.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    let o = wb.add_worksheet();
+    o.set_name("observations").unwrap();
+    for (r, row) in obs_rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            match v.parse::<f64>() {
+                Ok(x) if r > 0 => o.write_number(r as u32, c as u16, x).unwrap(),
+                _ => o.write_string(r as u32, c as u16, *v).unwrap(),
+            };
+        }
+    }
+    if date_cell {
+        let f = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        o.write_datetime_with_format(
+            2,
+            3,
+            &rust_xlsxwriter::ExcelDateTime::from_ymd(2020, 1, 1).unwrap(),
+            &f,
+        )
+        .unwrap();
+    }
+    wb.save(path).unwrap();
+}
+
+#[test]
+fn errors_name_the_sheet_and_cell_and_change_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    let book = d.path().join("bad.xlsx");
+    let head: &[&str] = &["unit_code", "framework", "indicator", "year", "value"];
+    workbook(
+        &book,
+        &[
+            head,
+            &["c1", "qd1980-2016", "4.1", "2020", "dat"],
+            &["c1", "qd1980-2016", "4.1", "20x0", "dat"],
+            &["c1", "qd1980-2016", "17.6", "2020", "120"],
+        ],
+        false,
+    );
+    ntm(&s)
+        .arg("import")
+        .arg(&book)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "observations!D3: \"20x0\" is not a four-digit year between 1900 and 2100 (year)",
+        ))
+        .stderr(predicate::str::contains(
+            "observations!E4: 120 is not a percentage",
+        ))
+        .stderr(predicate::str::contains("nothing was imported"));
+    ntm(&s)
+        .args(["export"])
+        .arg(d.path().join("out"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 units, 0 observations"));
+    // a date where a year belongs
+    workbook(
+        &book,
+        &[
+            head,
+            &["c1", "qd1980-2016", "4.1", "2020", "dat"],
+            &["c1", "qd1980-2016", "4.1", "2021", "dat"],
+        ],
+        true,
+    );
+    ntm(&s)
+        .arg("import")
+        .arg(&book)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("observations!D3: a date cell"));
+    // a workbook without the observations sheet
+    let mut wb = Workbook::new();
+    wb.add_worksheet().set_name("units").unwrap();
+    wb.save(&book).unwrap();
+    ntm(&s)
+        .arg("import")
+        .arg(&book)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no sheet named \"observations\""));
+    // a good one goes in
+    workbook(
+        &book,
+        &[head, &["c1", "qd1980-2016", "4.1", "2020", "dat"]],
+        false,
+    );
+    ntm(&s)
+        .arg("import")
+        .arg(&book)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 observations"));
+}
