@@ -204,3 +204,143 @@ fn errors_name_the_sheet_and_cell_and_change_nothing() {
         .success()
         .stdout(predicate::str::contains("1 observations"));
 }
+
+#[test]
+fn a_filled_template_imports() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    ntm(&s)
+        .arg("import")
+        .arg(fixtures().join("bac-giang"))
+        .assert()
+        .success();
+    let t = d.path().join("mau-2021.xlsx");
+    ntm(&s)
+        .args(["template", "--unit", "213", "--year", "2021"])
+        .arg(&t)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "306 rows (6 communes × 51 indicators)",
+        ));
+    // what a commune officer sees: names and targets beside the entry cells
+    let mut wb = open_workbook_auto(&t).unwrap();
+    let obs = wb.worksheet_range("observations").unwrap();
+    let header: Vec<String> = obs
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(&header[..3], ["# xã", "# chỉ tiêu", "# yêu cầu"]);
+    let r176 = obs
+        .rows()
+        .find(|r| r[5] == Data::String("17.6".into()))
+        .unwrap();
+    assert_eq!(r176[2], Data::String("≥ 70%".into()));
+    assert!(r176[1].to_string().starts_with("17.6 Tỷ lệ hộ có nhà tiêu"));
+    // fill it in as the commune would, and send it back
+    let units = wb.worksheet_range("units").unwrap();
+    let mut out = Workbook::new();
+    let ws = out.add_worksheet();
+    ws.set_name("units").unwrap();
+    for (r, row) in units.rows().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, v.to_string()).unwrap();
+        }
+    }
+    let ws = out.add_worksheet();
+    ws.set_name("observations").unwrap();
+    for (r, row) in obs.rows().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            match v {
+                Data::Float(f) => ws.write_number(r as u32, c as u16, *f).unwrap(),
+                Data::Empty => ws,
+                other => ws
+                    .write_string(r as u32, c as u16, other.to_string())
+                    .unwrap(),
+            };
+        }
+        if r == 0 {
+            continue;
+        }
+        let ind = row[5].to_string();
+        let reg = ntm::framework::Registry::builtin();
+        let (_, i) = reg.get("qd1980-2016").unwrap().indicator(&ind).unwrap();
+        match i.kind {
+            ntm::model::Kind::Bool => ws.write_string(r as u32, 7, "dat").unwrap(),
+            ntm::model::Kind::Number => ws.write_number(r as u32, 7, 52.5).unwrap(),
+            ntm::model::Kind::Ratio => {
+                ws.write_number(r as u32, 8, 95.0).unwrap();
+                ws.write_number(r as u32, 9, 100.0).unwrap()
+            }
+        };
+    }
+    let filled = d.path().join("filled.xlsx");
+    out.save(&filled).unwrap();
+    ntm(&s)
+        .arg("import")
+        .arg(&filled)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("306 observations"));
+    let out = ntm(&s)
+        .args([
+            "check",
+            "--unit",
+            "213-dinh-tri",
+            "--year",
+            "2021",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["units"][0]["criteria_total"], 19);
+}
+
+#[test]
+fn the_appendix_as_a_formatted_sheet() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    ntm(&s)
+        .arg("import")
+        .arg(fixtures().join("bac-giang"))
+        .assert()
+        .success();
+    let f = d.path().join("phu-luc.xlsx");
+    ntm(&s)
+        .args(["report", "--unit", "213", "--baseline", "2011", "--xlsx"])
+        .arg(&f)
+        .assert()
+        .success();
+    let mut wb = open_workbook_auto(&f).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        vec!["So sánh tiêu chí", "Danh sách xã đạt chuẩn"]
+    );
+    let r = wb.worksheet_range("So sánh tiêu chí").unwrap();
+    let title = r.get_value((0, 0)).unwrap().to_string();
+    assert!(
+        title.starts_with("SO SÁNH KẾT QUẢ THỰC HIỆN TIÊU CHÍ NTM CẤP XÃ"),
+        "{title}"
+    );
+    assert_eq!(r.get_value((2, 3)).unwrap().to_string(), "Năm 2011");
+    let row = r
+        .rows()
+        .find(|x| x[0] == Data::String("17.6".into()))
+        .expect("17.6");
+    assert_eq!(row[6], Data::String("16.153/16.209 hộ".into()));
+    // percentages are numbers formatted as percentages, as printed in the report
+    assert_eq!(row[7], Data::Float(0.966));
+    assert_eq!(row[8], Data::String("6/6 xã".into()));
+    let list = wb.worksheet_range("Danh sách xã đạt chuẩn").unwrap();
+    assert_eq!(list.rows().count(), 7);
+}

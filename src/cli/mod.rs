@@ -12,6 +12,7 @@ mod import;
 mod log;
 mod report;
 mod set;
+mod template;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +55,8 @@ pub enum Cmd {
     Export(export::Args),
     /// Evaluate the store and print findings (exit 1 when any reaches --fail-on)
     Check(check::Args),
+    /// Write an empty data-entry workbook (.xlsx) for a district's communes
+    Template(template::Args),
     /// Change one observation's figures, note, source or follow-up flag (logged)
     Set(set::Args),
     /// Undo a logged change (the undo is logged too)
@@ -164,6 +167,7 @@ fn run(cli: Cli) -> Res {
         Some(Cmd::Check(a)) => check::run(&ctx, a),
         Some(Cmd::Report(a)) => report::run(&ctx, a),
         Some(Cmd::Set(a)) => set::run(&ctx, a),
+        Some(Cmd::Template(a)) => template::run(&ctx, a),
         Some(Cmd::Undo(a)) => set::undo(&ctx, a),
         Some(Cmd::Log(a)) => log::run(&ctx, a),
         Some(Cmd::Audit(a)) => audit::run(&ctx, a),

@@ -31,6 +31,9 @@ pub struct Args {
     /// Output format
     #[arg(long, default_value = "text", value_parser = ["text", "md", "csv"])]
     pub format: String,
+    /// Also write the table as a formatted Excel sheet an office can attach to its report
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub xlsx: Option<std::path::PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Res {
@@ -55,6 +58,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         return Err(anyhow!("--baseline {baseline} is after --year {year}").into());
     }
     let t = q.appendix(fw, &a.unit, year, baseline, fw.options.percent_tolerance_pp)?;
+    if let Some(path) = &a.xlsx {
+        xlsx_out(fw, &t, ctx.lang, path)?;
+        eprintln!("wrote {}", path.display());
+    }
     let out = match a.format.as_str() {
         "csv" => csv_out(fw, &t)?,
         "md" => table(fw, &t, ctx.lang, true),
@@ -404,4 +411,167 @@ fn csv_out(fw: &Framework, t: &AppendixTable) -> anyhow::Result<String> {
         w.write_record(&rec)?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+/// The appendix as a formatted sheet: merged two-row header, borders, percentages as
+/// percentages, counts and results as numbers where they are numbers.
+fn xlsx_out(
+    fw: &Framework,
+    t: &AppendixTable,
+    lang: Lang,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+    let vi = lang == Lang::Vi;
+    let mut wb = Workbook::new();
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(13)
+        .set_align(FormatAlign::Center);
+    let head = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_text_wrap()
+        .set_background_color("#DDEBF7");
+    let cell = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
+    let group = cell.clone().set_bold();
+    let pct = cell.clone().set_num_format("0.0#%");
+    let ws = wb.add_worksheet();
+    ws.set_name(if vi {
+        "So sánh tiêu chí"
+    } else {
+        "Criteria compared"
+    })?;
+    let name = sanitize(&t.unit_name);
+    let heading = if vi {
+        format!(
+            "SO SÁNH KẾT QUẢ THỰC HIỆN TIÊU CHÍ NTM CẤP XÃ TRÊN ĐỊA BÀN {}",
+            name.to_uppercase()
+        )
+    } else {
+        format!("Commune NTM criteria results compared: {name}")
+    };
+    ws.merge_range(0, 0, 0, 8, &heading, &title)?;
+    let cols = if vi {
+        [
+            "TT",
+            "Chỉ tiêu",
+            "Yêu cầu",
+            "Kết quả",
+            "Tỷ lệ (%)",
+            "Số xã đạt/Tổng số xã",
+        ]
+    } else {
+        [
+            "No.",
+            "Indicator",
+            "Target",
+            "Result",
+            "Percent",
+            "Communes meeting",
+        ]
+    };
+    for (c, h) in cols[..3].iter().enumerate() {
+        ws.merge_range(2, c as u16, 3, c as u16, h, &head)?;
+    }
+    for (k, y) in [t.baseline, t.year].iter().enumerate() {
+        let c0 = 3 + 3 * k as u16;
+        ws.merge_range(
+            2,
+            c0,
+            2,
+            c0 + 2,
+            &format!("{} {y}", if vi { "Năm" } else { "Year" }),
+            &head,
+        )?;
+        for (j, h) in cols[3..].iter().enumerate() {
+            ws.write_string_with_format(3, c0 + j as u16, *h, &head)?;
+        }
+    }
+    let mut r = 4u32;
+    let mut last = usize::MAX;
+    for l in &t.lines {
+        let ind = &fw.indicators[l.indicator];
+        if ind.criterion != last {
+            last = ind.criterion;
+            let c = &fw.criteria[ind.criterion];
+            ws.write_string_with_format(r, 0, &c.code, &group)?;
+            ws.merge_range(
+                r,
+                1,
+                r,
+                8,
+                &sanitize(if vi { &c.name } else { &c.name_en }),
+                &group,
+            )?;
+            r += 1;
+        }
+        ws.write_string_with_format(r, 0, &ind.code, &cell)?;
+        ws.write_string_with_format(
+            r,
+            1,
+            sanitize(if vi { &ind.name } else { &ind.name_en }),
+            &cell,
+        )?;
+        let target = l
+            .target
+            .as_ref()
+            .map(|x| show_target(ind.kind, x, vi))
+            .unwrap_or_default();
+        ws.write_string_with_format(r, 2, &target, &cell)?;
+        for (k, c) in [&l.baseline, &l.current].iter().enumerate() {
+            let c0 = 3 + 3 * k as u16;
+            ws.write_string_with_format(r, c0, result(ind.kind, &ind.unit, c, lang), &cell)?;
+            match c.percent {
+                Some(p) => ws.write_number_with_format(r, c0 + 1, p / 100.0, &pct)?,
+                None => ws.write_blank(r, c0 + 1, &cell)?,
+            };
+            ws.write_string_with_format(r, c0 + 2, units(c, lang), &cell)?;
+        }
+        r += 1;
+    }
+    ws.set_column_width(0, 6)?;
+    ws.set_column_width(1, 60)?;
+    ws.set_column_width(2, 10)?;
+    for c in 3..9 {
+        ws.set_column_width(c, 16)?;
+    }
+    ws.set_freeze_panes(4, 2)?;
+    // the list of recognised communes
+    let ws = wb.add_worksheet();
+    ws.set_name(if vi {
+        "Danh sách xã đạt chuẩn"
+    } else {
+        "Recognised communes"
+    })?;
+    let h2 = if vi {
+        [
+            "TT",
+            "Tên xã",
+            "Năm được công nhận",
+            "Quyết định",
+            "Cấp ban hành",
+        ]
+    } else {
+        ["No.", "Commune", "Year", "Decision", "Issued by"]
+    };
+    for (c, h) in h2.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &head)?;
+    }
+    for (i, (n, rec)) in t.recognized.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_number_with_format(r, 0, (i + 1) as f64, &cell)?;
+        ws.write_string_with_format(r, 1, sanitize(n), &cell)?;
+        ws.write_number_with_format(r, 2, f64::from(rec.year), &cell)?;
+        ws.write_string_with_format(r, 3, sanitize(rec.decision.as_deref().unwrap_or("")), &cell)?;
+        ws.write_string_with_format(r, 4, sanitize(rec.issuer.as_deref().unwrap_or("")), &cell)?;
+    }
+    ws.autofit();
+    wb.save(path)?;
+    Ok(())
 }

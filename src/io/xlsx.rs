@@ -111,6 +111,13 @@ pub fn read_xlsx(
             } else if rec.iter().all(|t| t.trim().is_empty()) {
                 continue; // spreadsheets keep formatted blank rows
             }
+            // columns headed `# ...` are for people (names, targets in a template): not data
+            let rec: Vec<String> = rec
+                .into_iter()
+                .enumerate()
+                .filter(|(c, _)| !header.get(*c).is_some_and(|h| h.starts_with('#')))
+                .map(|(_, t)| t)
+                .collect();
             let line = csv_text.iter().filter(|b| **b == b'\n').count() as u64 + 1;
             rows_at.push((line, sheet_row));
             let mut w = csv::Writer::from_writer(Vec::new());
@@ -160,7 +167,10 @@ pub fn read_xlsx(
                     .rev()
                     .find(|(l, _)| *l <= r.line.max(1))
                     .map_or(start.0 as u64 + 1, |(_, sr)| *sr);
-                let cell = match header.iter().position(|h| *h == r.column) {
+                let cell = match header
+                    .iter()
+                    .position(|h| *h == r.column && !h.starts_with('#'))
+                {
                     Some(c) => format!("{}{row}", column_letter(start.1 as usize + c)),
                     None => format!("row {row}"),
                 };
