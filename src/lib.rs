@@ -9,6 +9,7 @@ pub mod framework;
 pub mod i18n;
 pub mod io;
 pub mod model;
+pub mod progress;
 pub mod query;
 pub mod store;
 pub mod synth;

@@ -338,3 +338,504 @@ pub fn write_sample(dir: &Path, reg: &Registry, seed: u64, planted: bool) -> Res
     w.flush()?;
     Ok(rows.len())
 }
+
+// ---------------------------------------------------------------------------------------------
+// National-scale generator: `ntm gen --units N --years Y --seed S OUT`.
+
+/// The 63 provinces (GSO codes, names, socio-economic region used for targets).
+const PROVINCES: [(&str, &str, &str); 63] = [
+    ("01", "Hà Nội", "DBSH"),
+    ("02", "Hà Giang", "TDMNPB"),
+    ("04", "Cao Bằng", "TDMNPB"),
+    ("06", "Bắc Kạn", "TDMNPB"),
+    ("08", "Tuyên Quang", "TDMNPB"),
+    ("10", "Lào Cai", "TDMNPB"),
+    ("11", "Điện Biên", "TDMNPB"),
+    ("12", "Lai Châu", "TDMNPB"),
+    ("14", "Sơn La", "TDMNPB"),
+    ("15", "Yên Bái", "TDMNPB"),
+    ("17", "Hòa Bình", "TDMNPB"),
+    ("19", "Thái Nguyên", "TDMNPB"),
+    ("20", "Lạng Sơn", "TDMNPB"),
+    ("22", "Quảng Ninh", "DBSH"),
+    ("24", "Bắc Giang", "TDMNPB"),
+    ("25", "Phú Thọ", "TDMNPB"),
+    ("26", "Vĩnh Phúc", "DBSH"),
+    ("27", "Bắc Ninh", "DBSH"),
+    ("30", "Hải Dương", "DBSH"),
+    ("31", "Hải Phòng", "DBSH"),
+    ("33", "Hưng Yên", "DBSH"),
+    ("34", "Thái Bình", "DBSH"),
+    ("35", "Hà Nam", "DBSH"),
+    ("36", "Nam Định", "DBSH"),
+    ("37", "Ninh Bình", "DBSH"),
+    ("38", "Thanh Hóa", "BTB"),
+    ("40", "Nghệ An", "BTB"),
+    ("42", "Hà Tĩnh", "BTB"),
+    ("44", "Quảng Bình", "BTB"),
+    ("45", "Quảng Trị", "BTB"),
+    ("46", "Thừa Thiên Huế", "BTB"),
+    ("48", "Đà Nẵng", "DHNTB"),
+    ("49", "Quảng Nam", "DHNTB"),
+    ("51", "Quảng Ngãi", "DHNTB"),
+    ("52", "Bình Định", "DHNTB"),
+    ("54", "Phú Yên", "DHNTB"),
+    ("56", "Khánh Hòa", "DHNTB"),
+    ("58", "Ninh Thuận", "DHNTB"),
+    ("60", "Bình Thuận", "DHNTB"),
+    ("62", "Kon Tum", "TN"),
+    ("64", "Gia Lai", "TN"),
+    ("66", "Đắk Lắk", "TN"),
+    ("67", "Đắk Nông", "TN"),
+    ("68", "Lâm Đồng", "TN"),
+    ("70", "Bình Phước", "DNB"),
+    ("72", "Tây Ninh", "DNB"),
+    ("74", "Bình Dương", "DNB"),
+    ("75", "Đồng Nai", "DNB"),
+    ("77", "Bà Rịa - Vũng Tàu", "DNB"),
+    ("79", "Hồ Chí Minh", "DNB"),
+    ("80", "Long An", "DBSCL"),
+    ("82", "Tiền Giang", "DBSCL"),
+    ("83", "Bến Tre", "DBSCL"),
+    ("84", "Trà Vinh", "DBSCL"),
+    ("86", "Vĩnh Long", "DBSCL"),
+    ("87", "Đồng Tháp", "DBSCL"),
+    ("89", "An Giang", "DBSCL"),
+    ("91", "Kiên Giang", "DBSCL"),
+    ("92", "Cần Thơ", "DBSCL"),
+    ("93", "Hậu Giang", "DBSCL"),
+    ("94", "Sóc Trăng", "DBSCL"),
+    ("95", "Bạc Liêu", "DBSCL"),
+    ("96", "Cà Mau", "DBSCL"),
+];
+
+/// Syllables of place names (Sino-Vietnamese words common in commune and district names).
+const SYLLABLES: [&str; 64] = [
+    "An",
+    "Bình",
+    "Phú",
+    "Hòa",
+    "Tân",
+    "Đông",
+    "Tây",
+    "Nam",
+    "Bắc",
+    "Xuân",
+    "Thạnh",
+    "Mỹ",
+    "Long",
+    "Phước",
+    "Hưng",
+    "Lợi",
+    "Thuận",
+    "Thịnh",
+    "Quang",
+    "Trung",
+    "Nghĩa",
+    "Hải",
+    "Sơn",
+    "Lâm",
+    "Hà",
+    "Cẩm",
+    "Ngọc",
+    "Thanh",
+    "Kim",
+    "Vĩnh",
+    "Đức",
+    "Thượng",
+    "Hạ",
+    "Yên",
+    "Lạc",
+    "Phong",
+    "Định",
+    "Khánh",
+    "Hiệp",
+    "Thọ",
+    "Lộc",
+    "Minh",
+    "Đồng",
+    "Tiến",
+    "Châu",
+    "Giang",
+    "Hồng",
+    "Quý",
+    "Tường",
+    "Vạn",
+    "Điền",
+    "Liên",
+    "Hợp",
+    "Thắng",
+    "Lập",
+    "Thủy",
+    "Cường",
+    "Dương",
+    "Hiếu",
+    "Nhân",
+    "Tú",
+    "Phúc",
+    "Quảng",
+    "Việt",
+];
+
+const NATIONAL_SOURCE: &str = "synthetic: ntm gen --units";
+
+/// Shape of a national bundle: `communes` communes under districts under provinces.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NationalShape {
+    pub provinces: usize,
+    pub districts: usize,
+    pub communes: usize,
+}
+
+impl NationalShape {
+    /// About 12 communes a district and 13 districts a province, at most the 63 provinces.
+    pub fn for_communes(communes: usize) -> NationalShape {
+        let communes = communes.max(1);
+        let districts = communes.div_ceil(12).max(1);
+        let provinces = districts.div_ceil(13).clamp(1, 63).min(districts);
+        NationalShape {
+            provinces,
+            districts,
+            communes,
+        }
+    }
+    pub fn units(&self) -> usize {
+        self.provinces + self.districts + self.communes
+    }
+}
+
+/// Sizes of one commune (denominators derive from these so related figures agree).
+fn commune_sizes(rng: &mut Rng) -> Commune {
+    let h0 = rng.range(900.0, 4200.0).round();
+    Commune {
+        households: h0,
+        villages: rng.range(5.0, 18.0).round(),
+        schools: rng.range(2.0, 6.0).round(),
+        road_km: [
+            rng.range(2.0, 9.0),
+            rng.range(6.0, 25.0),
+            rng.range(8.0, 35.0),
+            rng.range(3.0, 16.0),
+        ],
+        canal_km: rng.range(4.0, 25.0),
+        livestock: (h0 * rng.range(0.08, 0.3)).round(),
+        food: rng.range(10.0, 80.0).round(),
+        businesses: rng.range(20.0, 160.0).round(),
+        graduates: (h0 * rng.range(0.03, 0.07)).round(),
+    }
+}
+
+/// Size of a population in a year (households grow 1.5 % a year).
+fn population(c: &Commune, pop: Option<&str>, k: f64) -> f64 {
+    let hh = (c.households * (1.0 + 0.015 * k)).round();
+    match pop {
+        Some("households") => hh,
+        Some("villages") => c.villages,
+        Some("schools") => c.schools,
+        Some("people") => (hh * 3.6).round(),
+        Some("working_age") => (hh * 2.2).round(),
+        Some("employed") => (hh * 2.2 * 0.93).round(),
+        Some("children_under5") => (hh * 0.36).round(),
+        Some("livestock_households") => c.livestock,
+        Some("food_businesses") => c.food,
+        Some("businesses") => c.businesses,
+        Some("lower_secondary_graduates") => c.graduates,
+        Some("road_km_commune") => c.road_km[0],
+        Some("road_km_village") => c.road_km[1],
+        Some("road_km_alley") => c.road_km[2],
+        Some("road_km_field") => c.road_km[3],
+        Some("canal_km") => c.canal_km,
+        _ => 0.0,
+    }
+}
+
+/// A place name of two syllables (three now and then), from the generator's stream.
+fn place_name(rng: &mut Rng) -> String {
+    let a = SYLLABLES[rng.below(SYLLABLES.len())];
+    let mut b = SYLLABLES[rng.below(SYLLABLES.len())];
+    while b == a {
+        b = SYLLABLES[rng.below(SYLLABLES.len())];
+    }
+    if rng.below(10) == 0 {
+        let c = SYLLABLES[rng.below(SYLLABLES.len())];
+        format!("{a} {b} {c}")
+    } else {
+        format!("{a} {b}")
+    }
+}
+
+/// The units of a national bundle: provinces (real names and codes), districts (`DDD`) and
+/// communes (`CCCCC`), each district's communes named differently.
+pub fn national_units(shape: NationalShape, rng: &mut Rng) -> Vec<Unit> {
+    let mut out = Vec::with_capacity(shape.units());
+    // provinces spread over the country when fewer than 63 are used
+    let provs: Vec<usize> = (0..shape.provinces)
+        .map(|i| (14 + i * PROVINCES.len() / shape.provinces) % PROVINCES.len())
+        .collect();
+    for &p in &provs {
+        let (code, name, region) = PROVINCES[p];
+        out.push(Unit {
+            code: code.into(),
+            name: name.into(),
+            level: Level::Province,
+            parent_code: None,
+            region: Some(region.into()),
+            valid_from: None,
+            valid_to: None,
+            successor_code: None,
+        });
+    }
+    let mut district_names = std::collections::HashSet::new();
+    for d in 0..shape.districts {
+        let (pcode, _, _) = PROVINCES[provs[d % provs.len()]];
+        let mut name = place_name(rng);
+        while !district_names.insert((pcode, name.clone())) {
+            name = place_name(rng);
+        }
+        let kind = if rng.below(12) == 0 {
+            "Thị xã"
+        } else {
+            "Huyện"
+        };
+        out.push(Unit {
+            code: format!("{:03}", d + 1),
+            name: format!("{kind} {name}"),
+            level: Level::District,
+            parent_code: Some(pcode.into()),
+            region: None,
+            valid_from: None,
+            valid_to: None,
+            successor_code: None,
+        });
+    }
+    let mut names = std::collections::HashSet::new();
+    for c in 0..shape.communes {
+        let d = c % shape.districts;
+        let mut name = place_name(rng);
+        while !names.insert((d, name.clone())) {
+            name = place_name(rng);
+        }
+        out.push(Unit {
+            code: format!("{:05}", c + 1),
+            name,
+            level: Level::Commune,
+            parent_code: Some(format!("{:03}", d + 1)),
+            region: None,
+            valid_from: None,
+            valid_to: None,
+            successor_code: None,
+        });
+    }
+    out
+}
+
+/// What a national bundle holds, once written.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct NationalCounts {
+    pub units: usize,
+    pub observations: usize,
+    pub recognitions: usize,
+}
+
+/// Write a national bundle: `communes` communes, `years` years ending in 2025, every indicator of
+/// qd1980-2016 for every commune-year. Values start around their targets and trend; about 4 % of
+/// a commune's indicators regress for a year or two, about 0.2 % of rows carry a printed
+/// percentage that does not match their counts, 0.05 % a numerator above its denominator, and
+/// 0.3 % of rows are missing. Written row by row (never the whole bundle in memory); the same
+/// seed gives the same bytes. `progress` is called with the communes done.
+pub fn write_national(
+    dir: &Path,
+    reg: &Registry,
+    communes: usize,
+    years: u16,
+    seed: u64,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<NationalCounts> {
+    use std::io::Write;
+    let fw = reg.get(FW).expect("built-in framework");
+    let shape = NationalShape::for_communes(communes);
+    let years = years.clamp(1, 100);
+    let first = 2026 - years;
+    let mut rng = Rng::new(seed);
+    let units = national_units(shape, &mut rng);
+    std::fs::create_dir_all(dir)?;
+    let mut all = Units::default();
+    for u in &units {
+        all.insert(u.clone());
+    }
+    let mut w = csv::Writer::from_path(dir.join("units.csv"))?;
+    w.write_record(["code", "name", "level", "parent_code", "region"])?;
+    for u in &units {
+        w.write_record([
+            u.code.as_str(),
+            u.name.as_str(),
+            u.level.as_str(),
+            u.parent_code.as_deref().unwrap_or(""),
+            u.region.as_deref().unwrap_or(""),
+        ])?;
+    }
+    w.flush()?;
+    drop(w);
+
+    let file = std::fs::File::create(dir.join("observations.csv"))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    out.write_all(b"unit_code,framework,indicator,year,value,numerator,denominator,stated_percent,source,note\n")?;
+    let rec_file = std::fs::File::create(dir.join("recognitions.csv"))?;
+    let mut rec_out = std::io::BufWriter::new(rec_file);
+    rec_out.write_all(b"unit_code,kind,year,decision,issuer\n")?;
+
+    // targets depend only on the region and province: resolve once per province
+    let mut targets_by_province: std::collections::HashMap<
+        String,
+        Vec<Option<crate::model::Target>>,
+    > = std::collections::HashMap::new();
+    let mut n_obs = 0usize;
+    let mut n_rec = 0usize;
+    let mut line = String::with_capacity(256);
+    let mut done = 0usize;
+    for u in units.iter().filter(|u| u.level == Level::Commune) {
+        let prov = all.province_of(&u.code).unwrap_or("").to_string();
+        let targets = targets_by_province
+            .entry(prov.clone())
+            .or_insert_with(|| crate::eval::targets_for(fw, &all, &u.code, &reg.overrides));
+        let c = commune_sizes(&mut rng);
+        // how far along the commune is: 0 = far behind, 1 = well ahead
+        let strength = rng.f();
+        for (ii, ind) in fw.indicators.iter().enumerate() {
+            let t = targets[ii].as_ref();
+            let start = (0.7 * strength + 0.3 * rng.f()).clamp(0.0, 1.0);
+            let drift = rng.f();
+            // a regression: one or two bad years somewhere in the series
+            let regress = if rng.below(25) == 0 {
+                let y = first + 1 + rng.below(usize::from(years.max(2) - 1)) as u16;
+                Some((y, y + rng.below(2) as u16))
+            } else {
+                None
+            };
+            for year in first..first + years {
+                let k = f64::from(year - first);
+                let roll = rng.below(10_000);
+                if roll < 30 {
+                    continue; // missing row
+                }
+                let bad_year = regress.is_some_and(|(a, z)| (a..=z).contains(&year));
+                let (mut value, mut num_s, mut den_s, mut stated_s) =
+                    (String::new(), String::new(), String::new(), String::new());
+                let mut note = "";
+                match ind.kind {
+                    Kind::Bool => {
+                        // reached in a year that depends on how far along the commune is
+                        let reach = (1.0 - start) * f64::from(years) * 0.9;
+                        let pass = k >= reach && !bad_year;
+                        value = if pass { "dat" } else { "chua_dat" }.into();
+                    }
+                    Kind::Number => {
+                        let base = match t.map(|t| t.value) {
+                            Some(TargetValue::Number(x)) => x,
+                            _ => 30.0,
+                        };
+                        // income rises 6–10 % a year and crosses its target along the way
+                        let k_end = f64::from(years - 1);
+                        let mut v = base
+                            * (0.75 + 0.5 * start)
+                            * (1.0 + (0.06 + 0.04 * drift) * (k - k_end * 0.6));
+                        if bad_year {
+                            v *= 0.85;
+                        }
+                        value = fmt_plain((v.max(1.0) * 10.0).round() / 10.0);
+                    }
+                    Kind::Ratio => {
+                        let (tv, cmp) = match t {
+                            Some(t) => match t.value {
+                                TargetValue::Number(x) => (x, t.comparison),
+                                TargetValue::Pass(_) => (90.0, Comparison::Ge),
+                            },
+                            None => (70.0, ind.comparison),
+                        };
+                        // from below the target in the first year to (mostly) above it in
+                        // the last; the weakest communes never quite get there
+                        let f = if years > 1 {
+                            (k / f64::from(years - 1)).powf(0.5 + start)
+                        } else {
+                            1.0
+                        };
+                        let lag = (0.25 - start).max(0.0) / 0.25;
+                        let p = match cmp {
+                            Comparison::Le => {
+                                let p0 = tv * (1.5 + (1.0 - start));
+                                let p1 = tv * (0.3 + 0.6 * (1.0 - drift)) + tv * 0.6 * lag;
+                                p0 + (p1 - p0) * f
+                            }
+                            _ => {
+                                let p0 = tv - 5.0 - 25.0 * (1.0 - start);
+                                let p1 = tv + (100.0 - tv) * (0.1 + 0.8 * drift) - 12.0 * lag;
+                                p0 + (p1 - p0) * f
+                            }
+                        };
+                        let p = p.clamp(0.0, 100.0);
+                        let den = population(&c, ind.population.as_deref(), k);
+                        if den == 0.0 {
+                            value = fmt_plain((p * 10.0).round() / 10.0);
+                        } else {
+                            let km = ind.unit == "km";
+                            let round = |x: f64| {
+                                if km {
+                                    (x * 100.0).round() / 100.0
+                                } else {
+                                    x.round()
+                                }
+                            };
+                            let den = round(den);
+                            let mut num = match ind.numerator_population.as_deref() {
+                                Some(pop) => population(&c, Some(pop), k),
+                                None => round(p / 100.0 * den).min(den),
+                            };
+                            if (30..35).contains(&roll) {
+                                num = den + (den * 0.03).round().max(1.0);
+                                note = "tử số lớn hơn mẫu số";
+                            }
+                            let mut stated = (num / den * 1000.0).round() / 10.0;
+                            if (35..55).contains(&roll) {
+                                stated = (stated - 9.0).max(0.0);
+                                note = "tỷ lệ in trong báo cáo xã";
+                            }
+                            num_s = fmt_plain(num);
+                            den_s = fmt_plain(den);
+                            stated_s = fmt_plain(stated);
+                        }
+                    }
+                }
+                line.clear();
+                use std::fmt::Write as _;
+                let _ = writeln!(
+                    line,
+                    "{},{FW},{},{year},{value},{num_s},{den_s},{stated_s},{NATIONAL_SOURCE},{note}",
+                    u.code, ind.code
+                );
+                out.write_all(line.as_bytes())?;
+                n_obs += 1;
+            }
+        }
+        // about a third of the communes were recognised somewhere in the series
+        if strength > 0.65 {
+            let y = first + ((1.0 - strength) / 0.35 * f64::from(years - 1)) as u16;
+            writeln!(
+                rec_out,
+                "{},ntm,{y},{}/QĐ-UBND,UBND tỉnh {}",
+                u.code,
+                100 + rng.below(3000),
+                all.get(&prov).map_or("", |p| p.name.as_str())
+            )?;
+            n_rec += 1;
+        }
+        done += 1;
+        progress(done, shape.communes);
+    }
+    out.flush()?;
+    rec_out.flush()?;
+    Ok(NationalCounts {
+        units: units.len(),
+        observations: n_obs,
+        recognitions: n_rec,
+    })
+}

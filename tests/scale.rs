@@ -1,0 +1,104 @@
+//! The national-scale generator: deterministic for a seed, the shape `--units` asks for, and a
+//! bundle import accepts.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn ntm() -> Command {
+    Command::cargo_bin("ntm").unwrap()
+}
+
+fn gen_bundle(dir: &Path, units: &str, years: &str, seed: &str) {
+    ntm()
+        .args(["gen", "--units", units, "--years", years, "--seed", seed])
+        .arg(dir)
+        .assert()
+        .success();
+}
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap()
+}
+
+#[test]
+fn same_seed_same_bytes_other_seed_other_bytes() {
+    let t = tempfile::tempdir().unwrap();
+    let (a, b, c) = (t.path().join("a"), t.path().join("b"), t.path().join("c"));
+    gen_bundle(&a, "30", "4", "7");
+    gen_bundle(&b, "30", "4", "7");
+    gen_bundle(&c, "30", "4", "8");
+    for f in ["units.csv", "observations.csv", "recognitions.csv"] {
+        assert_eq!(
+            read(&a.join(f)),
+            read(&b.join(f)),
+            "{f} differs for one seed"
+        );
+    }
+    assert_ne!(
+        read(&a.join("observations.csv")),
+        read(&c.join("observations.csv"))
+    );
+}
+
+#[test]
+fn units_flag_gives_that_many_communes_with_every_indicator_and_year() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("b");
+    gen_bundle(&d, "50", "3", "1");
+    let units = String::from_utf8(read(&d.join("units.csv"))).unwrap();
+    let communes = units.lines().filter(|l| l.contains(",commune,")).count();
+    let districts = units.lines().filter(|l| l.contains(",district,")).count();
+    let provinces = units.lines().filter(|l| l.contains(",province,")).count();
+    assert_eq!(communes, 50);
+    assert!(districts >= 4 && provinces >= 1, "{districts} {provinces}");
+    // names are NFC with Vietnamese diacritics
+    assert!(
+        units
+            .chars()
+            .any(|c| "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ".contains(c))
+    );
+    let nfc: String = unicode_normalization::UnicodeNormalization::nfc(units.as_str()).collect();
+    assert_eq!(nfc, units);
+    let obs = String::from_utf8(read(&d.join("observations.csv"))).unwrap();
+    let rows = obs.lines().count() - 1;
+    // 51 indicators × 3 years, a few rows left out on purpose
+    let full = 50 * 51 * 3;
+    assert!(rows <= full && rows > full * 98 / 100, "{rows} of {full}");
+    let years: std::collections::BTreeSet<&str> = obs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap())
+        .collect();
+    assert_eq!(
+        years.into_iter().collect::<Vec<_>>(),
+        ["2023", "2024", "2025"]
+    );
+}
+
+#[test]
+fn a_generated_bundle_imports_and_checks() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("b");
+    let store = t.path().join("s");
+    gen_bundle(&d, "50", "2", "3");
+    ntm()
+        .arg("--store")
+        .arg(&store)
+        .arg("import")
+        .arg(&d)
+        .assert()
+        .success()
+        .stderr("");
+    let out = ntm()
+        .arg("--store")
+        .arg(&store)
+        .args(["check", "--format", "json", "--fail-on", "none"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["year"], 2025);
+    assert_eq!(j["against"], 2024);
+    assert!(!j["findings"].as_array().unwrap().is_empty());
+}
