@@ -123,7 +123,7 @@ fn workbook(path: &Path, obs_rows: &[&[&str]], date_cell: bool) {
         o.write_datetime_with_format(
             2,
             3,
-            &rust_xlsxwriter::ExcelDateTime::from_ymd(2020, 1, 1).unwrap(),
+            rust_xlsxwriter::ExcelDateTime::from_ymd(2020, 1, 1).unwrap(),
             &f,
         )
         .unwrap();
