@@ -27,6 +27,10 @@ impl Session {
     }
 
     fn start_env(args: &[&str], env: &[(&str, &str)]) -> Session {
+        Session::start_program(std::ffi::OsStr::new(env!("CARGO_BIN_EXE_ntm")), args, env)
+    }
+
+    fn start_program(program: &std::ffi::OsStr, args: &[&str], env: &[(&str, &str)]) -> Session {
         let home = tempfile::tempdir().unwrap();
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -36,7 +40,7 @@ impl Session {
                 pixel_height: 0,
             })
             .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_ntm"));
+        let mut cmd = CommandBuilder::new(program);
         for a in args {
             cmd.arg(a);
         }
@@ -331,4 +335,125 @@ fn keys_prints_the_table() {
         s.contains("| `enter` | Open the criterion's detail |"),
         "{s}"
     );
+}
+
+/// Run the CLI on a store; its stdout (fails the test on a non-zero exit).
+fn ntm_cli(store: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ntm"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env("USER", "inspector")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "ntm {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn edit_a_value_and_mark_an_audit_record_then_check_with_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("kt");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for b in ["bac-giang", "sample"] {
+        ntm_cli(&store, &["import", fixtures.join(b).to_str().unwrap()]);
+    }
+    ntm_cli(
+        &store,
+        &[
+            "audit", "sample", "--name", "kt", "--size", "3", "--seed", "1", "--year", "2020",
+        ],
+    );
+    // The interface on that store with write access. `ntm` itself still hands the interface
+    // a shared `&Store` (src/cli: `tui::run(&store, ..)`, read-only), so the interface runs
+    // here in a child process of this test binary (`interface_child` below) that calls
+    // `ntm::tui::run(&mut store, ..)` in the same pseudo-terminal; everything else is the
+    // real binary.
+    let store_s = store.to_str().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let mut s = Session::start_program(
+        exe.as_os_str(),
+        &[
+            "interface_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ],
+        &[("USER", "inspector"), ("NTM_E2E_INTERFACE_STORE", store_s)],
+    );
+    s.wait_for("Xã đạt chuẩn: 4/6");
+    // Song Khê, criterion 17: the detail, cursor on 17.1a (2.636/2.693)
+    s.send(DOWN);
+    s.send(DOWN);
+    for _ in 0..16 {
+        s.send(RIGHT);
+    }
+    s.send("\r");
+    s.wait_for("Giá trị 2020: 2.636/2.693 = 97,9%");
+    // edit: numerator 2650, then the reason (↑↑ from the numerator wraps to it)
+    s.send("e");
+    s.wait_for("Sửa số liệu");
+    s.send("\t");
+    s.send("\x15"); // ctrl-u clears the field
+    for c in "2650".chars() {
+        s.send(&c.to_string());
+    }
+    s.send("\x1b[A");
+    s.send("\x1b[A");
+    for c in "đếm lại theo sổ".chars() {
+        s.send(&c.to_string());
+    }
+    s.send("\r");
+    let saved = s.wait_for("Đã lưu");
+    assert!(saved.contains("2.650/2.693"), "{saved}");
+    // the history shows the change with its reason
+    assert!(saved.contains("Lịch sử"), "{saved}");
+    assert!(
+        saved.contains("set_value: 2.636/2.693 → 2.650/2.693 (đếm lại"),
+        "{saved}"
+    );
+    // the audit: the list, the first record, confirmed
+    s.send("a");
+    s.wait_for("Các đợt kiểm tra xác suất");
+    s.send("\r");
+    s.wait_for("Kiểm tra kt — Bản ghi 1/3");
+    s.send("c");
+    s.wait_for("Đánh dấu bản ghi");
+    for c in "khớp sổ".chars() {
+        s.send(&c.to_string());
+    }
+    s.send("\r");
+    let marked = s.wait_for("đã kiểm 1/3");
+    assert!(marked.contains("Bản ghi 2/3"), "{marked}");
+    s.send("q");
+    let (status, _) = s.finish();
+    assert!(status.success(), "{status:?}");
+
+    let log = ntm_cli(&store, &["log"]);
+    assert!(log.contains("set_value"), "{log}");
+    assert!(log.contains("đếm lại theo sổ"), "{log}");
+    assert!(log.contains("audit_mark"), "{log}");
+    ntm_cli(&store, &["log", "verify"]);
+    let report = ntm_cli(&store, &["audit", "report", "kt", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let text = v.to_string();
+    assert!(text.contains("confirmed"), "{report}");
+    assert!(text.contains("khớp sổ"), "{report}");
+}
+
+/// Not a test by itself: the interface process of
+/// `edit_a_value_and_mark_an_audit_record_then_check_with_the_cli` (runs only when that test
+/// starts this binary with `NTM_E2E_INTERFACE_STORE` set).
+#[test]
+fn interface_child() {
+    let Some(dir) = std::env::var_os("NTM_E2E_INTERFACE_STORE") else {
+        return;
+    };
+    let mut store = ntm::store::Store::open(std::path::Path::new(&dir), false).unwrap();
+    ntm::tui::run(&mut store, &ntm::tui::Settings::default()).unwrap();
 }

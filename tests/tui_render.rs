@@ -4,7 +4,7 @@
 
 use ntm::cli::demo::load_demo;
 use ntm::i18n::Lang;
-use ntm::store::Store;
+use ntm::store::{Audit, AuditRecord, ObsKey, Store};
 use ntm::tui::action::Action;
 use ntm::tui::app::{App, Options, Screen};
 use ntm::tui::{Keymap, draw};
@@ -53,6 +53,11 @@ fn goto(app: &mut App, s: Screen) {
         Screen::Findings => app.act(Action::ToggleFindings),
         Screen::Help => app.act(Action::Help),
         Screen::Picker => app.act(Action::PickParent),
+        Screen::Audits => app.act(Action::Audits),
+        Screen::Audit => {
+            app.act(Action::Audits);
+            app.act(Action::DrillIn);
+        }
     }
     assert_eq!(app.screen(), s);
 }
@@ -114,6 +119,38 @@ fn no_panic_at_any_size() {
     .unwrap();
     goto(&mut a, Screen::Detail);
     apps.push(a);
+    // the new screens and popups, each on a writable store of its own
+    let mut stores: Vec<(tempfile::TempDir, Store)> = (0..6).map(|_| demo()).collect();
+    for (_, st) in stores.iter_mut() {
+        save_audit(st);
+    }
+    let mut it = stores.iter_mut();
+    let mut w = || &mut it.next().unwrap().1;
+    let mut a = writable(w(), Lang::Vi);
+    goto(&mut a, Screen::Detail);
+    a.act(Action::Edit);
+    a.form.as_mut().unwrap().error = Some("giá trị: \"abc\" is not a number ".repeat(4));
+    apps.push(a);
+    let mut a = writable(w(), Lang::En);
+    goto(&mut a, Screen::Detail);
+    a.act(Action::Flag);
+    apps.push(a);
+    let mut a = writable(w(), Lang::Vi);
+    goto(&mut a, Screen::Audits);
+    apps.push(a);
+    let mut a = writable(w(), Lang::Vi);
+    goto(&mut a, Screen::Audit);
+    a.act(Action::MarkDiscrepancy);
+    apps.push(a);
+    let mut a = writable(w(), Lang::En);
+    goto(&mut a, Screen::Audit);
+    apps.push(a);
+    let mut a = writable(w(), Lang::Vi);
+    a.confirm = Some(ntm::tui::form::Confirm::Undo {
+        seq: 7,
+        text: "Hoàn tác mục nhật ký #7: set_value 213-song-khe qd1980-2016 17.1a 2020?".into(),
+    });
+    apps.push(a);
     let mut t = Terminal::new(TestBackend::new(1, 1)).unwrap();
     for a in &apps {
         for w in 1..=120u16 {
@@ -125,6 +162,74 @@ fn no_panic_at_any_size() {
         for (w, h) in [(300u16, 100u16), (300, 1), (1, 100), (200, 60)] {
             t.backend_mut().resize(w, h);
             draw(&mut t, a).unwrap();
+        }
+    }
+}
+
+/// A three-record audit `kt` over 17.1a in 2020, communes of the demo grid first.
+fn save_audit(store: &mut Store) {
+    let mut obs: Vec<_> = store
+        .all_observations()
+        .map(|o| o.unwrap())
+        .filter(|o| o.indicator == "17.1a" && o.year == 2020)
+        .collect();
+    obs.sort_by(|a, b| a.unit_code.cmp(&b.unit_code));
+    let records: Vec<AuditRecord> = obs
+        .iter()
+        .filter(|o| o.unit_code.starts_with("213-"))
+        .take(3)
+        .map(|o| AuditRecord {
+            key: ObsKey::of(o),
+            reported: ntm::query::audit::reported(o),
+            why: "stratum 17; risk 3".into(),
+            mark: None,
+        })
+        .collect();
+    assert_eq!(records.len(), 3);
+    let a = Audit {
+        name: "kt".into(),
+        who: "tester".into(),
+        created: 1_790_000_000,
+        params: "--size 3 --seed 1 --year 2020".into(),
+        hash: ntm::audit::records_hash(&records),
+        records,
+    };
+    store.save_audit(&a).unwrap();
+}
+
+fn writable(store: &mut Store, lang: Lang) -> App<'_> {
+    App::new(
+        store,
+        Options {
+            lang,
+            ascii: false,
+            color: true,
+            read_only: false,
+        },
+        Keymap::default_map(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn snapshots_of_the_edit_form_and_the_audit_screen() {
+    for lang in [Lang::Vi, Lang::En] {
+        let l = if lang == Lang::Vi { "vi" } else { "en" };
+        for (w, h) in [(80u16, 24u16), (160, 48)] {
+            let (_tmp, mut store) = demo();
+            save_audit(&mut store);
+            {
+                let mut a = writable(&mut store, lang);
+                goto(&mut a, Screen::Detail);
+                a.act(Action::Edit);
+                assert!(a.form.is_some());
+                let t = render(&a, w, h);
+                insta::assert_snapshot!(format!("edit_form_{l}_{w}x{h}"), t.backend());
+            }
+            let mut a = writable(&mut store, lang);
+            goto(&mut a, Screen::Audit);
+            let t = render(&a, w, h);
+            insta::assert_snapshot!(format!("audit_{l}_{w}x{h}"), t.backend());
         }
     }
 }

@@ -42,6 +42,8 @@ pub enum Cell {
     NotMet,
     /// Met in the comparison year, not met now.
     Regressed,
+    /// A spot audit recounted a different value (an `audit_discrepancy` finding).
+    Audited,
     /// Has a finding about figures that do not add up.
     Inconsistent,
     NoData,
@@ -302,6 +304,15 @@ impl<'s> Query<'s> {
             .iter()
             .enumerate()
             .map(|(ci, c)| {
+                let in_crit = |f: &Finding| {
+                    f.indicator
+                        .as_deref()
+                        .is_some_and(|i| c.indicators.iter().any(|&ii| fw.indicators[ii].code == i))
+                };
+                let audited = report
+                    .findings
+                    .iter()
+                    .any(|f| f.kind == eval::FindingKind::AuditDiscrepancy && in_crit(f));
                 let inconsistent = report.findings.iter().any(|f| {
                     f.kind.is_inconsistency()
                         && f.indicator.as_deref().is_some_and(|i| {
@@ -312,6 +323,7 @@ impl<'s> Query<'s> {
                     Status::NotMet if prev.is_some_and(|p| p.criteria[ci] == Status::Met) => {
                         Cell::Regressed
                     }
+                    _ if audited => Cell::Audited,
                     _ if inconsistent => Cell::Inconsistent,
                     Status::Met => Cell::Met,
                     Status::NotMet => Cell::NotMet,
@@ -379,12 +391,14 @@ impl Cell {
             (Cell::Met, false) => "●",
             (Cell::NotMet, false) => "✗",
             (Cell::Regressed, false) => "↓",
+            (Cell::Audited, false) => "A",
             (Cell::Inconsistent, false) => "!",
             (Cell::NoData, false) => "·",
             (Cell::NoTarget, false) => "?",
             (Cell::Met, true) => "+",
             (Cell::NotMet, true) => "x",
             (Cell::Regressed, true) => "v",
+            (Cell::Audited, true) => "A",
             (Cell::Inconsistent, true) => "!",
             (Cell::NoData, true) => ".",
             (Cell::NoTarget, true) => "?",
@@ -396,16 +410,18 @@ impl Cell {
             Cell::Met => "cell_met",
             Cell::NotMet => "cell_not_met",
             Cell::Regressed => "cell_regressed",
+            Cell::Audited => "cell_audited",
             Cell::Inconsistent => "cell_inconsistent",
             Cell::NoData => "cell_no_data",
             Cell::NoTarget => "cell_no_target",
         }
     }
 
-    pub const ALL: [Cell; 6] = [
+    pub const ALL: [Cell; 7] = [
         Cell::Met,
         Cell::NotMet,
         Cell::Regressed,
+        Cell::Audited,
         Cell::Inconsistent,
         Cell::NoData,
         Cell::NoTarget,

@@ -34,10 +34,17 @@ pub enum Action {
     SortNext,
     PickParent,
     CycleKind,
+    Edit,
+    Flag,
+    Undo,
+    Audits,
+    MarkConfirmed,
+    MarkDiscrepancy,
+    MarkCannotVerify,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 35] = [
         Action::Quit,
         Action::Help,
         Action::Back,
@@ -66,6 +73,13 @@ impl Action {
         Action::SortNext,
         Action::PickParent,
         Action::CycleKind,
+        Action::Edit,
+        Action::Flag,
+        Action::Undo,
+        Action::Audits,
+        Action::MarkConfirmed,
+        Action::MarkDiscrepancy,
+        Action::MarkCannotVerify,
     ];
 
     /// The identifier used in keymap files.
@@ -99,6 +113,13 @@ impl Action {
             Action::SortNext => "sort_next",
             Action::PickParent => "pick_parent",
             Action::CycleKind => "cycle_kind",
+            Action::Edit => "edit",
+            Action::Flag => "flag",
+            Action::Undo => "undo",
+            Action::Audits => "audits",
+            Action::MarkConfirmed => "mark_confirmed",
+            Action::MarkDiscrepancy => "mark_discrepancy",
+            Action::MarkCannotVerify => "mark_cannot_verify",
         }
     }
 
@@ -137,6 +158,13 @@ impl Action {
             Action::SortNext => "act_sort_next",
             Action::PickParent => "act_pick_parent",
             Action::CycleKind => "act_cycle_kind",
+            Action::Edit => "act_edit",
+            Action::Flag => "act_flag",
+            Action::Undo => "act_undo",
+            Action::Audits => "act_audits",
+            Action::MarkConfirmed => "act_mark_confirmed",
+            Action::MarkDiscrepancy => "act_mark_discrepancy",
+            Action::MarkCannotVerify => "act_mark_cannot_verify",
         }
     }
 
@@ -155,6 +183,13 @@ impl Action {
             Action::SortNext => "hint_sort",
             Action::PickParent => "hint_parent",
             Action::CycleKind => "hint_kind",
+            Action::Edit => "hint_edit",
+            Action::Flag => "hint_flag",
+            Action::Undo => "hint_undo",
+            Action::Audits => "hint_audits",
+            Action::MarkConfirmed => "hint_mark_confirmed",
+            Action::MarkDiscrepancy => "hint_mark_discrepancy",
+            Action::MarkCannotVerify => "hint_mark_cannot_verify",
             _ => "hint_move",
         }
     }

@@ -8,13 +8,14 @@ use anyhow::{Result, anyhow};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+use super::form::{Confirm, Form};
 use super::keymap::{Feed, Key, Keymap};
 use crate::eval::{self, Finding, FindingKind, Options as EvalOptions, Status};
 use crate::framework::Framework;
 use crate::i18n::Lang;
-use crate::model::{Comparison, Level, Observation, Target, Value};
-use crate::query::{Grid, Query};
-use crate::store::Store;
+use crate::model::{Comparison, Level, Observation, Recognition, Target, Value};
+use crate::query::{Grid, GridRow, Query};
+use crate::store::{Audit, Flag, LogEntry, Store};
 use crate::text::{fold, matches};
 
 /// How the interface is drawn and spoken.
@@ -45,6 +46,74 @@ pub enum Screen {
     Findings,
     Help,
     Picker,
+    /// The list of spot audits.
+    Audits,
+    /// One audit, record by record.
+    Audit,
+}
+
+/// The store the interface works on: shared (read-only) or exclusive (editing allowed).
+pub enum StoreRef<'s> {
+    Shared(&'s Store),
+    Exclusive(&'s mut Store),
+}
+
+impl<'s> From<&'s Store> for StoreRef<'s> {
+    fn from(s: &'s Store) -> StoreRef<'s> {
+        StoreRef::Shared(s)
+    }
+}
+
+impl<'s> From<&'s mut Store> for StoreRef<'s> {
+    fn from(s: &'s mut Store) -> StoreRef<'s> {
+        StoreRef::Exclusive(s)
+    }
+}
+
+impl StoreRef<'_> {
+    pub fn get(&self) -> &Store {
+        match self {
+            StoreRef::Shared(s) => s,
+            StoreRef::Exclusive(s) => s,
+        }
+    }
+    pub fn get_mut(&mut self) -> Option<&mut Store> {
+        match self {
+            StoreRef::Shared(_) => None,
+            StoreRef::Exclusive(s) => Some(s),
+        }
+    }
+}
+
+/// What the read API loads once from the store (a `Query` without its borrow), so that the
+/// app can hold the store mutably and still build a `Query` when it needs one.
+#[derive(Clone)]
+pub struct QData {
+    pub reg: crate::framework::Registry,
+    pub units: crate::model::Units,
+    pub recognitions: Vec<Recognition>,
+    pub years: BTreeMap<String, std::collections::BTreeSet<u16>>,
+    pub audits: Vec<Audit>,
+}
+
+impl QData {
+    pub fn load(store: &Store) -> Result<QData> {
+        let Query {
+            reg,
+            units,
+            recognitions,
+            years,
+            audits,
+            ..
+        } = Query::new(store)?;
+        Ok(QData {
+            reg,
+            units,
+            recognitions,
+            years,
+            audits,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,15 +143,55 @@ pub struct IndRow {
     pub by_year: BTreeMap<u16, Observation>,
     pub status: Status,
     pub findings: Vec<Finding>,
+    /// Change-log entries of this indicator in the detail's year, oldest first.
+    pub history: Vec<LogEntry>,
+    pub flag: Option<Flag>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Detail {
-    /// Index into `grid.rows`.
+    /// Index into `grid.rows` (unused when `own` is set).
     pub row: usize,
+    /// The unit's row when it is not one of the grid's (an audited record elsewhere).
+    pub own: Option<Box<GridRow>>,
+    pub year: u16,
+    pub against: Option<u16>,
     pub criterion: usize,
     pub indicators: Vec<IndRow>,
     pub cursor: usize,
+}
+
+impl Detail {
+    /// The unit's grid row.
+    pub fn grid_row<'a>(&'a self, g: &'a Grid) -> &'a GridRow {
+        match &self.own {
+            Some(r) => r,
+            None => &g.rows[self.row],
+        }
+    }
+}
+
+/// The list of audits.
+#[derive(Clone, Debug, Default)]
+pub struct AuditsView {
+    pub cursor: usize,
+}
+
+/// One audit being worked through.
+#[derive(Clone, Debug)]
+pub struct AuditView {
+    pub audit: Audit,
+    pub index: usize,
+}
+
+impl AuditView {
+    pub fn marked(&self) -> usize {
+        self.audit
+            .records
+            .iter()
+            .filter(|r| r.mark.is_some())
+            .count()
+    }
 }
 
 /// One commune on the indicator screen.
@@ -130,7 +239,8 @@ pub struct Scroll {
 }
 
 pub struct App<'s> {
-    pub q: Query<'s>,
+    pub store: StoreRef<'s>,
+    pub q: QData,
     pub opts: Options,
     pub keymap: Keymap,
     pub fw_id: String,
@@ -157,14 +267,32 @@ pub struct App<'s> {
     pub message: Option<String>,
     pub quit: bool,
     pub scroll: Scroll,
+    /// The open form (edit, flag, audit mark), drawn over the screen.
+    pub form: Option<Form>,
+    /// A yes/no question, drawn over the screen.
+    pub confirm: Option<Confirm>,
+    /// Log entries written in this session that undo can take back, newest last.
+    pub session: Vec<u64>,
+    pub audits: AuditsView,
+    pub audit: Option<AuditView>,
 }
 
 /// Summary columns after the criteria: criteria met, recognised, findings.
 pub const EXTRA_COLS: usize = 3;
 
 impl<'s> App<'s> {
-    pub fn new(store: &'s Store, opts: Options, keymap: Keymap) -> Result<App<'s>> {
-        let q = Query::new(store)?;
+    /// An app on a store: `&Store` shows only, `&mut Store` also allows edits and marks.
+    pub fn new(store: impl Into<StoreRef<'s>>, opts: Options, keymap: Keymap) -> Result<App<'s>> {
+        let store = store.into();
+        let data = QData::load(store.get())?;
+        let q = Query {
+            store: store.get(),
+            reg: data.reg.clone(),
+            units: data.units.clone(),
+            recognitions: Vec::new(),
+            years: data.years.clone(),
+            audits: Vec::new(),
+        };
         let fw_id = q.framework(None)?.id.clone();
         let parent = q
             .default_parent()
@@ -181,8 +309,10 @@ impl<'s> App<'s> {
             against: None,
             rows: Vec::new(),
         };
+        drop(q);
         let mut app = App {
-            q,
+            store,
+            q: data,
             opts,
             keymap,
             fw_id,
@@ -207,9 +337,44 @@ impl<'s> App<'s> {
             message: None,
             quit: false,
             scroll: Scroll::default(),
+            form: None,
+            confirm: None,
+            session: Vec::new(),
+            audits: AuditsView::default(),
+            audit: None,
         };
         app.reload(None, None)?;
         Ok(app)
+    }
+
+    /// The read API over the store (built from the loaded data).
+    pub fn query(&self) -> Query<'_> {
+        Query {
+            store: self.store.get(),
+            reg: self.q.reg.clone(),
+            units: self.q.units.clone(),
+            recognitions: self.q.recognitions.clone(),
+            years: self.q.years.clone(),
+            audits: self.q.audits.clone(),
+        }
+    }
+
+    /// All rows of a unit in a framework, by year.
+    pub fn rows(&self, unit: &str, fw: &Framework) -> BTreeMap<u16, Vec<Observation>> {
+        let mut by_year: BTreeMap<u16, Vec<Observation>> = BTreeMap::new();
+        for o in self
+            .store
+            .get()
+            .observations_of(unit, &fw.id)
+            .unwrap_or_default()
+        {
+            by_year.entry(o.year).or_default().push(o);
+        }
+        by_year
+    }
+
+    pub fn targets(&self, fw: &Framework, unit: &str) -> Vec<Option<Target>> {
+        eval::targets_for(fw, &self.q.units, unit, &self.q.reg.overrides)
     }
 
     pub fn fw(&self) -> &Framework {
@@ -244,8 +409,9 @@ impl<'s> App<'s> {
             .reg
             .get(&self.fw_id)
             .ok_or_else(|| anyhow!("framework vanished"))?;
-        let communes = self.q.communes_of(&self.parent)?;
-        let years: Vec<u16> = self.q.years_of(fw, &communes)?.into_iter().collect();
+        let q = self.query();
+        let communes = q.communes_of(&self.parent)?;
+        let years: Vec<u16> = q.years_of(fw, &communes)?.into_iter().collect();
         let year = match year {
             Some(y) if years.contains(&y) => y,
             _ => years.last().copied().unwrap_or(0),
@@ -256,15 +422,15 @@ impl<'s> App<'s> {
         };
         let grid = if years.is_empty() {
             Grid {
-                parent: self.q.unit(&self.parent)?.clone(),
+                parent: q.unit(&self.parent)?.clone(),
                 year,
                 against,
                 rows: Vec::new(),
             }
         } else {
-            self.q
-                .grid(fw, &self.parent, year, against, &EvalOptions::default())?
+            q.grid(fw, &self.parent, year, against, &EvalOptions::default())?
         };
+        drop(q);
         let keep = self
             .current_row()
             .map(|r| self.grid.rows.get(r).map(|x| x.report.unit.code.clone()));
@@ -275,8 +441,12 @@ impl<'s> App<'s> {
         self.rebuild_view(keep.flatten().as_deref());
         self.rebuild_findings();
         if let Some(d) = &self.detail {
-            let (row, c, cur) = (d.row, d.criterion, d.cursor);
-            self.open_detail(row, c, Some(cur));
+            if d.own.is_some() {
+                self.audit_detail();
+            } else {
+                let (row, c, cur) = (d.row, d.criterion, d.cursor);
+                self.open_detail(row, c, Some(cur));
+            }
         }
         if let Some(iv) = &self.indicator {
             let (i, cur) = (iv.indicator, iv.cursor);
@@ -373,13 +543,31 @@ impl<'s> App<'s> {
         let Some(gr) = self.grid.rows.get(row) else {
             return;
         };
-        let fw = self.q.reg.get(&self.fw_id).expect("framework");
-        let Some(crit) = fw.criteria.get(c) else {
-            return;
-        };
+        let gr = gr.clone();
+        let (year, against) = (self.year, self.against);
+        self.detail = self
+            .build_detail(&gr, year, against, c, cursor)
+            .map(|mut d| {
+                d.row = row;
+                d
+            });
+    }
+
+    /// A detail of criterion `c` for a unit's row, in `year`.
+    pub fn build_detail(
+        &self,
+        gr: &GridRow,
+        year: u16,
+        against: Option<u16>,
+        c: usize,
+        cursor: Option<usize>,
+    ) -> Option<Detail> {
+        let fw = self.fw();
+        let crit = fw.criteria.get(c)?;
         let code = gr.report.unit.code.clone();
-        let rows = self.q.rows(&code, fw).unwrap_or_default();
-        let targets = self.q.targets(fw, &code);
+        let rows = self.rows(&code, fw);
+        let targets = self.targets(fw, &code);
+        let log = self.store.get().log_entries().unwrap_or_default();
         let indicators = crit
             .indicators
             .iter()
@@ -394,7 +582,7 @@ impl<'s> App<'s> {
                     })
                     .collect();
                 let target = targets.get(i).cloned().flatten();
-                let status = eval::indicator_status(by_year.get(&self.year), target.as_ref());
+                let status = eval::indicator_status(by_year.get(&year), target.as_ref());
                 let findings = gr
                     .report
                     .findings
@@ -402,22 +590,43 @@ impl<'s> App<'s> {
                     .filter(|f| f.indicator.as_deref() == Some(ic.as_str()))
                     .cloned()
                     .collect();
+                let key = crate::store::ObsKey {
+                    unit: code.clone(),
+                    framework: fw.id.clone(),
+                    indicator: ic.clone(),
+                    year,
+                };
+                let k = key.to_string();
+                let tail = format!(" {k}");
+                let history = log
+                    .iter()
+                    .filter(|e| {
+                        e.what == k || (e.what.starts_with("audit ") && e.what.ends_with(&tail))
+                    })
+                    .cloned()
+                    .collect();
+                let flag = self.store.get().flag(&key).ok().flatten();
                 IndRow {
                     index: i,
                     target,
                     by_year,
                     status,
                     findings,
+                    history,
+                    flag,
                 }
             })
             .collect::<Vec<_>>();
         let cursor = cursor.unwrap_or(0).min(indicators.len().saturating_sub(1));
-        self.detail = Some(Detail {
-            row,
+        Some(Detail {
+            row: 0,
+            own: None,
+            year,
+            against,
             criterion: c,
             indicators,
             cursor,
-        });
+        })
     }
 
     /// Open the indicator-across-communes view for indicator index `i`.
@@ -431,11 +640,11 @@ impl<'s> App<'s> {
             .iter()
             .map(|&r| {
                 let code = &self.grid.rows[r].report.unit.code;
-                let obs = self.q.rows(code, fw).ok().and_then(|m| {
-                    m.get(&self.year)
-                        .and_then(|v| v.iter().find(|o| o.indicator == ind.code).cloned())
-                });
-                let target = self.q.targets(fw, code).get(i).cloned().flatten();
+                let obs = self
+                    .rows(code, fw)
+                    .get(&self.year)
+                    .and_then(|v| v.iter().find(|o| o.indicator == ind.code).cloned());
+                let target = self.targets(fw, code).get(i).cloned().flatten();
                 let value = obs.as_ref().and_then(Observation::effective);
                 let status = eval::indicator_status(obs.as_ref(), target.as_ref());
                 PeerRow {
@@ -488,6 +697,10 @@ impl<'s> App<'s> {
                     self.indicator = None
                 }
                 Some(Screen::Picker) => self.picker = None,
+                Some(Screen::Audit) => {
+                    self.audit = None;
+                    self.detail = None;
+                }
                 _ => {}
             }
             self.scroll.list.set(0);
@@ -498,6 +711,14 @@ impl<'s> App<'s> {
     /// Returns false when the key changed nothing (so the screen need not be redrawn).
     pub fn on_key(&mut self, e: KeyEvent) -> bool {
         let had_message = self.message.take().is_some();
+        if self.confirm.is_some() {
+            self.confirm_key(e);
+            return true;
+        }
+        if self.form.is_some() {
+            self.form_key(e);
+            return true;
+        }
         if self.editing.is_some() {
             self.edit_filter(e);
             return true;
@@ -709,6 +930,48 @@ impl<'s> App<'s> {
                 self.open_picker();
                 return;
             }
+            Action::Audits if self.screen() != Screen::Picker => {
+                self.open_audits();
+                return;
+            }
+            Action::Undo if self.screen() != Screen::Picker => {
+                self.ask_undo();
+                return;
+            }
+            Action::Edit | Action::Flag
+                if matches!(self.screen(), Screen::Detail | Screen::Audit) =>
+            {
+                if self.detail.is_none() {
+                    return;
+                }
+                if a == Action::Edit {
+                    self.open_edit_form();
+                } else {
+                    self.open_flag_form();
+                }
+                return;
+            }
+            Action::MarkConfirmed | Action::MarkDiscrepancy | Action::MarkCannotVerify
+                if self.screen() == Screen::Audit =>
+            {
+                self.open_mark_form(match a {
+                    Action::MarkConfirmed => crate::store::MarkStatus::Confirmed,
+                    Action::MarkDiscrepancy => crate::store::MarkStatus::Discrepancy,
+                    _ => crate::store::MarkStatus::CannotVerify,
+                });
+                return;
+            }
+            Action::Edit
+            | Action::Flag
+            | Action::MarkConfirmed
+            | Action::MarkDiscrepancy
+            | Action::MarkCannotVerify
+                if !self.can_write() =>
+            {
+                // say so wherever the key is pressed
+                self.message = Some(self.t("read_only_refused").to_string());
+                return;
+            }
             _ => {}
         }
         match self.screen() {
@@ -722,6 +985,29 @@ impl<'s> App<'s> {
                 }
             }
             Screen::Picker => self.act_picker(a),
+            Screen::Audits => {
+                let len = self.q.audits.len();
+                if Self::is_vertical(a) {
+                    self.audits.cursor = self.list_move(a, self.audits.cursor, len);
+                } else if a == Action::DrillIn {
+                    self.open_audit(self.audits.cursor);
+                }
+            }
+            Screen::Audit => self.act_audit(a),
+        }
+    }
+
+    fn act_audit(&mut self, a: Action) {
+        let Some(av) = &self.audit else { return };
+        let (cur, len) = (av.index, av.audit.records.len());
+        let to = match a {
+            Action::MoveDown | Action::NextMatch | Action::MoveRight => (cur + 1).min(len),
+            Action::MoveUp | Action::PrevMatch | Action::MoveLeft => cur.saturating_sub(1),
+            _ if Self::is_vertical(a) => self.list_move(a, cur, len),
+            _ => return,
+        };
+        if to != cur {
+            self.audit_step(to);
         }
     }
 

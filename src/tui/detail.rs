@@ -23,7 +23,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let lang = app.opts.lang;
     let fw = app.fw();
     let crit = &fw.criteria[d.criterion];
-    let row = &app.grid.rows[d.row];
+    let row = d.grid_row(&app.grid);
+    let (year, against) = (d.year, d.against);
     let total = area.width as usize;
     let mut lines: Vec<Line> = Vec::new();
 
@@ -58,12 +59,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         .into_iter()
         .collect();
     let baseline = years.first().copied();
-    let against = app.against;
     lines.push(Line::from(Span::styled(
         format!(
             "{} {}   {} {}   {} {}",
             app.t("year"),
-            app.year,
+            year,
             app.t("against"),
             against
                 .map(|a| a.to_string())
@@ -105,7 +105,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         cell(app.t("code"), code_w, th.header()),
         cell(app.t("indicator"), name_w, th.header()),
         cell_right(app.t("target"), tw, th.header()),
-        cell_right(&app.year.to_string(), vw, th.header()),
+        cell_right(&year.to_string(), vw, th.header()),
         cell_right(
             &against.map(|a| a.to_string()).unwrap_or_default(),
             vw,
@@ -126,8 +126,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     }
     lines.push(Line::from(hdr));
 
-    // the table gets what the panel below leaves
-    let panel_h = 8usize;
+    // the table gets what the panel below leaves (more when there is history to show)
+    let extra = d
+        .indicators
+        .get(d.cursor)
+        .map(|ir| (ir.history.len() + usize::from(ir.flag.is_some())).min(4))
+        .unwrap_or(0);
+    let panel_h = 8usize + extra;
     let h = (area.height as usize)
         .saturating_sub(lines.len() + panel_h + 1)
         .max(1)
@@ -139,7 +144,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let ind = &fw.indicators[ir.index];
         let cur = k == d.cursor;
         let base = if cur { th.cursor() } else { Style::new() };
-        let now = ir.by_year.get(&app.year).and_then(Observation::effective);
+        let now = ir.by_year.get(&year).and_then(Observation::effective);
         let then = against
             .and_then(|a| ir.by_year.get(&a))
             .and_then(Observation::effective);
@@ -207,10 +212,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             )),
         ]));
         let mut v = vec![Span::styled(
-            format!("{} {}: ", app.t("value"), app.year),
+            format!("{} {}: ", app.t("value"), year),
             th.header(),
         )];
-        match ir.by_year.get(&app.year) {
+        match ir.by_year.get(&year) {
             Some(o) => {
                 v.push(Span::styled(
                     fmt_obs_full(ind.kind, o, lang),
@@ -241,7 +246,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             Span::styled(format!("{}: ", app.t("years")), th.header()),
             Span::raw(hist.join(" · ")),
         ]));
-        if let Some(o) = ir.by_year.get(&app.year) {
+        if let Some(o) = ir.by_year.get(&year) {
             let mut src = Vec::new();
             if let Some(s) = &o.source {
                 src.push(Span::styled(format!("{}: ", app.t("source")), th.header()));
@@ -254,6 +259,20 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             if !src.is_empty() {
                 lines.push(Line::from(src));
             }
+        }
+        if let Some(fl) = &ir.flag {
+            lines.push(Line::from(vec![
+                Span::styled(format!("⚑ {}: ", app.t("flag_label")), th.key()),
+                Span::raw(data(
+                    &format!(
+                        "{} ({}, {})",
+                        fl.comment,
+                        fl.who,
+                        crate::store::log::iso8601(fl.when)
+                    ),
+                    total,
+                )),
+            ]));
         }
         for fd in &ir.findings {
             let msg = if lang == Lang::En {
@@ -269,6 +288,28 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 Span::raw(data(msg, total)),
             ]));
         }
+        if !ir.history.is_empty() {
+            lines.push(Line::from(Span::styled(
+                format!("{}:", app.t("history")),
+                th.header(),
+            )));
+            // newest first
+            for e in ir.history.iter().rev() {
+                let mut t = format!(
+                    "#{} {} {} {}: {} → {}",
+                    e.seq,
+                    crate::store::log::iso8601(e.when),
+                    e.who,
+                    e.action,
+                    logged(e.old.as_deref(), lang),
+                    logged(e.new.as_deref(), lang),
+                );
+                if let Some(r) = &e.reason {
+                    t += &format!(" ({r})");
+                }
+                lines.push(Line::from(Span::raw(data(&t, total))));
+            }
+        }
     }
     f.render_widget(Paragraph::new(lines), area);
 }
@@ -278,5 +319,36 @@ pub fn sev_key(s: crate::eval::Severity) -> &'static str {
         crate::eval::Severity::Error => "sev_error",
         crate::eval::Severity::Warning => "sev_warning",
         crate::eval::Severity::Info => "sev_info",
+    }
+}
+
+/// A logged old/new value made short: figures (JSON in the log) as `n/d` or the value.
+pub fn logged(s: Option<&str>, lang: Lang) -> String {
+    let Some(s) = s else {
+        return "—".into();
+    };
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(s) else {
+        return s.to_string();
+    };
+    let st = lang.num_style();
+    let num = |k: &str| m.get(k).and_then(serde_json::Value::as_f64);
+    if let (Some(n), Some(d)) = (num("numerator"), num("denominator")) {
+        return format!(
+            "{}/{}",
+            crate::text::fmt_num(n, 2, st),
+            crate::text::fmt_num(d, 2, st)
+        );
+    }
+    match m.get("value") {
+        Some(serde_json::Value::Object(v)) => {
+            if let Some(x) = v.get("Number").and_then(serde_json::Value::as_f64) {
+                crate::text::fmt_num(x, 2, st)
+            } else if let Some(p) = v.get("Pass").and_then(serde_json::Value::as_bool) {
+                lang.t(if p { "val_pass" } else { "val_fail" }).to_string()
+            } else {
+                s.to_string()
+            }
+        }
+        _ => s.to_string(),
     }
 }

@@ -71,6 +71,16 @@ pub const GROUPS: &[(&str, &[Action])] = &[
         &[Action::MoveLeft, Action::MoveRight, Action::DrillIn],
     ),
     ("help_findings", &[Action::DrillIn, Action::CycleKind]),
+    ("help_review", &[Action::Edit, Action::Flag, Action::Undo]),
+    (
+        "help_audit",
+        &[
+            Action::Audits,
+            Action::MarkConfirmed,
+            Action::MarkDiscrepancy,
+            Action::MarkCannotVerify,
+        ],
+    ),
 ];
 
 /// Help text lines: group titles and `keys  description`.

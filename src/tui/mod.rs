@@ -7,13 +7,16 @@
 
 pub mod action;
 pub mod app;
+pub mod audit;
 pub mod detail;
 pub mod findings;
+pub mod form;
 pub mod grid;
 pub mod help;
 pub mod indicator;
 pub mod keymap;
 pub mod picker;
+pub mod review;
 pub mod theme;
 pub mod ui;
 
@@ -31,8 +34,6 @@ use ratatui::prelude::CrosstermBackend;
 
 pub use app::{App, Options};
 pub use keymap::{Keymap, KeymapError};
-
-use crate::store::Store;
 
 /// Settings from the command line and the environment.
 #[derive(Clone, Debug, Default)]
@@ -138,8 +139,11 @@ fn restore_terminal() {
     let _ = out.flush();
 }
 
-/// Run the interface on a store until the user quits or a signal arrives.
-pub fn run(store: &Store, s: &Settings) -> Result<()> {
+/// Run the interface on a store until the user quits or a signal arrives. Given `&mut Store`
+/// the interface can edit, flag, undo and mark audits (unless read-only); given `&Store` it
+/// only shows. The store is the caller's: it is dropped (and flushed) by the caller after the
+/// terminal is restored; every write is flushed as it is made.
+pub fn run<'s>(store: impl Into<app::StoreRef<'s>>, s: &Settings) -> Result<()> {
     let mut s = s.clone();
     apply_config(&mut s)?;
     // a bad keymap is reported even where the interface could not start

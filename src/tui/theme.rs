@@ -20,6 +20,9 @@ impl Theme {
             Cell::Met => Style::new().fg(Color::Green),
             Cell::NotMet => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
             Cell::Regressed => Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+            Cell::Audited => Style::new()
+                .fg(Color::Magenta)
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
             Cell::Inconsistent => Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
             Cell::NoData => Style::new().fg(Color::DarkGray),
             Cell::NoTarget => Style::new().fg(Color::Blue),

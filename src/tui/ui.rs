@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::action::Action;
 use super::app::{App, Screen};
 use super::theme::Theme;
-use super::{detail, findings, grid, help, indicator, picker};
+use super::{audit, detail, findings, form, grid, help, indicator, picker};
 use crate::framework::Indicator;
 use crate::i18n::Lang;
 use crate::model::{Kind, Observation, Target, TargetOrigin, Value};
@@ -48,8 +48,16 @@ pub fn draw(f: &mut Frame, app: &App) {
         Screen::Findings => findings::draw(f, app, body),
         Screen::Help => help::draw(f, app, body),
         Screen::Picker => picker::draw(f, app, body),
+        Screen::Audits => audit::draw_list(f, app, body),
+        Screen::Audit => audit::draw(f, app, body),
     }
     status_line(f, app, status);
+    if let Some(fm) = &app.form {
+        form::draw(f, app, fm, body);
+    }
+    if let Some(c) = &app.confirm {
+        form::draw_confirm(f, app, c, body);
+    }
 }
 
 fn too_small(f: &mut Frame, app: &App, area: Rect) {
@@ -92,14 +100,18 @@ fn hints(s: Screen) -> &'static [Action] {
             Action::SortNext,
             Action::PickParent,
             Action::IndicatorView,
+            Action::Audits,
             Action::Quit,
         ],
         Screen::Detail => &[
             Action::Back,
+            Action::Edit,
+            Action::Flag,
             Action::MoveLeft,
             Action::IndicatorView,
             Action::YearPrev,
             Action::NextMatch,
+            Action::Undo,
             Action::Quit,
         ],
         Screen::Indicator => &[
@@ -119,7 +131,31 @@ fn hints(s: Screen) -> &'static [Action] {
         ],
         Screen::Help => &[Action::Back, Action::MoveDown, Action::Quit],
         Screen::Picker => &[Action::DrillIn, Action::Back],
+        Screen::Audits => &[Action::DrillIn, Action::Back, Action::Quit],
+        Screen::Audit => &[
+            Action::MarkConfirmed,
+            Action::MarkDiscrepancy,
+            Action::MarkCannotVerify,
+            Action::MoveDown,
+            Action::Back,
+            Action::Edit,
+            Action::Flag,
+            Action::Quit,
+        ],
     }
+}
+
+/// Actions that write to the store (hidden from the hints when read-only).
+pub fn is_write(a: Action) -> bool {
+    matches!(
+        a,
+        Action::Edit
+            | Action::Flag
+            | Action::Undo
+            | Action::MarkConfirmed
+            | Action::MarkDiscrepancy
+            | Action::MarkCannotVerify
+    )
 }
 
 /// The key text of a hint: for paired actions both keys (`[ ]`).
@@ -198,11 +234,14 @@ fn status_line(f: &mut Frame, app: &App, area: Rect) {
     let mut budget = w.saturating_sub(width(&help) + left_min + width(&pending) + 1);
     let mut hint_spans: Vec<Span> = Vec::new();
     for &a in hints(app.screen()) {
+        if is_write(a) && !app.can_write() {
+            continue;
+        }
         let Some(k) = hint_keys(app, a) else { continue };
-        let label = if app.screen() == Screen::Picker && a == Action::DrillIn {
-            "hint_pick"
-        } else {
-            a.hint_key()
+        let label = match (app.screen(), a) {
+            (Screen::Picker, Action::DrillIn) => "hint_pick",
+            (Screen::Audit, Action::MoveDown) => "hint_record",
+            _ => a.hint_key(),
         };
         let text = format!(" {k} {} ", app.t(label));
         let tw = width(&text);
@@ -230,11 +269,16 @@ fn status_line(f: &mut Frame, app: &App, area: Rect) {
 /// Where we are: parent › commune › criterion › indicator.
 pub fn breadcrumb(app: &App) -> String {
     let sep = theme(app).sep();
-    let mut parts = vec![clean(&app.grid.parent.name)];
+    // the audit screens are not about the grid's district
+    let mut parts = if matches!(app.screen(), Screen::Audits | Screen::Audit) {
+        Vec::new()
+    } else {
+        vec![clean(&app.grid.parent.name)]
+    };
     match app.screen() {
         Screen::Detail => {
             if let Some(d) = &app.detail {
-                parts.push(clean(&app.grid.rows[d.row].report.unit.name));
+                parts.push(clean(&d.grid_row(&app.grid).report.unit.name));
                 parts.push(format!(
                     "{} {}",
                     app.t("crit_short"),
@@ -254,6 +298,17 @@ pub fn breadcrumb(app: &App) -> String {
         Screen::Findings => parts.push(app.t("findings").to_string()),
         Screen::Help => parts.push(app.t("help_title").to_string()),
         Screen::Picker => parts.push(app.t("picker_short").to_string()),
+        Screen::Audits => parts.push(app.t("audits_title").to_string()),
+        Screen::Audit => {
+            if let Some(av) = &app.audit {
+                parts.push(format!(
+                    "{} {} #{}",
+                    app.t("audit_short"),
+                    clean(&av.audit.name),
+                    av.index + 1
+                ));
+            }
+        }
         Screen::Grid => {}
     }
     parts.join(sep)
