@@ -257,8 +257,8 @@ impl<'s> App<'s> {
                 self.t("undo_ask"),
                 e.action,
                 e.what,
-                e.old.as_deref().unwrap_or("—"),
-                e.new.as_deref().unwrap_or("—")
+                super::detail::logged(e.old.as_deref(), self.opts.lang),
+                super::detail::logged(e.new.as_deref(), self.opts.lang)
             ),
             None => format!("{} #{seq}?", self.t("undo_ask")),
         };
