@@ -457,3 +457,46 @@ fn interface_child() {
     let mut store = ntm::store::Store::open(std::path::Path::new(&dir), false).unwrap();
     ntm::tui::run(&mut store, &ntm::tui::Settings::default()).unwrap();
 }
+
+#[test]
+fn read_only_binary_refuses_edits_and_marks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("ro");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for b in ["bac-giang", "sample"] {
+        ntm_cli(&store, &["import", fixtures.join(b).to_str().unwrap()]);
+    }
+    ntm_cli(
+        &store,
+        &[
+            "audit", "sample", "--name", "kt", "--size", "3", "--seed", "1", "--year", "2020",
+        ],
+    );
+    let before = ntm_cli(&store, &["log"]);
+    let store_s = store.to_str().unwrap();
+    let mut s = Session::start(&["--store", store_s, "--read-only", "--lang", "en"]);
+    s.wait_for("Communes meeting the standard");
+    s.send(DOWN);
+    s.send(DOWN);
+    for _ in 0..16 {
+        s.send(RIGHT);
+    }
+    s.send("\r");
+    s.wait_for("Song Khê — C 17");
+    s.send("e");
+    let scr = s.wait_for("Read-only: editing");
+    assert!(!scr.contains("Numerator:"), "{scr}");
+    s.send("F");
+    s.wait_for("Read-only: editing");
+    s.send("a");
+    s.wait_for("Spot audits");
+    s.send("\r");
+    s.wait_for("Audit kt — Record 1/3");
+    s.send("c");
+    let scr = s.wait_for("Read-only: editing");
+    assert!(!scr.contains("Mark the record"), "{scr}");
+    s.send("q");
+    let (status, _) = s.finish();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(ntm_cli(&store, &["log"]), before);
+}
