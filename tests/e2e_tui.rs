@@ -369,23 +369,9 @@ fn edit_a_value_and_mark_an_audit_record_then_check_with_the_cli() {
             "audit", "sample", "--name", "kt", "--size", "3", "--seed", "1", "--year", "2020",
         ],
     );
-    // The interface on that store with write access. `ntm` itself still hands the interface
-    // a shared `&Store` (src/cli: `tui::run(&store, ..)`, read-only), so the interface runs
-    // here in a child process of this test binary (`interface_child` below) that calls
-    // `ntm::tui::run(&mut store, ..)` in the same pseudo-terminal; everything else is the
-    // real binary.
+    // the real binary, with write access
     let store_s = store.to_str().unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let mut s = Session::start_program(
-        exe.as_os_str(),
-        &[
-            "interface_child",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ],
-        &[("USER", "inspector"), ("NTM_E2E_INTERFACE_STORE", store_s)],
-    );
+    let mut s = Session::start_env(&["--store", store_s], &[("USER", "inspector")]);
     s.wait_for("Xã đạt chuẩn: 4/6");
     // Song Khê, criterion 17: the detail, cursor on 17.1a (2.636/2.693)
     s.send(DOWN);
@@ -444,18 +430,6 @@ fn edit_a_value_and_mark_an_audit_record_then_check_with_the_cli() {
     let text = v.to_string();
     assert!(text.contains("confirmed"), "{report}");
     assert!(text.contains("khớp sổ"), "{report}");
-}
-
-/// Not a test by itself: the interface process of
-/// `edit_a_value_and_mark_an_audit_record_then_check_with_the_cli` (runs only when that test
-/// starts this binary with `NTM_E2E_INTERFACE_STORE` set).
-#[test]
-fn interface_child() {
-    let Some(dir) = std::env::var_os("NTM_E2E_INTERFACE_STORE") else {
-        return;
-    };
-    let mut store = ntm::store::Store::open(std::path::Path::new(&dir), false).unwrap();
-    ntm::tui::run(&mut store, &ntm::tui::Settings::default()).unwrap();
 }
 
 #[test]

@@ -115,12 +115,16 @@ pub fn load_demo(root: &Path) -> anyhow::Result<Store> {
 
 pub fn run(ctx: &Ctx, a: Args) -> Res {
     let tmp = TempDir::new("ntm-demo")?;
-    let store = load_demo(&tmp.0)?;
+    let mut store = load_demo(&tmp.0)?;
     if !a.print {
         let mut s = ctx.tui.clone();
         s.ascii |= a.ascii;
         // `tmp` lives until the interface has exited
-        let r = crate::tui::run(&store, &s);
+        let r = if s.read_only {
+            crate::tui::run(&store, &s)
+        } else {
+            crate::tui::run(&mut store, &s)
+        };
         drop(store);
         drop(tmp);
         r?;

@@ -144,13 +144,18 @@ fn run(cli: Cli) -> Res {
     };
     match cli.cmd {
         None => {
-            let store = ctx.open()?;
+            let mut store = ctx.open()?;
             if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
                 // piped: the grid as text, like `ntm grid`
                 grid::print_default(&store, lang)?;
                 return Ok(ExitCode::SUCCESS);
             }
-            crate::tui::run(&store, &ctx.tui)?;
+            // writable unless --read-only (then every write action says so)
+            if ctx.read_only {
+                crate::tui::run(&store, &ctx.tui)?;
+            } else {
+                crate::tui::run(&mut store, &ctx.tui)?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Keys) => {

@@ -178,7 +178,13 @@ pub fn run<'s>(store: impl Into<app::StoreRef<'s>>, s: &Settings) -> Result<()> 
     }
     let result = (|| -> Result<()> {
         let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-        event_loop(&mut term, &mut app, &stop)
+        let ended = event_loop(&mut term, &mut app, &stop)?;
+        if ended == Ended::HangUp {
+            // the terminal is gone: ratatui's drop would report the cursor it cannot show on
+            // stderr — the same dead terminal — and panic doing so
+            std::mem::forget(term);
+        }
+        Ok(())
     })();
     restore_terminal();
     let _ = std::panic::take_hook();
@@ -200,7 +206,16 @@ pub fn draw<B: Backend>(term: &mut Terminal<B>, app: &App) -> std::result::Resul
     Ok(())
 }
 
-fn event_loop<B: Backend>(term: &mut Terminal<B>, app: &mut App, stop: &AtomicBool) -> Result<()>
+/// Why the interface stopped.
+#[derive(Debug, PartialEq, Eq)]
+enum Ended {
+    /// Quit, or a signal.
+    Normally,
+    /// The terminal went away (a dropped SSH connection).
+    HangUp,
+}
+
+fn event_loop<B: Backend>(term: &mut Terminal<B>, app: &mut App, stop: &AtomicBool) -> Result<Ended>
 where
     B::Error: Send + Sync + 'static,
 {
@@ -214,15 +229,70 @@ where
                 panic!("panic requested by NTM_TUI_TEST_PANIC");
             }
         }
-        // block for input; wake now and then only to notice a signal
-        if !event::poll(Duration::from_secs(1))? {
+        // handle every event crossterm already holds, then sleep on the terminal itself
+        while event::poll(Duration::ZERO)? {
+            match event::read()? {
+                Event::Key(k) if k.kind == KeyEventKind::Press => dirty |= app.on_key(k),
+                Event::Resize(..) => dirty = true,
+                _ => {}
+            }
+            if app.quit {
+                return Ok(Ended::Normally);
+            }
+        }
+        if dirty {
             continue;
         }
-        match event::read()? {
-            Event::Key(k) if k.kind == KeyEventKind::Press => dirty = app.on_key(k),
-            Event::Resize(..) => dirty = true,
-            _ => {}
+        match wait_for_input()? {
+            Wait::Input | Wait::Nothing => {}
+            // the SSH connection (the terminal) is gone: nothing more will come, stop as on SIGHUP
+            Wait::HangUp => return Ok(Ended::HangUp),
         }
     }
-    Ok(())
+    Ok(Ended::Normally)
+}
+
+enum Wait {
+    Input,
+    /// A signal or the timeout.
+    Nothing,
+    HangUp,
+}
+
+/// Block until the terminal has input, hangs up, or a signal arrives (poll(2) returns on a
+/// signal, so SIGTERM/SIGHUP are noticed at once; the timeout is only a safety net). crossterm's
+/// own poll spins on a hung-up terminal, so the hangup is detected here.
+#[cfg(unix)]
+fn wait_for_input() -> std::io::Result<Wait> {
+    let mut pfd = libc::pollfd {
+        fd: 0,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd on our own stdin
+    let r = unsafe { libc::poll(&mut pfd, 1, 5_000) };
+    if r < 0 {
+        let e = std::io::Error::last_os_error();
+        return if e.kind() == std::io::ErrorKind::Interrupted {
+            Ok(Wait::Nothing)
+        } else {
+            Err(e)
+        };
+    }
+    if r == 0 {
+        return Ok(Wait::Nothing);
+    }
+    if pfd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        return Ok(Wait::HangUp);
+    }
+    Ok(Wait::Input)
+}
+
+#[cfg(not(unix))]
+fn wait_for_input() -> std::io::Result<Wait> {
+    Ok(if event::poll(Duration::from_secs(1))? {
+        Wait::Input
+    } else {
+        Wait::Nothing
+    })
 }
