@@ -44,6 +44,10 @@ impl Progress {
         self.draw(false);
     }
 
+    pub fn set_total(&mut self, total: u64) {
+        self.total = total;
+    }
+
     pub fn inc(&mut self, n: u64) {
         self.set(self.done + n);
     }

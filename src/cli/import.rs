@@ -69,7 +69,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let st = store.import(&bundle, &reg)?;
+    let mut bar = crate::progress::Progress::new("import: records", 0);
+    let st = store.import_with(&bundle, &reg, &mut |done, total| {
+        if bar_total(&mut bar, total) {
+            bar.set(done)
+        }
+    })?;
+    bar.finish();
     println!(
         "imported {} units, {} observations, {} recognitions into {}",
         st.units,
@@ -78,4 +84,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         store.path().display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Set the bar's total the first time it is known; always true (for use in a closure).
+fn bar_total(bar: &mut crate::progress::Progress, total: u64) -> bool {
+    bar.set_total(total);
+    true
 }

@@ -3,6 +3,23 @@
 
 use std::collections::HashMap;
 
+/// Where interned-id records go: a sled batch (one transaction) or a list written later.
+pub trait Sink {
+    fn put(&mut self, k: Vec<u8>, v: Vec<u8>);
+}
+
+impl Sink for sled::Batch {
+    fn put(&mut self, k: Vec<u8>, v: Vec<u8>) {
+        self.insert(k, v);
+    }
+}
+
+impl Sink for Vec<(Vec<u8>, Vec<u8>)> {
+    fn put(&mut self, k: Vec<u8>, v: Vec<u8>) {
+        self.push((k, v));
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Ids {
     units: HashMap<String, u32>,
@@ -65,38 +82,33 @@ impl Ids {
     }
 
     /// The unit's id, assigning the next one (and queueing its records) when new.
-    pub fn intern_unit(&mut self, code: &str, ids: &mut sled::Batch, rev: &mut sled::Batch) -> u32 {
+    pub fn intern_unit(&mut self, code: &str, ids: &mut impl Sink, rev: &mut impl Sink) -> u32 {
         if let Some(id) = self.unit(code) {
             return id;
         }
         let id = self.units.len() as u32;
         let mut k = vec![b'u'];
         k.extend_from_slice(code.as_bytes());
-        ids.insert(k, &id.to_be_bytes());
+        ids.put(k, id.to_be_bytes().to_vec());
         let mut r = vec![b'u'];
         r.extend_from_slice(&id.to_be_bytes());
-        rev.insert(r, code.as_bytes());
+        rev.put(r, code.as_bytes().to_vec());
         self.units.insert(code.to_string(), id);
         self.unit_codes.insert(id, code.to_string());
         id
     }
 
-    pub fn intern_framework(
-        &mut self,
-        fw: &str,
-        ids: &mut sled::Batch,
-        rev: &mut sled::Batch,
-    ) -> u16 {
+    pub fn intern_framework(&mut self, fw: &str, ids: &mut impl Sink, rev: &mut impl Sink) -> u16 {
         if let Some(id) = self.framework(fw) {
             return id;
         }
         let id = self.frameworks.len() as u16;
         let mut k = vec![b'f'];
         k.extend_from_slice(fw.as_bytes());
-        ids.insert(k, &id.to_be_bytes());
+        ids.put(k, id.to_be_bytes().to_vec());
         let mut r = vec![b'f'];
         r.extend_from_slice(&id.to_be_bytes());
-        rev.insert(r, fw.as_bytes());
+        rev.put(r, fw.as_bytes().to_vec());
         self.frameworks.insert(fw.to_string(), id);
         self.framework_ids.insert(id, fw.to_string());
         id
@@ -106,8 +118,8 @@ impl Ids {
         &mut self,
         fw: &str,
         code: &str,
-        ids: &mut sled::Batch,
-        rev: &mut sled::Batch,
+        ids: &mut impl Sink,
+        rev: &mut impl Sink,
     ) -> u16 {
         if let Some(id) = self.indicator(fw, code) {
             return id;
@@ -116,10 +128,10 @@ impl Ids {
         let name = format!("{fw}\0{code}");
         let mut k = vec![b'i'];
         k.extend_from_slice(name.as_bytes());
-        ids.insert(k, &id.to_be_bytes());
+        ids.put(k, id.to_be_bytes().to_vec());
         let mut r = vec![b'i'];
         r.extend_from_slice(&id.to_be_bytes());
-        rev.insert(r, name.as_bytes());
+        rev.put(r, name.as_bytes().to_vec());
         self.indicators
             .insert((fw.to_string(), code.to_string()), id);
         self.indicator_codes

@@ -6,16 +6,18 @@
 //! - `obs_ind`: [framework u16][indicator u16][year u16][unit u32] → () (all units of an indicator)
 //! - `recog`: [unit u32][year u16][kind u8] → Recognition
 //! - `summary`: [unit u32][framework u16][year u16] → criteria statuses, maintained on write
+//! - `undo`: previous values while an import is being written (empty otherwise; see `import`)
 //!
 //! Keys are fixed-width big-endian, so "all years of a unit" and "all units of an indicator"
-//! are prefix range scans. Every multi-tree write is one sled transaction, flushed on commit.
+//! are prefix range scans. Every multi-tree write is one sled transaction, flushed on commit,
+//! except an import, which is written in batches under a marker and rolled back if interrupted.
 
 mod codec;
 mod edit;
 mod ids;
 pub mod log;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +34,13 @@ use ids::Ids;
 pub use log::{ChainProblem, LogEntry};
 
 const FORMAT: &[u8] = b"ntm-bincode2-standard";
+/// In `meta` while an import is being written (value: the trees that were empty before it).
+const IMPORT_MARKER: &str = "import-in-progress";
+/// Keys per tree written in one sled batch by an import.
+const IMPORT_CHUNK: usize = 20_000;
+/// An import flushes after this many keys, so sled can evict what it has written (its cache
+/// only drops pages that are on disk) and memory stays bounded.
+const IMPORT_FLUSH_EVERY: u64 = 400_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -117,6 +126,8 @@ pub struct Store {
     log: sled::Tree,
     flags: sled::Tree,
     audits: sled::Tree,
+    /// Previous values of what an import in progress overwrites (see `import`).
+    undo: sled::Tree,
     ids: Ids,
 }
 
@@ -187,12 +198,22 @@ impl Store {
             log: t("log")?,
             flags: t("flags")?,
             audits: t("audits")?,
+            undo: t("undo")?,
             db,
             path: dir.to_path_buf(),
             read_only,
             ids: Ids::default(),
         };
         s.check_format()?;
+        if s.meta.contains_key(IMPORT_MARKER).map_err(io_err(dir))? {
+            if read_only {
+                return Err(StoreError::Invalid(format!(
+                    "an import into {} was interrupted; open the store once without --read-only (any ntm command) to roll it back",
+                    dir.display()
+                )));
+            }
+            s.roll_back_interrupted_import()?;
+        }
         s.ids = Ids::load(&s.ids_t).map_err(io_err(dir))?;
         Ok(s)
     }
@@ -493,66 +514,62 @@ impl Store {
 
     // ---------- writes ----------
 
-    /// Write a validated bundle in one transaction: units, observations, recognitions, and the
-    /// summaries of every unit-year it touches. Nothing is written if anything fails.
+    /// Write a validated bundle: units, observations, recognitions, and the summaries of every
+    /// unit-year it touches, plus one change-log entry. All or nothing, also across a crash:
+    ///
+    /// 1. Before anything is written, the previous contents of every key the import will write
+    ///    go to the `undo` tree (for a tree that is empty, only its name), and the marker
+    ///    `import-in-progress` goes to `meta`; then the store is flushed.
+    /// 2. The records are written in batches of `IMPORT_CHUNK` keys per tree (no single sled
+    ///    transaction has to hold a national bundle in memory).
+    /// 3. One transaction appends the change-log entry and removes the marker; flush.
+    ///
+    /// A store whose marker is still there (the process died or the disk filled during step 2)
+    /// is rolled back from `undo` the next time it is opened for writing, before anything else
+    /// happens; opened read-only it is refused until then. The store is thus either as it was
+    /// before the import or holds all of it, never part of it.
     pub fn import(&mut self, b: &Bundle, reg: &Registry) -> Result<ImportStats, StoreError> {
+        self.import_with(b, reg, &mut |_, _| {})
+    }
+
+    /// `import`, calling `progress(done, total)` as records are written.
+    pub fn import_with(
+        &mut self,
+        b: &Bundle,
+        reg: &Registry,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportStats, StoreError> {
         self.writable("import")?;
+        let io = io_err(&self.path);
         let mut ids = self.ids.clone();
         let mut units = self.units()?;
-        let mut units_b = sled::Batch::default();
-        let mut ids_b = sled::Batch::default();
-        let mut rev_b = sled::Batch::default();
-        let mut obs_b = sled::Batch::default();
-        let mut ind_b = sled::Batch::default();
-        let mut rec_b = sled::Batch::default();
-        let mut sum_b = sled::Batch::default();
+        let mut units_w: Vec<KeyValue> = Vec::new();
+        let mut ids_w: Vec<KeyValue> = Vec::new();
+        let mut rev_w: Vec<KeyValue> = Vec::new();
+        let mut rec_w: Vec<KeyValue> = Vec::new();
+        let mut sum_w: Vec<KeyValue> = Vec::new();
 
         for u in &b.units {
-            units_b.insert(u.code.as_bytes(), encode(u));
-            ids.intern_unit(&u.code, &mut ids_b, &mut rev_b);
+            units_w.push((u.code.as_bytes().to_vec(), encode(u)));
+            ids.intern_unit(&u.code, &mut ids_w, &mut rev_w);
             units.insert(u.clone());
         }
         // rows of this import, per (unit, framework): overlay on what is stored
-        let mut touched: BTreeMap<(String, String), BTreeSet<u16>> = BTreeMap::new();
-        let mut new_rows: BTreeMap<(String, String), Vec<&Observation>> = BTreeMap::new();
-        for o in &b.observations {
-            let uid = ids.intern_unit(&o.unit_code, &mut ids_b, &mut rev_b);
-            let fid = ids.intern_framework(&o.framework, &mut ids_b, &mut rev_b);
-            let iid = ids.intern_indicator(&o.framework, &o.indicator, &mut ids_b, &mut rev_b);
-            let rec = ObsRecord {
-                value: o.value,
-                numerator: o.numerator,
-                denominator: o.denominator,
-                stated_percent: o.stated_percent,
-                units_met: o.units_met,
-                units_total: o.units_total,
-                source: o.source.clone(),
-                note: o.note.clone(),
-            };
-            obs_b.insert(
-                key(&[
-                    KeyPart::U32(uid),
-                    KeyPart::U16(fid),
-                    KeyPart::U16(iid),
-                    KeyPart::U16(o.year),
-                ]),
-                encode(&rec),
-            );
-            ind_b.insert(
-                key(&[
-                    KeyPart::U16(fid),
-                    KeyPart::U16(iid),
-                    KeyPart::U16(o.year),
-                    KeyPart::U32(uid),
-                ]),
-                &[] as &[u8],
-            );
-            let uf = (o.unit_code.clone(), o.framework.clone());
-            touched.entry(uf.clone()).or_default().insert(o.year);
-            new_rows.entry(uf).or_default().push(o);
+        let mut groups: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        // fixed-width ids of every row, interned once
+        let mut row_ids: Vec<(u32, u16, u16)> = Vec::with_capacity(b.observations.len());
+        for (i, o) in b.observations.iter().enumerate() {
+            let uid = ids.intern_unit(&o.unit_code, &mut ids_w, &mut rev_w);
+            let fid = ids.intern_framework(&o.framework, &mut ids_w, &mut rev_w);
+            let iid = ids.intern_indicator(&o.framework, &o.indicator, &mut ids_w, &mut rev_w);
+            row_ids.push((uid, fid, iid));
+            groups
+                .entry((o.unit_code.as_str(), o.framework.as_str()))
+                .or_default()
+                .push(i);
         }
         for r in &b.recognitions {
-            let uid = ids.intern_unit(&r.unit_code, &mut ids_b, &mut rev_b);
+            let uid = ids.intern_unit(&r.unit_code, &mut ids_w, &mut rev_w);
             let kind = match r.kind {
                 RecognitionKind::Ntm => 0u8,
                 RecognitionKind::NangCao => 1,
@@ -560,43 +577,148 @@ impl Store {
             };
             let mut k = key(&[KeyPart::U32(uid), KeyPart::U16(r.year)]);
             k.push(kind);
-            rec_b.insert(k, encode(r));
+            rec_w.push((k, encode(r)));
         }
-        // summaries of touched unit-years, from stored rows overlaid with the new ones; a unit
-        // whose region changed re-evaluates every year it has
-        let mut n_sum = 0;
-        for ((unit, fwid), years) in &touched {
+        // summaries of touched unit-years, from stored rows overlaid with the new ones
+        let mut group_keys: Vec<(&str, &str)> = groups.keys().copied().collect();
+        group_keys.sort_unstable();
+        for (unit, fwid) in group_keys {
             let Some(fw) = reg.get(fwid) else { continue };
-            let mut rows: BTreeMap<(u16, String), Observation> = self
-                .observations_of(unit, fwid)?
-                .into_iter()
-                .map(|o| ((o.year, o.indicator.clone()), o))
+            // a unit new to the store has no stored rows: no scan
+            let stored = if self.ids.unit(unit).is_some() {
+                self.observations_of(unit, fwid)?
+            } else {
+                Vec::new()
+            };
+            let mut rows: BTreeMap<(u16, &str), &Observation> = stored
+                .iter()
+                .map(|o| ((o.year, o.indicator.as_str()), o))
                 .collect();
-            for o in &new_rows[&(unit.clone(), fwid.clone())] {
-                rows.insert((o.year, o.indicator.clone()), (*o).clone());
+            let mut years = BTreeSet::new();
+            for &i in &groups[&(unit, fwid)] {
+                let o = &b.observations[i];
+                rows.insert((o.year, o.indicator.as_str()), o);
+                years.insert(o.year);
             }
             let targets = eval::targets_for(fw, &units, unit, &reg.overrides);
             let uid = ids.unit(unit).expect("interned above");
             let fid = ids.framework(fwid).expect("interned above");
-            for &y in years {
+            for y in years {
                 let ev = eval::evaluate(
                     fw,
                     &targets,
                     &eval::by_indicator(
                         fw,
-                        rows.iter().filter(|((yy, _), _)| *yy == y).map(|(_, o)| o),
+                        rows.range((y, "")..)
+                            .take_while(|((yy, _), _)| *yy == y)
+                            .map(|(_, o)| *o),
                     ),
                 );
                 let s = Summary {
                     statuses: ev.criteria.iter().map(|s| s.as_u8()).collect(),
                 };
-                sum_b.insert(
+                sum_w.push((
                     key(&[KeyPart::U32(uid), KeyPart::U16(fid), KeyPart::U16(y)]),
                     encode(&s),
-                );
-                n_sum += 1;
+                ));
             }
         }
+        let n_sum = sum_w.len();
+        let obs_chunk = |range: std::ops::Range<usize>| -> (Vec<KeyValue>, Vec<KeyValue>) {
+            let mut ow = Vec::with_capacity(range.len());
+            let mut iw = Vec::with_capacity(range.len());
+            for i in range {
+                let o = &b.observations[i];
+                let (uid, fid, iid) = row_ids[i];
+                let rec = ObsRecord {
+                    value: o.value,
+                    numerator: o.numerator,
+                    denominator: o.denominator,
+                    stated_percent: o.stated_percent,
+                    units_met: o.units_met,
+                    units_total: o.units_total,
+                    source: o.source.clone(),
+                    note: o.note.clone(),
+                };
+                ow.push((
+                    key(&[
+                        KeyPart::U32(uid),
+                        KeyPart::U16(fid),
+                        KeyPart::U16(iid),
+                        KeyPart::U16(o.year),
+                    ]),
+                    encode(&rec),
+                ));
+                iw.push((
+                    key(&[
+                        KeyPart::U16(fid),
+                        KeyPart::U16(iid),
+                        KeyPart::U16(o.year),
+                        KeyPart::U32(uid),
+                    ]),
+                    Vec::new(),
+                ));
+            }
+            (ow, iw)
+        };
+        let n_obs = b.observations.len();
+        let total = (n_obs * 2 + units_w.len() + rec_w.len() + sum_w.len()) as u64;
+
+        // 1. undo records and the marker
+        self.undo.clear().map_err(&io)?;
+        let small: [(&str, &[KeyValue]); 5] = [
+            ("units", &units_w),
+            ("ids", &ids_w),
+            ("rev", &rev_w),
+            ("recog", &rec_w),
+            ("summary", &sum_w),
+        ];
+        let mut empty_trees: Vec<&str> = Vec::new();
+        for (name, kv) in small {
+            if self.tree(name).is_empty() {
+                empty_trees.push(name);
+            } else {
+                self.save_undo(name, kv.iter().map(|(k, _)| k.as_slice()))?;
+            }
+        }
+        for name in ["obs", "obs_ind"] {
+            if self.tree(name).is_empty() {
+                empty_trees.push(name);
+                continue;
+            }
+            for start in (0..n_obs).step_by(IMPORT_CHUNK) {
+                let (ow, iw) = obs_chunk(start..(start + IMPORT_CHUNK).min(n_obs));
+                let kv = if name == "obs" { ow } else { iw };
+                self.save_undo(name, kv.iter().map(|(k, _)| k.as_slice()))?;
+            }
+        }
+        self.meta
+            .insert(IMPORT_MARKER, empty_trees.join(",").as_bytes())
+            .map_err(&io)?;
+        self.flush()?;
+
+        // 2. the records, in batches
+        let mut done = 0u64;
+        for (name, kv) in small {
+            for part in kv.chunks(IMPORT_CHUNK) {
+                self.apply(name, part.iter().cloned())?;
+                done += part.len() as u64;
+                progress(done, total);
+            }
+        }
+        for start in (0..n_obs).step_by(IMPORT_CHUNK) {
+            let (ow, iw) = obs_chunk(start..(start + IMPORT_CHUNK).min(n_obs));
+            done += (ow.len() + iw.len()) as u64;
+            self.apply("obs", ow)?;
+            self.apply("obs_ind", iw)?;
+            let before = done.saturating_sub(2 * IMPORT_CHUNK as u64);
+            if done / IMPORT_FLUSH_EVERY != before / IMPORT_FLUSH_EVERY {
+                self.flush()?;
+            }
+            progress(done, total);
+        }
+
+        // 3. the change-log entry, and the marker goes: the import is complete
         let (what, detail) = b
             .origin
             .clone()
@@ -609,19 +731,11 @@ impl Store {
             if detail.is_empty() { "" } else { "; " },
             detail
         );
-        let (log_b, meta_b, _) =
+        let (log_b, mut meta_b, _) =
             self.log_entries_batch(&[(what, "import".into(), None, Some(detail), None)])?;
-        self.commit(&[
-            (&self.units, units_b),
-            (&self.ids_t, ids_b),
-            (&self.rev, rev_b),
-            (&self.obs, obs_b),
-            (&self.obs_ind, ind_b),
-            (&self.recog, rec_b),
-            (&self.summary, sum_b),
-            (&self.log, log_b),
-            (&self.meta, meta_b),
-        ])?;
+        meta_b.remove(IMPORT_MARKER);
+        self.commit(&[(&self.log, log_b), (&self.meta, meta_b)])?;
+        self.undo.clear().map_err(&io)?;
         self.ids = ids;
         Ok(ImportStats {
             units: b.units.len(),
@@ -629,6 +743,98 @@ impl Store {
             recognitions: b.recognitions.len(),
             summaries: n_sum,
         })
+    }
+
+    /// The tree of the import path with this name.
+    fn tree(&self, name: &str) -> &sled::Tree {
+        match name {
+            "units" => &self.units,
+            "ids" => &self.ids_t,
+            "rev" => &self.rev,
+            "obs" => &self.obs,
+            "obs_ind" => &self.obs_ind,
+            "recog" => &self.recog,
+            "summary" => &self.summary,
+            _ => unreachable!("no tree {name} in the import path"),
+        }
+    }
+
+    /// Write key-values into one tree as one sled batch.
+    fn apply(&self, name: &str, kv: impl IntoIterator<Item = KeyValue>) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (k, v) in kv {
+            batch.insert(k, v);
+        }
+        self.tree(name)
+            .apply_batch(batch)
+            .map_err(io_err(&self.path))
+    }
+
+    /// Keep the current value (or its absence) of each key in `undo`: `[len][tree][key]` →
+    /// `[1] value` or `[0]`.
+    fn save_undo<'k>(
+        &self,
+        name: &str,
+        keys: impl Iterator<Item = &'k [u8]>,
+    ) -> Result<(), StoreError> {
+        let io = io_err(&self.path);
+        let tree = self.tree(name);
+        let mut batch = sled::Batch::default();
+        let mut n = 0;
+        for k in keys {
+            let mut uk = Vec::with_capacity(1 + name.len() + k.len());
+            uk.push(name.len() as u8);
+            uk.extend_from_slice(name.as_bytes());
+            uk.extend_from_slice(k);
+            let v = match tree.get(k).map_err(&io)? {
+                Some(old) => {
+                    let mut v = Vec::with_capacity(1 + old.len());
+                    v.push(1);
+                    v.extend_from_slice(&old);
+                    v
+                }
+                None => vec![0],
+            };
+            batch.insert(uk, v);
+            n += 1;
+            if n % IMPORT_CHUNK == 0 {
+                self.undo
+                    .apply_batch(std::mem::take(&mut batch))
+                    .map_err(&io)?;
+            }
+        }
+        self.undo.apply_batch(batch).map_err(&io)
+    }
+
+    /// Undo an import that did not complete (its marker is still in `meta`): restore every
+    /// saved value, empty the trees that were empty, then drop the marker. Safe to repeat.
+    fn roll_back_interrupted_import(&self) -> Result<bool, StoreError> {
+        let io = io_err(&self.path);
+        let Some(empty) = self.meta.get(IMPORT_MARKER).map_err(&io)? else {
+            return Ok(false);
+        };
+        for kv in self.undo.iter() {
+            let (k, v) = kv.map_err(&io)?;
+            let n = usize::from(k[0]);
+            let name = String::from_utf8_lossy(&k[1..1 + n]).into_owned();
+            let tree = self.tree(&name);
+            let key = &k[1 + n..];
+            match v.first() {
+                Some(1) => tree.insert(key, &v[1..]).map(|_| ()).map_err(&io)?,
+                _ => tree.remove(key).map(|_| ()).map_err(&io)?,
+            }
+        }
+        for name in String::from_utf8_lossy(&empty).split(',') {
+            if !name.is_empty() {
+                self.tree(name).clear().map_err(&io)?;
+            }
+        }
+        self.flush()?;
+        self.meta.remove(IMPORT_MARKER).map_err(&io)?;
+        self.flush()?;
+        self.undo.clear().map_err(&io)?;
+        self.flush()?;
+        Ok(true)
     }
 
     /// Apply batches to several trees in one transaction and flush: all of it or none of it.
