@@ -107,7 +107,9 @@ pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
     let opt = a.thresholds.apply(fw.options)?;
     let mut reports = Vec::new();
     let mut findings = Vec::new();
+    let mut bar = crate::progress::Progress::new("check: units", scope.len() as u64);
     for u in scope {
+        bar.inc(1);
         let r = q.report(fw, u, year, against, &opt)?;
         if r.evaluation.is_none() {
             continue;
@@ -115,6 +117,7 @@ pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
         findings.extend(r.findings.iter().cloned());
         reports.push(r);
     }
+    bar.finish();
     Query::sort_findings(&mut findings);
     Ok(CheckResult {
         fw,

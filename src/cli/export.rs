@@ -19,7 +19,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     let store = ctx.open()?;
     let (target, (u, o, r)) = match (&a.dir, &a.xlsx) {
         (_, Some(f)) => (f, crate::io::xlsx::write_xlsx(&store, f)?),
-        (Some(d), None) => (d, crate::io::write_bundle(&store, d)?),
+        (Some(d), None) => {
+            let mut bar = crate::progress::Progress::new("export: units", 0);
+            let n = crate::io::write_bundle_with(&store, d, &mut |done, total| {
+                bar.set_total(total);
+                bar.set(done)
+            })?;
+            bar.finish();
+            (d, n)
+        }
         (None, None) => return Err(anyhow!("give a folder, or --xlsx FILE").into()),
     };
     println!(

@@ -8,7 +8,7 @@ mod write;
 pub mod xlsx;
 
 pub use read::{BadRow, ReadOptions, read_bundle, validate_observation};
-pub use write::write_bundle;
+pub use write::{write_bundle, write_bundle_with};
 
 /// Pass/fail words accepted on import (compared case-insensitively, after NFC).
 pub const PASS_WORDS: &[&str] = &["dat", "đạt", "co", "có", "yes", "true", "1"];

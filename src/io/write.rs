@@ -19,6 +19,15 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
 /// Write units.csv, observations.csv and recognitions.csv into `dir` (created if needed).
 /// Files are written to a temporary name and renamed, so a failed export leaves no half file.
 pub fn write_bundle(store: &Store, dir: &Path) -> anyhow::Result<(usize, usize, usize)> {
+    write_bundle_with(store, dir, &mut |_, _| {})
+}
+
+/// `write_bundle`, calling `progress(units done, units)` as observations are written.
+pub fn write_bundle_with(
+    store: &Store,
+    dir: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> anyhow::Result<(usize, usize, usize)> {
     std::fs::create_dir_all(dir)?;
     let units = store.units()?;
     let n_units = write_atomic(dir, "units.csv", |w| {
@@ -64,7 +73,9 @@ pub fn write_bundle(store: &Store, dir: &Path) -> anyhow::Result<(usize, usize, 
         let mut n = 0;
         // unit by unit (sorted by code), each unit's rows sorted: the same store contents always
         // export to the same bytes, whatever order they were imported in
-        for u in units.map.values() {
+        let total = units.map.len() as u64;
+        for (i, u) in units.map.values().enumerate() {
+            progress(i as u64 + 1, total);
             let mut mine = store.observations_of_unit(&u.code)?;
             mine.sort_by(|a, b| {
                 (a.framework.as_str(), natural(Some(&a.indicator)), a.year).cmp(&(
