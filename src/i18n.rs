@@ -89,6 +89,12 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("risk_low", "thấp", "low"),
     ("risk_medium", "trung bình", "medium"),
     ("risk_high", "cao", "high"),
+    (
+        "legend_risk",
+        "trước năm công nhận: nguy cơ thu hồi trung bình/cao",
+        "before the recognition year: revocation risk medium/high",
+    ),
+    ("rule", "quy tắc", "rule"),
     ("basic", "cơ bản đạt", "basically met"),
     ("trend", "Xu hướng", "Trend"),
     ("trend_achieved", "đã đạt", "achieved"),

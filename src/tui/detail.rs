@@ -50,6 +50,19 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ),
         Span::styled(th.glyph(cell_state).to_string(), th.cell(cell_state)),
         Span::raw(format!(" {}", app.t(cell_state.label_key()))),
+        // "cơ bản đạt": not met only by a small margin, under the framework's rule
+        Span::raw(
+            if row
+                .report
+                .evaluation
+                .as_ref()
+                .is_some_and(|e| e.basic.get(d.criterion).copied().unwrap_or(false))
+            {
+                format!(" ({})", app.t("basic"))
+            } else {
+                String::new()
+            },
+        ),
     ]));
     let years: Vec<u16> = d
         .indicators
@@ -246,6 +259,18 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             Span::styled(format!("{}: ", app.t("years")), th.header()),
             Span::raw(hist.join(" · ")),
         ]));
+        // trend class over every year with data (required-versus-observed growth)
+        let series: Vec<(u16, crate::model::Value)> = ir
+            .by_year
+            .iter()
+            .filter_map(|(y, o)| o.effective().map(|v| (*y, v)))
+            .collect();
+        let horizon = fw.period.map_or(year, |(_, end)| end);
+        let trend = crate::eval::trend::classify(&series, ir.target.as_ref(), horizon);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", app.t("trend")), th.header()),
+            Span::raw(app.t(trend.label_key())),
+        ]));
         if let Some(o) = ir.by_year.get(&year) {
             let mut src = Vec::new();
             if let Some(s) = &o.source {
@@ -287,6 +312,19 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 ),
                 Span::raw(data(msg, total)),
             ]));
+            // the rule that fired, with its threshold
+            lines.push(Line::from(Span::styled(
+                data(
+                    &format!(
+                        "  {} {}: {}",
+                        app.t("rule"),
+                        fd.kind.as_str(),
+                        fd.kind.rule(&fw.options, lang == Lang::Vi)
+                    ),
+                    total,
+                ),
+                th.dim(),
+            )));
         }
         if !ir.history.is_empty() {
             lines.push(Line::from(Span::styled(

@@ -30,6 +30,7 @@ fn widths(app: &App, total: usize) -> (usize, usize, [usize; EXTRA_COLS]) {
         24
     };
     let name_w = longest.clamp(6, cap) + 1;
+    // criteria met, recognised year (with the revocation-risk mark), findings
     let extras = [6, 5, 3];
     let n = app.n_criteria();
     let cw = if name_w + n * 4 + extras.iter().sum::<usize>() <= total {
@@ -200,13 +201,20 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 };
                 (t, s)
             } else if c == n + 1 {
-                let t = row
+                let year = row
                     .report
                     .recognized
                     .as_ref()
                     .map(|x| x.year.to_string())
                     .unwrap_or_else(|| app.t("none").into());
-                (t, Style::new())
+                // revocation risk (QĐ 18/2022): a mark readable without colour, and a colour
+                let (mark, style) = match row.report.risk {
+                    Some(crate::eval::Risk::High) => ("‼", th.cell(Cell::NotMet)),
+                    Some(crate::eval::Risk::Medium) => ("!", th.cell(Cell::Regressed)),
+                    Some(crate::eval::Risk::Low) => ("", th.cell(Cell::Inconsistent)),
+                    _ => ("", Style::new()),
+                };
+                (format!("{mark}{year}"), style)
             } else {
                 let k = row.report.findings.len();
                 let s = if k > 0 {
@@ -264,6 +272,15 @@ fn legend_lines(app: &App, w: usize) -> Vec<Line<'static>> {
         spans.push(Span::raw(label));
         used += item_w;
     }
+    // the marks before a recognition year
+    let label = format!(" {}  ", app.t("legend_risk"));
+    let item_w = 3 + width(&label);
+    if used + item_w > w && spans.len() > 1 {
+        out.push(Line::from(std::mem::take(&mut spans)));
+        spans.push(Span::raw(" ".repeat(width(&head))));
+    }
+    spans.push(Span::styled("!/‼".to_string(), th.cell(Cell::NotMet)));
+    spans.push(Span::raw(label));
     out.push(Line::from(spans));
     out
 }

@@ -141,6 +141,8 @@ pub fn ascii_of(s: &str) -> String {
         "▆" | "▇" => Some("="),
         "█" | "▏" => Some("#"),
         "×" => Some("x"),
+        // high revocation risk (the legend is converted the same way)
+        "‼" => Some("#"),
         _ => None,
     };
     if let Some(m) = mapped {
