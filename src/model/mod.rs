@@ -198,6 +198,9 @@ impl Target {
 #[derive(Clone, Debug, Default)]
 pub struct Units {
     pub map: std::collections::BTreeMap<String, Unit>,
+    /// Parent code → codes of its direct children (kept by `insert`), so `children` does not
+    /// scan every unit.
+    children_of: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl Units {
@@ -206,6 +209,19 @@ impl Units {
     }
 
     pub fn insert(&mut self, u: Unit) {
+        if let Some(old) = self.map.get(&u.code)
+            && old.parent_code != u.parent_code
+            && let Some(p) = &old.parent_code
+            && let Some(v) = self.children_of.get_mut(p)
+        {
+            v.retain(|c| *c != u.code);
+        }
+        if let Some(p) = &u.parent_code {
+            let v = self.children_of.entry(p.clone()).or_default();
+            if !v.contains(&u.code) {
+                v.push(u.code.clone());
+            }
+        }
         self.map.insert(u.code.clone(), u);
     }
 
@@ -241,10 +257,12 @@ impl Units {
     /// Direct children of a unit, by name.
     pub fn children(&self, code: &str) -> Vec<&Unit> {
         let mut v: Vec<&Unit> = self
-            .map
-            .values()
-            .filter(|u| u.parent_code.as_deref() == Some(code))
-            .collect();
+            .children_of
+            .get(code)
+            .map(|cs| cs.iter().filter_map(|c| self.map.get(c)).collect())
+            .unwrap_or_default();
+        // by name, then code: the same order whatever order the units were inserted in
+        v.sort_by(|a, b| a.code.cmp(&b.code));
         v.sort_by_cached_key(|u| crate::text::fold(&u.name));
         v
     }
