@@ -1,33 +1,13 @@
 //! The real binary, driven as a script or cron job would: import, check, export, frameworks.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use common::{fixtures, imported, ntm};
 use predicates::prelude::*;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-fn ntm(store: &Path) -> Command {
-    let mut c = Command::cargo_bin("ntm").unwrap();
-    c.arg("--store").arg(store).env_remove("NTM_STORE");
-    c
-}
-
-fn imported(bundles: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let d = tempfile::tempdir().unwrap();
-    let s = d.path().join("store");
-    for b in bundles {
-        ntm(&s)
-            .arg("import")
-            .arg(fixtures().join(b))
-            .assert()
-            .success();
-    }
-    (d, s)
-}
 
 fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out).expect("valid JSON")

@@ -1,8 +1,11 @@
 //! The findings engine on real and synthetic data, through the real binary.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use assert_cmd::Command;
+use common::{fixtures, ntm};
 
 const CONSISTENCY: [&str; 5] = [
     "numerator_exceeds_denominator",
@@ -11,16 +14,6 @@ const CONSISTENCY: [&str; 5] = [
     "units_met_mismatch",
     "implausible_change",
 ];
-
-fn ntm(store: &Path) -> Command {
-    let mut c = Command::cargo_bin("ntm").unwrap();
-    c.arg("--store").arg(store).env_remove("NTM_STORE");
-    c
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
 
 fn check(store: &Path, args: &[&str]) -> serde_json::Value {
     let out = ntm(store)

@@ -1,19 +1,10 @@
 //! `ntm report` reproduces the source report's appendix from the fixture.
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-fn ntm(store: &Path) -> Command {
-    let mut c = Command::cargo_bin("ntm").unwrap();
-    c.arg("--store").arg(store).env_remove("NTM_STORE");
-    c
-}
+use common::{fixtures, ntm};
 
 fn rows(text: &str) -> Vec<HashMap<String, String>> {
     let mut r = csv::Reader::from_reader(text.as_bytes());

@@ -1,21 +1,13 @@
 //! Excel in and out: the same bundle as the CSV files, the same validation, errors by cell.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use std::path::Path;
+
 use calamine::{Data, Reader, open_workbook_auto};
+use common::{fixtures, ntm};
 use predicates::prelude::*;
 use rust_xlsxwriter::Workbook;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-fn ntm(store: &Path) -> Command {
-    let mut c = Command::cargo_bin("ntm").unwrap();
-    c.arg("--store").arg(store).env_remove("NTM_STORE");
-    c
-}
 
 #[test]
 fn csv_to_xlsx_and_back_is_exact() {

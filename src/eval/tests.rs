@@ -575,17 +575,7 @@ fn implausible_changes_between_consecutive_years() {
 #[test]
 fn aggregate_row_against_its_communes() {
     let f = pop();
-    let t: Vec<Option<Target>> = f
-        .indicators
-        .iter()
-        .map(|i| {
-            Some(Target {
-                value: i.targets["national"],
-                comparison: i.comparison,
-                origin: TargetOrigin::National,
-            })
-        })
-        .collect();
+    let t = targets(&f);
     let c_ok = vec![ratio("1.1", 2020, 99.0, 100.0)];
     let c_bad = vec![ratio("1.1", 2020, 80.0, 100.0)];
     let communes = vec![
@@ -623,17 +613,7 @@ fn aggregate_row_against_its_communes() {
 #[test]
 fn basically_met_and_revocation_risk() {
     let f = pop();
-    let t: Vec<Option<Target>> = f
-        .indicators
-        .iter()
-        .map(|i| {
-            Some(Target {
-                value: i.targets["national"],
-                comparison: i.comparison,
-                origin: TargetOrigin::National,
-            })
-        })
-        .collect();
+    let t = targets(&f);
     let all = |a: f64, b: f64, c: f64, d: f64| {
         vec![
             ratio("1.1", 2020, a, 100.0),
