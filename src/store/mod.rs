@@ -16,6 +16,7 @@ mod codec;
 mod edit;
 mod ids;
 pub mod log;
+mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -167,6 +168,10 @@ impl Store {
             })?;
         }
         check_owner(dir, read_only)?;
+        snapshot::settle(dir).map_err(|e| StoreError::Io {
+            path: dir.to_path_buf(),
+            msg: format!("settling an interrupted snapshot: {e}"),
+        })?;
         let db = with_private_umask(|| {
             sled::Config::new()
                 .path(dir)
