@@ -75,10 +75,37 @@ impl Errors {
     }
 }
 
-/// A parsed CSV file: header names and rows of (line, fields by column name).
+/// A parsed CSV file: rows of (line, fields).
 struct Table {
     file: String,
-    rows: Vec<(u64, HashMap<String, String>)>,
+    rows: Vec<(u64, Row)>,
+}
+
+/// One row's fields (trimmed, NFC; unknown columns blank) in a single buffer, looked up by
+/// column name through the header the rows share. A national bundle has millions of rows: a
+/// map of strings per row took ~1.6 KB each, this takes ~200 B.
+struct Row {
+    head: std::rc::Rc<[Box<str>]>,
+    rec: csv::StringRecord,
+}
+
+impl Row {
+    /// The value of column `c`, or `None` when the column is absent or the cell empty.
+    fn get(&self, c: &str) -> Option<&str> {
+        let i = self.head.iter().position(|h| &**h == c)?;
+        self.rec.get(i).filter(|v| !v.is_empty())
+    }
+
+    fn from_fields(fields: &HashMap<String, String>) -> Row {
+        let (head, vals): (Vec<Box<str>>, Vec<String>) = fields
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), nfc(v.trim())))
+            .unzip();
+        Row {
+            head: head.into(),
+            rec: csv::StringRecord::from(vals),
+        }
+    }
 }
 
 const UNIT_COLS: &[&str] = &[
@@ -262,12 +289,15 @@ fn read_table(
     if !ok {
         return None;
     }
+    let head: std::rc::Rc<[Box<str>]> = headers.iter().map(|h| h.as_str().into()).collect();
     let mut rows = Vec::new();
-    for rec in rdr.records() {
-        match rec {
-            Ok(rec) => {
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
                 let line = rec.position().map(|p| p.line()).unwrap_or(0);
-                let mut m = HashMap::new();
+                let mut m = csv::StringRecord::with_capacity(rec.as_slice().len(), rec.len());
                 for (h, v) in headers.iter().zip(rec.iter()) {
                     if v.len() > MAX_FIELD_BYTES {
                         errs.push(
@@ -279,14 +309,27 @@ fn read_table(
                                 v.len()
                             ),
                         );
+                        m.push_field("");
                         continue;
                     }
                     let v = v.trim();
-                    if !v.is_empty() && known.contains(&h.as_str()) {
-                        m.insert(h.clone(), nfc(v));
+                    if v.is_empty() || !known.contains(&h.as_str()) {
+                        m.push_field("");
+                    } else if unicode_normalization::is_nfc_quick(v.chars())
+                        == unicode_normalization::IsNormalized::Yes
+                    {
+                        m.push_field(v);
+                    } else {
+                        m.push_field(&nfc(v));
                     }
                 }
-                rows.push((line, m));
+                rows.push((
+                    line,
+                    Row {
+                        head: head.clone(),
+                        rec: m,
+                    },
+                ));
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
@@ -421,7 +464,7 @@ pub fn read_bundle(
         let mut codes = HashMap::new();
         for (line, r) in &t.rows {
             let line = *line;
-            let get = |c: &str| r.get(c).map(String::as_str);
+            let get = |c: &str| r.get(c);
             let mut ok = true;
             for c in UNIT_REQ {
                 if get(c).is_none() {
@@ -525,15 +568,16 @@ pub fn read_bundle(
     }
 
     if let Some(t) = &obs_t {
-        let mut seen: HashMap<(String, String, String, u16), u64> = HashMap::new();
+        // keys borrowed from the rows: no copies of millions of codes
+        let mut seen: HashMap<(&str, &str, &str, u16), u64> = HashMap::with_capacity(t.rows.len());
         for (line, r) in &t.rows {
             let Some(o) = observation_row(t, *line, r, reg, &all_units, opt, &mut errs) else {
                 continue;
             };
             let k = (
-                o.unit_code.clone(),
-                o.framework.clone(),
-                o.indicator.clone(),
+                r.get("unit_code").unwrap_or_default(),
+                r.get("framework").unwrap_or_default(),
+                r.get("indicator").unwrap_or_default(),
                 o.year,
             );
             if let Some(prev) = seen.insert(k, *line) {
@@ -556,7 +600,7 @@ pub fn read_bundle(
         let mut seen = HashMap::new();
         for (line, r) in &t.rows {
             let line = *line;
-            let get = |c: &str| r.get(c).map(String::as_str);
+            let get = |c: &str| r.get(c);
             let mut ok = true;
             for c in REC_REQ {
                 if get(c).is_none() {
@@ -648,13 +692,13 @@ pub fn read_bundle(
 fn observation_row(
     t: &Table,
     line: u64,
-    r: &HashMap<String, String>,
+    r: &Row,
     reg: &Registry,
     all_units: &Units,
     opt: &ReadOptions,
     errs: &mut Errors,
 ) -> Option<Observation> {
-    let get = |c: &str| r.get(c).map(String::as_str);
+    let get = |c: &str| r.get(c);
     let mut ok = true;
     for c in OBS_REQ {
         if get(c).is_none() {
@@ -826,12 +870,7 @@ pub fn validate_observation(
         list: Vec::new(),
         more: 0,
     };
-    let clean: HashMap<String, String> = fields
-        .iter()
-        .map(|(k, v)| (k.clone(), nfc(v.trim())))
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
-    match observation_row(&t, 0, &clean, reg, units, opt, &mut errs) {
+    match observation_row(&t, 0, &Row::from_fields(fields), reg, units, opt, &mut errs) {
         Some(o) if errs.list.is_empty() => Ok(o),
         _ => Err(errs.list),
     }

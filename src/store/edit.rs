@@ -255,16 +255,7 @@ impl Store {
             ]),
             encode(&rec),
         );
-        let mut ind_b = sled::Batch::default();
-        ind_b.insert(
-            key(&[
-                KeyPart::U16(fid),
-                KeyPart::U16(iid),
-                KeyPart::U16(o.year),
-                KeyPart::U32(uid),
-            ]),
-            &[] as &[u8],
-        );
+
         // the unit-year's summary with this row in place
         let mut sum_b = sled::Batch::default();
         if let Some(fw) = reg.get(&o.framework) {
@@ -290,7 +281,6 @@ impl Store {
             (&self.ids_t, ids_b),
             (&self.rev, rev_b),
             (&self.obs, obs_b),
-            (&self.obs_ind, ind_b),
             (&self.summary, sum_b),
             (&self.log, log_b),
             (&self.meta, meta_b),

@@ -3,13 +3,14 @@
 //! - `units`: unit code → Unit
 //! - `ids` / `rev`: interned ids for units (u32), frameworks (u16), indicators (u16)
 //! - `obs`: [unit u32][framework u16][indicator u16][year u16] → observation fields
-//! - `obs_ind`: [framework u16][indicator u16][year u16][unit u32] → () (all units of an indicator)
 //! - `recog`: [unit u32][year u16][kind u8] → Recognition
 //! - `summary`: [unit u32][framework u16][year u16] → criteria statuses, maintained on write
 //! - `undo`: previous values while an import is being written (empty otherwise; see `import`)
 //!
-//! Keys are fixed-width big-endian, so "all years of a unit" and "all units of an indicator"
-//! are prefix range scans. Every multi-tree write is one sled transaction, flushed on commit,
+//! Keys are fixed-width big-endian, so "all years of a unit" is a prefix range scan; "all units
+//! of an indicator" is one point read per unit in scope (an index tree for it doubled the cost
+//! of every import and was dropped; stores that still have `obs_ind` lose it on the next
+//! writable open). Every multi-tree write is one sled transaction, flushed on commit,
 //! except an import, which is written in batches under a marker and rolled back if interrupted.
 
 mod codec;
@@ -121,7 +122,6 @@ pub struct Store {
     ids_t: sled::Tree,
     rev: sled::Tree,
     obs: sled::Tree,
-    obs_ind: sled::Tree,
     recog: sled::Tree,
     summary: sled::Tree,
     log: sled::Tree,
@@ -175,7 +175,7 @@ impl Store {
         let db = with_private_umask(|| {
             sled::Config::new()
                 .path(dir)
-                .cache_capacity(64 << 20)
+                .cache_capacity(32 << 20)
                 .flush_every_ms(Some(500))
                 .open()
         })
@@ -197,7 +197,6 @@ impl Store {
             ids_t: t("ids")?,
             rev: t("rev")?,
             obs: t("obs")?,
-            obs_ind: t("obs_ind")?,
             recog: t("recog")?,
             summary: t("summary")?,
             log: t("log")?,
@@ -218,6 +217,15 @@ impl Store {
                 )));
             }
             s.roll_back_interrupted_import()?;
+        }
+        if !read_only
+            && s.db
+                .tree_names()
+                .iter()
+                .any(|n| n == RETIRED_INDEX.as_bytes())
+        {
+            // the retired indicator index: nothing reads it any more
+            s.db.drop_tree(RETIRED_INDEX).map_err(io_err(dir))?;
         }
         s.ids = Ids::load(&s.ids_t).map_err(io_err(dir))?;
         Ok(s)
@@ -457,33 +465,6 @@ impl Store {
         })
     }
 
-    /// Units with a row for one indicator in one year (through the indicator index).
-    pub fn units_with(
-        &self,
-        framework: &str,
-        indicator: &str,
-        year: u16,
-    ) -> Result<Vec<String>, StoreError> {
-        let (Some(fid), Some(iid)) = (
-            self.ids.framework(framework),
-            self.ids.indicator(framework, indicator),
-        ) else {
-            return Ok(Vec::new());
-        };
-        let mut out = Vec::new();
-        for kv in self.obs_ind.scan_prefix(key(&[
-            KeyPart::U16(fid),
-            KeyPart::U16(iid),
-            KeyPart::U16(year),
-        ])) {
-            let (k, _) = kv.map_err(io_err(&self.path))?;
-            if let Some(c) = self.ids.unit_code(u32_at(&k, 6)) {
-                out.push(c.to_string());
-            }
-        }
-        Ok(out)
-    }
-
     /// The stored summary of a unit-year (criteria statuses), without touching observations.
     pub fn summary(
         &self,
@@ -629,10 +610,17 @@ impl Store {
             }
         }
         let n_sum = sum_w.len();
-        let obs_chunk = |range: std::ops::Range<usize>| -> (Vec<KeyValue>, Vec<KeyValue>) {
+        // rows in key order: sled then appends to the tree's rightmost leaves instead of
+        // splitting pages all over it (much less work and memory for a national bundle)
+        let mut order: Vec<u32> = (0..b.observations.len() as u32).collect();
+        order.sort_unstable_by_key(|&i| {
+            let (uid, fid, iid) = row_ids[i as usize];
+            (uid, fid, iid, b.observations[i as usize].year)
+        });
+        let obs_chunk = |range: std::ops::Range<usize>| -> Vec<KeyValue> {
             let mut ow = Vec::with_capacity(range.len());
-            let mut iw = Vec::with_capacity(range.len());
-            for i in range {
+            for &i in &order[range] {
+                let i = i as usize;
                 let o = &b.observations[i];
                 let (uid, fid, iid) = row_ids[i];
                 let rec = ObsRecord {
@@ -654,20 +642,11 @@ impl Store {
                     ]),
                     encode(&rec),
                 ));
-                iw.push((
-                    key(&[
-                        KeyPart::U16(fid),
-                        KeyPart::U16(iid),
-                        KeyPart::U16(o.year),
-                        KeyPart::U32(uid),
-                    ]),
-                    Vec::new(),
-                ));
             }
-            (ow, iw)
+            ow
         };
         let n_obs = b.observations.len();
-        let total = (n_obs * 2 + units_w.len() + rec_w.len() + sum_w.len()) as u64;
+        let total = (n_obs + units_w.len() + rec_w.len() + sum_w.len()) as u64;
 
         // 1. undo records and the marker
         self.undo.clear().map_err(&io)?;
@@ -686,15 +665,12 @@ impl Store {
                 self.save_undo(name, kv.iter().map(|(k, _)| k.as_slice()))?;
             }
         }
-        for name in ["obs", "obs_ind"] {
-            if self.tree(name).is_empty() {
-                empty_trees.push(name);
-                continue;
-            }
+        if self.obs.is_empty() {
+            empty_trees.push("obs");
+        } else {
             for start in (0..n_obs).step_by(IMPORT_CHUNK) {
-                let (ow, iw) = obs_chunk(start..(start + IMPORT_CHUNK).min(n_obs));
-                let kv = if name == "obs" { ow } else { iw };
-                self.save_undo(name, kv.iter().map(|(k, _)| k.as_slice()))?;
+                let ow = obs_chunk(start..(start + IMPORT_CHUNK).min(n_obs));
+                self.save_undo("obs", ow.iter().map(|(k, _)| k.as_slice()))?;
             }
         }
         self.meta
@@ -712,11 +688,10 @@ impl Store {
             }
         }
         for start in (0..n_obs).step_by(IMPORT_CHUNK) {
-            let (ow, iw) = obs_chunk(start..(start + IMPORT_CHUNK).min(n_obs));
-            done += (ow.len() + iw.len()) as u64;
+            let ow = obs_chunk(start..(start + IMPORT_CHUNK).min(n_obs));
+            done += ow.len() as u64;
             self.apply("obs", ow)?;
-            self.apply("obs_ind", iw)?;
-            let before = done.saturating_sub(2 * IMPORT_CHUNK as u64);
+            let before = done.saturating_sub(IMPORT_CHUNK as u64);
             if done / IMPORT_FLUSH_EVERY != before / IMPORT_FLUSH_EVERY {
                 self.flush()?;
             }
@@ -757,7 +732,6 @@ impl Store {
             "ids" => &self.ids_t,
             "rev" => &self.rev,
             "obs" => &self.obs,
-            "obs_ind" => &self.obs_ind,
             "recog" => &self.recog,
             "summary" => &self.summary,
             _ => unreachable!("no tree {name} in the import path"),
@@ -765,14 +739,16 @@ impl Store {
     }
 
     /// Write key-values into one tree as one sled batch.
+    ///
+    /// Key by key, not as a sled `Batch`: the import's atomicity comes from the undo record, and
+    /// sled 0.34 holds every replaced node of a batch in memory until the batch ends (its
+    /// memory then grows far past `cache_capacity`, spacejam/sled#1303).
     fn apply(&self, name: &str, kv: impl IntoIterator<Item = KeyValue>) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let tree = self.tree(name);
         for (k, v) in kv {
-            batch.insert(k, v);
+            tree.insert(k, v).map_err(io_err(&self.path))?;
         }
-        self.tree(name)
-            .apply_batch(batch)
-            .map_err(io_err(&self.path))
+        Ok(())
     }
 
     /// Keep the current value (or its absence) of each key in `undo`: `[len][tree][key]` →
@@ -784,8 +760,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let io = io_err(&self.path);
         let tree = self.tree(name);
-        let mut batch = sled::Batch::default();
-        let mut n = 0;
+        // key by key for the same reason as `apply`; the flush before the import's writes
+        // begin makes all of it durable
         for k in keys {
             let mut uk = Vec::with_capacity(1 + name.len() + k.len());
             uk.push(name.len() as u8);
@@ -800,15 +776,9 @@ impl Store {
                 }
                 None => vec![0],
             };
-            batch.insert(uk, v);
-            n += 1;
-            if n % IMPORT_CHUNK == 0 {
-                self.undo
-                    .apply_batch(std::mem::take(&mut batch))
-                    .map_err(&io)?;
-            }
+            self.undo.insert(uk, v).map_err(&io)?;
         }
-        self.undo.apply_batch(batch).map_err(&io)
+        Ok(())
     }
 
     /// Undo an import that did not complete (its marker is still in `meta`): restore every
@@ -822,6 +792,9 @@ impl Store {
             let (k, v) = kv.map_err(&io)?;
             let n = usize::from(k[0]);
             let name = String::from_utf8_lossy(&k[1..1 + n]).into_owned();
+            if name == RETIRED_INDEX {
+                continue; // dropped after the roll-back (see `open`)
+            }
             let tree = self.tree(&name);
             let key = &k[1 + n..];
             match v.first() {
@@ -830,7 +803,7 @@ impl Store {
             }
         }
         for name in String::from_utf8_lossy(&empty).split(',') {
-            if !name.is_empty() {
+            if !name.is_empty() && name != RETIRED_INDEX {
                 self.tree(name).clear().map_err(&io)?;
             }
         }
@@ -893,8 +866,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Check the store's invariants: every summary equals the one recomputed from observations,
-    /// and every observation is in the indicator index. Returns the problems found.
+    /// Check the store's invariants: every summary equals the one recomputed from observations.
+    /// Returns the problems found.
     pub fn verify(&self) -> Result<Vec<String>, StoreError> {
         let reg = self.registry()?;
         let units = self.units()?;
@@ -912,19 +885,6 @@ impl Store {
                 stored.len(),
                 expected.len()
             ));
-        }
-        for kv in self.obs.iter() {
-            let (k, _) = kv.map_err(io_err(&self.path))?;
-            let ik = key(&[
-                KeyPart::U16(u16_at(&k, 4)),
-                KeyPart::U16(u16_at(&k, 6)),
-                KeyPart::U16(u16_at(&k, 8)),
-                KeyPart::U32(u32_at(&k, 0)),
-            ]);
-            if !self.obs_ind.contains_key(ik).map_err(io_err(&self.path))? {
-                problems.push("an observation is missing from the indicator index".into());
-                break;
-            }
         }
         Ok(problems)
     }
@@ -953,6 +913,9 @@ impl Store {
 }
 
 const LOCK_INFO: &str = "lock-info";
+
+/// The indicator index of earlier versions (`[fw][ind][year][unit]` → ()), dropped on open.
+const RETIRED_INDEX: &str = "obs_ind";
 
 /// Who holds the store, from the lock-info file the holder wrote: ` (user an, pid 4242, since
 /// 2026-11-28T13:40:05Z)`, or empty when unknown.

@@ -179,10 +179,6 @@ fn import_writes_rows_index_and_summaries() {
     assert_eq!((st.units, st.observations, st.summaries), (3, 3, 2));
     let rows = s.observations_of("c1", "qd1980-2016").unwrap();
     assert_eq!(rows.len(), 3);
-    assert_eq!(
-        s.units_with("qd1980-2016", "4.2", 2020).unwrap(),
-        vec!["c1".to_string()]
-    );
     let fw = reg.get("qd1980-2016").unwrap();
     let (ci, _) = fw.criterion("4").unwrap();
     // 2020: 90 % < 95 % target (TDMNPB) → criterion 4 not met; 2019 has no 4.1 → no data
@@ -240,4 +236,25 @@ fn a_store_removed_under_a_session_refuses_writes() {
         "{e}"
     );
     assert!(!p.exists(), "nothing recreated it");
+}
+
+#[test]
+fn the_retired_indicator_index_is_dropped_on_a_writable_open_only() {
+    let d = tempfile::tempdir().unwrap();
+    drop(Store::open(d.path(), false).unwrap());
+    // what an earlier version left: an `obs_ind` tree
+    {
+        let db = sled::open(d.path()).unwrap();
+        db.open_tree(RETIRED_INDEX)
+            .unwrap()
+            .insert(b"k", b"")
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let has_index = |s: &Store| s.db.tree_names().iter().any(|n| n == b"obs_ind");
+    let ro = Store::open(d.path(), true).unwrap();
+    assert!(has_index(&ro), "a read-only open changes nothing");
+    drop(ro);
+    let rw = Store::open(d.path(), false).unwrap();
+    assert!(!has_index(&rw));
 }
