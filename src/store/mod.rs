@@ -359,7 +359,7 @@ impl Store {
         let mut out = Units::default();
         for kv in self.units.iter() {
             let (_, v) = kv.map_err(io_err(&self.path))?;
-            out.insert(decode::<Unit>(&v, "unit")?);
+            out.insert(codec::decode_unit(&v)?);
         }
         Ok(out)
     }
@@ -555,7 +555,7 @@ impl Store {
         let mut sum_w: Vec<KeyValue> = Vec::new();
 
         for u in &b.units {
-            units_w.push((u.code.as_bytes().to_vec(), encode(u)));
+            units_w.push((u.code.as_bytes().to_vec(), codec::encode_unit(u)));
             ids.intern_unit(&u.code, &mut ids_w, &mut rev_w);
             units.insert(u.clone());
         }

@@ -40,6 +40,7 @@ fn unit(code: &str) -> Unit {
         valid_from: Some(2010),
         valid_to: None,
         successor_code: None,
+        commune_group: None,
     }
 }
 
