@@ -274,7 +274,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("origin_region", "theo vùng", "region"),
     ("origin_group", "theo nhóm xã", "commune group"),
     ("origin_group_short", "nhóm", "group"),
-    ("act_next_framework", "Chuyển bộ tiêu chí", "Switch the criteria framework"),
+    (
+        "act_next_framework",
+        "Chuyển bộ tiêu chí",
+        "Switch the criteria framework",
+    ),
     ("hint_framework", "bộ tiêu chí", "framework"),
     ("framework_break", "đổi bộ tiêu chí", "framework changed"),
     ("framework_switched", "Bộ tiêu chí", "Framework"),

@@ -155,7 +155,9 @@ pub fn show_framework(f: &crate::framework::Framework) -> String {
         f.criteria.len(),
         f.indicators.len(),
         f.declared_indicators
-            .map(|n| format!(" (the decision declares {n}; the others are not itemised by any source)"))
+            .map(|n| format!(
+                " (the decision declares {n}; the others are not itemised by any source)"
+            ))
             .unwrap_or_default()
     );
     let unconfirmed = f.criteria.iter().filter(|c| !c.confirmed).count()
@@ -169,8 +171,10 @@ pub fn show_framework(f: &crate::framework::Framework) -> String {
     if let Some(n) = &f.note {
         let _ = writeln!(w, "note: {}", sanitize(n));
     }
-    let mut sections: Vec<(Option<&crate::framework::Group>, Vec<&crate::framework::Criterion>)> =
-        Vec::new();
+    let mut sections: Vec<(
+        Option<&crate::framework::Group>,
+        Vec<&crate::framework::Criterion>,
+    )> = Vec::new();
     if f.groups.is_empty() {
         sections.push((None, f.criteria.iter().collect()));
     } else {
@@ -224,9 +228,13 @@ pub fn show_framework(f: &crate::framework::Framework) -> String {
                 if i.targets.is_empty() {
                     targets.push("no target — not confirmed by a source".into());
                 } else if !i.confirmed
-                    && i.targets.values().all(|t| matches!(t, TargetValue::Pass(_)))
+                    && i.targets
+                        .values()
+                        .all(|t| matches!(t, TargetValue::Pass(_)))
                 {
-                    targets.push("pass/fail only: no numeric target — not confirmed by a source".into());
+                    targets.push(
+                        "pass/fail only: no numeric target — not confirmed by a source".into(),
+                    );
                 }
                 if !i.unconfirmed.is_empty() {
                     targets.push(format!(

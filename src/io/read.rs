@@ -7,7 +7,8 @@ use std::path::Path;
 
 use crate::framework::Registry;
 use crate::model::{
-    COMMUNE_GROUPS, Kind, Level, Observation, REGIONS, Recognition, RecognitionKind, Unit, Units, Value,
+    COMMUNE_GROUPS, Kind, Level, Observation, REGIONS, Recognition, RecognitionKind, Unit, Units,
+    Value,
 };
 use crate::store::Bundle;
 use crate::text::{nfc, parse_plain, parse_vi};

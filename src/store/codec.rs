@@ -82,9 +82,7 @@ pub fn encode_unit(u: &crate::model::Unit) -> Vec<u8> {
         None => encode(&v1),
         Some(g) => {
             let mut out = vec![UNIT_V2];
-            out.extend(
-                bincode::serde::encode_to_vec((&v1, g), config()).expect("record encodes"),
-            );
+            out.extend(bincode::serde::encode_to_vec((&v1, g), config()).expect("record encodes"));
             out
         }
     }
