@@ -1112,6 +1112,7 @@ impl<'s> App<'s> {
                 self.open_detail(r, c, None);
                 self.push(Screen::Detail);
             }
+            Action::NextFramework => self.next_framework(),
             Action::IndicatorView => {
                 let c = if self.col < self.n_criteria() {
                     self.col
@@ -1125,6 +1126,63 @@ impl<'s> App<'s> {
             }
             _ => {}
         }
+    }
+
+    /// Frameworks the interface can show: those with data in the store, in registry order
+    /// (the built-in ones first), or the current one alone.
+    pub fn frameworks_with_data(&self) -> Vec<String> {
+        let v: Vec<String> = self
+            .q
+            .reg
+            .frameworks
+            .iter()
+            .filter(|f| self.q.years.get(&f.id).is_some_and(|y| !y.is_empty()))
+            .map(|f| f.id.clone())
+            .collect();
+        if v.is_empty() {
+            vec![self.fw_id.clone()]
+        } else {
+            v
+        }
+    }
+
+    /// Show the grid in the next framework with data. Each framework has its own criteria, so
+    /// the column goes back to the first and "criteria met" is counted out of that
+    /// framework's own criteria (x/19, y/10 — never mixed).
+    pub fn next_framework(&mut self) {
+        let all = self.frameworks_with_data();
+        let at = all.iter().position(|f| *f == self.fw_id);
+        let next = at.map_or(0, |i| (i + 1) % all.len());
+        if all[next] == self.fw_id {
+            self.message = Some(format!(
+                "{}: {} ({})",
+                self.t("framework_switched"),
+                self.fw_id,
+                self.t("framework_only_one")
+            ));
+            return;
+        }
+        let old = std::mem::replace(&mut self.fw_id, all[next].clone());
+        self.detail = None;
+        self.indicator = None;
+        self.col = 0;
+        if let Err(e) = self.reload(None, None) {
+            self.fw_id = old;
+            self.message = Some(e.to_string());
+            let _ = self.reload(None, None);
+            return;
+        }
+        let f = self.fw();
+        self.message = Some(format!(
+            "{}: {} — {}",
+            self.t("framework_switched"),
+            f.id,
+            crate::text::sanitize(if self.opts.lang == Lang::En {
+                &f.name_en
+            } else {
+                &f.name
+            })
+        ));
     }
 
     fn act_detail(&mut self, a: Action) {
