@@ -282,7 +282,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("hint_framework", "bộ tiêu chí", "framework"),
     ("framework_break", "đổi bộ tiêu chí", "framework changed"),
     ("framework_switched", "Bộ tiêu chí", "Framework"),
-    ("framework_only_one", "chỉ bộ này có số liệu", "the only one with data"),
+    (
+        "framework_only_one",
+        "chỉ bộ này có số liệu",
+        "the only one with data",
+    ),
     ("origin_national", "toàn quốc", "national"),
     ("counts", "Tử số/mẫu số", "Count/total"),
     ("target_source", "Nguồn chỉ tiêu", "Target source"),

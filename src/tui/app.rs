@@ -146,6 +146,19 @@ pub struct IndRow {
     /// Change-log entries of this indicator in the detail's year, oldest first.
     pub history: Vec<LogEntry>,
     pub flag: Option<Flag>,
+    /// The same measure in another framework (a mapping, e.g. 1980 15.3 → 318 15.3), with this
+    /// unit's values there, so the series runs across the change of criteria set.
+    pub linked: Option<Linked>,
+}
+
+/// An indicator's counterpart in another framework and the unit's rows of it.
+#[derive(Clone, Debug)]
+pub struct Linked {
+    pub framework: String,
+    pub code: String,
+    pub kind: crate::model::Kind,
+    /// Years the detail's own framework has no row for.
+    pub by_year: BTreeMap<u16, Observation>,
 }
 
 #[derive(Clone, Debug)]
@@ -606,6 +619,7 @@ impl<'s> App<'s> {
                     .cloned()
                     .collect();
                 let flag = self.store.get().flag(&key).ok().flatten();
+                let linked = self.linked(&code, fw, ic, &by_year);
                 IndRow {
                     index: i,
                     target,
@@ -614,6 +628,7 @@ impl<'s> App<'s> {
                     findings,
                     history,
                     flag,
+                    linked,
                 }
             })
             .collect::<Vec<_>>();
@@ -627,6 +642,43 @@ impl<'s> App<'s> {
             indicators,
             cursor,
         })
+    }
+
+    /// The unit's values of indicator `ic`'s counterpart in another framework (by the
+    /// registry's mappings), in years `own` has no row for; None without a mapping or data.
+    fn linked(
+        &self,
+        unit: &str,
+        fw: &Framework,
+        ic: &str,
+        own: &BTreeMap<u16, Observation>,
+    ) -> Option<Linked> {
+        for (other, code, _) in self.q.reg.counterparts(&fw.id, ic) {
+            let Some(ofw) = self.q.reg.get(&other) else {
+                continue;
+            };
+            let Some((_, oind)) = ofw.indicator(&code) else {
+                continue;
+            };
+            let by_year: BTreeMap<u16, Observation> = self
+                .store
+                .get()
+                .observations_of(unit, &other)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|o| o.indicator == code && !own.contains_key(&o.year))
+                .map(|o| (o.year, o))
+                .collect();
+            if !by_year.is_empty() {
+                return Some(Linked {
+                    framework: other,
+                    code,
+                    kind: oind.kind,
+                    by_year,
+                });
+            }
+        }
+        None
     }
 
     /// Open the indicator-across-communes view for indicator index `i`.
