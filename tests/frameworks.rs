@@ -482,3 +482,52 @@ fn detail_series_crosses_the_2021_change_of_set_with_the_break_marked() {
         "{s}"
     );
 }
+
+#[test]
+fn a_template_for_a_group_based_set_carries_the_commune_group() {
+    use calamine::{Data, Reader, open_workbook_auto};
+    let (d, s) = imported(&["criteria-sets"]);
+    let book = d.path().join("t.xlsx");
+    ntm(&s)
+        .args([
+            "template",
+            "--unit",
+            "901",
+            "--year",
+            "2027",
+            "--framework",
+            "qd51-2025",
+        ])
+        .arg(&book)
+        .assert()
+        .success();
+    let mut wb = open_workbook_auto(&book).unwrap();
+    let units = wb.worksheet_range("units").unwrap();
+    assert_eq!(
+        units.get((0, 5)),
+        Some(&Data::String("commune_group".into()))
+    );
+    let district = units
+        .rows()
+        .find(|r| r[0] == Data::String("901".into()))
+        .unwrap();
+    assert_eq!(district[5], Data::String("3".into()));
+    // a region-based set does not get the column
+    let book = d.path().join("t2.xlsx");
+    ntm(&s)
+        .args([
+            "template",
+            "--unit",
+            "901",
+            "--year",
+            "2023",
+            "--framework",
+            "qd318-2022",
+        ])
+        .arg(&book)
+        .assert()
+        .success();
+    let mut wb = open_workbook_auto(&book).unwrap();
+    let units = wb.worksheet_range("units").unwrap();
+    assert_eq!(units.width(), 5);
+}
