@@ -531,3 +531,47 @@ fn a_template_for_a_group_based_set_carries_the_commune_group() {
     let units = wb.worksheet_range("units").unwrap();
     assert_eq!(units.width(), 5);
 }
+
+#[test]
+fn a_mapping_of_ones_own_is_validated_and_kept() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    let bad = d.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "from = \"qd1980-2016\"\nto = \"qd318-2022\"\n\n[[pairs]]\nfrom = \"15.3\"\nto = \"15.9\"\n",
+    )
+    .unwrap();
+    ntm(&s)
+        .args(["framework", "add", "--mapping"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad.toml:6: 15.9 is not an indicator of framework qd318-2022",
+        ));
+    // a test-only mapping (not a claim about the sets): 318's criterion 17 to 51/2025's 8
+    let ok = d.path().join("mine.toml");
+    std::fs::write(
+        &ok,
+        "from = \"qd318-2022\"\nto = \"qd51-2025\"\n\n[[pairs]]\nfrom = \"17\"\nto = \"8\"\n",
+    )
+    .unwrap();
+    ntm(&s)
+        .args(["framework", "add", "--mapping"])
+        .arg(&ok)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "added mapping qd318-2022 → qd51-2025 (1 pairs)",
+        ));
+    let out = stdout(&s, &["framework", "list"]);
+    assert!(
+        out.contains("  mapping: qd1980-2016 → qd318-2022 (1 pairs: 15.3→15.3)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  mapping: qd318-2022 → qd51-2025 (1 pairs: 17→8)"),
+        "{out}"
+    );
+}

@@ -24,13 +24,17 @@ pub enum FwCmd {
         /// Framework id, e.g. qd1980-2016
         id: String,
     },
-    /// Add a framework (or, with --override, a provincial override) file to the store
+    /// Add a framework (or, with --override, a provincial override; with --mapping, a
+    /// mapping between two frameworks) file to the store
     Add {
         /// The TOML file
         file: PathBuf,
         /// The file is a provincial override, not a framework
-        #[arg(long = "override")]
+        #[arg(long = "override", conflicts_with = "is_mapping")]
         is_override: bool,
+        /// The file maps indicators of one framework to another (mappings/*.toml)
+        #[arg(long = "mapping")]
+        is_mapping: bool,
     },
 }
 
@@ -59,6 +63,19 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                     o.province,
                     sanitize(&o.decision),
                     o.targets.len()
+                );
+            }
+            for m in &reg.mappings {
+                println!(
+                    "  mapping: {} → {} ({} pairs: {})",
+                    m.from,
+                    m.to,
+                    m.pairs.len(),
+                    m.pairs
+                        .iter()
+                        .map(|p| format!("{}→{}", p.from, p.to))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -90,12 +107,31 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             }
             Ok(ExitCode::SUCCESS)
         }
-        FwCmd::Add { file, is_override } => {
+        FwCmd::Add {
+            file,
+            is_override,
+            is_mapping,
+        } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let name = file.display().to_string();
             let store = ctx.open_rw("adding a framework")?;
-            if is_override {
+            if is_mapping {
+                let reg = store.registry()?;
+                let m = crate::framework::parse_mapping(&name, &text, &reg)
+                    .map_err(|e| Fail(2, e.into()))?;
+                let key = file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or(name);
+                store.add_mapping(&key, &text)?;
+                println!(
+                    "added mapping {} → {} ({} pairs)",
+                    m.from,
+                    m.to,
+                    m.pairs.len()
+                );
+            } else if is_override {
                 let reg = store.registry()?;
                 let o = parse_override(&name, &text, &reg).map_err(|e| Fail(2, e.into()))?;
                 let key = file

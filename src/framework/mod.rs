@@ -266,6 +266,13 @@ impl Registry {
         self.frameworks.push(f);
     }
 
+    /// Add or replace a mapping (same two frameworks replaces).
+    pub fn put_mapping(&mut self, m: Mapping) {
+        self.mappings
+            .retain(|x| !(x.from == m.from && x.to == m.to));
+        self.mappings.push(m);
+    }
+
     /// Add or replace an override (same framework, province and decision replaces).
     pub fn put_override(&mut self, o: Override) {
         self.overrides.retain(|x| {
