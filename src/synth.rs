@@ -52,6 +52,7 @@ pub fn bac_giang_units() -> Vec<Unit> {
             valid_from: None,
             valid_to: None,
             successor_code: None,
+            commune_group: None,
         },
         Unit {
             code: "213".into(),
@@ -62,6 +63,7 @@ pub fn bac_giang_units() -> Vec<Unit> {
             valid_from: None,
             valid_to: None,
             successor_code: None,
+            commune_group: None,
         },
     ];
     for (code, name) in [
@@ -81,6 +83,7 @@ pub fn bac_giang_units() -> Vec<Unit> {
             valid_from: None,
             valid_to: None,
             successor_code: None,
+            commune_group: None,
         });
     }
     v
@@ -583,6 +586,7 @@ pub fn national_units(shape: NationalShape, rng: &mut Rng) -> Vec<Unit> {
             valid_from: None,
             valid_to: None,
             successor_code: None,
+            commune_group: None,
         });
     }
     let mut district_names = std::collections::HashSet::new();
@@ -606,6 +610,7 @@ pub fn national_units(shape: NationalShape, rng: &mut Rng) -> Vec<Unit> {
             valid_from: None,
             valid_to: None,
             successor_code: None,
+            commune_group: None,
         });
     }
     let mut names = std::collections::HashSet::new();
@@ -624,6 +629,7 @@ pub fn national_units(shape: NationalShape, rng: &mut Rng) -> Vec<Unit> {
             valid_from: None,
             valid_to: None,
             successor_code: None,
+            commune_group: None,
         });
     }
     out

@@ -115,7 +115,7 @@ proptest! {
         f.insert("numerator".to_string(), num);
         f.insert("denominator".to_string(), den);
         let mut units = Units::default();
-        units.insert(ntm::model::Unit { code: "213".into(), name: "x".into(), level: ntm::model::Level::District, parent_code: None, region: None, valid_from: None, valid_to: None, successor_code: None });
+        units.insert(ntm::model::Unit { code: "213".into(), name: "x".into(), level: ntm::model::Level::District, parent_code: None, region: None, valid_from: None, valid_to: None, successor_code: None, commune_group: None });
         let _ = validate_observation(&f, &Registry::builtin(), &units, &ReadOptions::default());
     }
 }

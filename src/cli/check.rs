@@ -246,6 +246,7 @@ pub fn to_json(res: &CheckResult) -> J {
             "communes": k.communes,
             "communes_meeting_standard": k.meeting,
             "average_criteria_met": k.avg_criteria,
+            "criteria_total": res.fw.criteria.len(),
             "percent_communes_meeting_criterion": per,
             "findings_by_kind": by_kind,
         }
@@ -353,13 +354,14 @@ fn to_text(res: &CheckResult, lang: Lang) -> String {
     let k = kpis(res);
     if k.communes > 0 {
         o += &format!(
-            "\n{}: {}/{} ({})   {}: {}\n",
+            "\n{}: {}/{} ({})   {}: {}/{}\n",
             lang.t("communes_meeting"),
             k.meeting,
             k.communes,
             fmt_pct(k.meeting as f64 * 100.0 / k.communes as f64, st),
             lang.t("avg_criteria"),
-            fmt_num(k.avg_criteria, 1, st)
+            fmt_num(k.avg_criteria, 1, st),
+            res.fw.criteria.len()
         );
     }
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();

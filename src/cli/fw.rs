@@ -24,13 +24,17 @@ pub enum FwCmd {
         /// Framework id, e.g. qd1980-2016
         id: String,
     },
-    /// Add a framework (or, with --override, a provincial override) file to the store
+    /// Add a framework (or, with --override, a provincial override; with --mapping, a
+    /// mapping between two frameworks) file to the store
     Add {
         /// The TOML file
         file: PathBuf,
         /// The file is a provincial override, not a framework
-        #[arg(long = "override")]
+        #[arg(long = "override", conflicts_with = "is_mapping")]
         is_override: bool,
+        /// The file maps indicators of one framework to another (mappings/*.toml)
+        #[arg(long = "mapping")]
+        is_mapping: bool,
     },
 }
 
@@ -61,6 +65,19 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                     o.targets.len()
                 );
             }
+            for m in &reg.mappings {
+                println!(
+                    "  mapping: {} → {} ({} pairs: {})",
+                    m.from,
+                    m.to,
+                    m.pairs.len(),
+                    m.pairs
+                        .iter()
+                        .map(|p| format!("{}→{}", p.from, p.to))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         FwCmd::Show { id } => {
@@ -69,43 +86,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             let f = reg
                 .get(&id)
                 .ok_or_else(|| anyhow!("unknown framework {id}"))?;
-            println!("{} — {}", f.id, sanitize(&f.name));
-            if let Some(d) = &f.decision {
-                println!("{}", sanitize(d));
-            }
-            println!("regions: {}", f.regions.join(" "));
-            for g in &f.groups {
-                println!("\n{}. {}", g.code, sanitize(&g.name));
-                for c in f.criteria.iter().filter(|c| c.group == g.code) {
-                    println!("  {} {}", c.code, sanitize(&c.name));
-                    for &ii in &c.indicators {
-                        let i = &f.indicators[ii];
-                        let kind = match i.kind {
-                            Kind::Bool => "bool".to_string(),
-                            Kind::Ratio => format!("ratio ({})", i.unit),
-                            Kind::Number => format!("number ({})", i.unit),
-                        };
-                        let mut targets: Vec<String> = i
-                            .targets
-                            .iter()
-                            .map(|(k, v)| match v {
-                                TargetValue::Pass(_) => format!("{k} đạt"),
-                                TargetValue::Number(x) => format!(
-                                    "{k} {}{}",
-                                    i.comparison.ascii(),
-                                    fmt_num(*x, 2, crate::text::NumStyle::En)
-                                ),
-                            })
-                            .collect();
-                        if !i.unconfirmed.is_empty() {
-                            targets
-                                .push(format!("no confirmed target: {}", i.unconfirmed.join(" ")));
-                        }
-                        println!("    {:<6} {:<18} {}", i.code, kind, sanitize(&i.name_en));
-                        println!("           targets: {}", targets.join("; "));
-                    }
-                }
-            }
+            print!("{}", show_framework(f));
             for o in reg.overrides.iter().filter(|o| o.framework == f.id) {
                 println!(
                     "\noverride by province {} — {}",
@@ -126,12 +107,31 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             }
             Ok(ExitCode::SUCCESS)
         }
-        FwCmd::Add { file, is_override } => {
+        FwCmd::Add {
+            file,
+            is_override,
+            is_mapping,
+        } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let name = file.display().to_string();
             let store = ctx.open_rw("adding a framework")?;
-            if is_override {
+            if is_mapping {
+                let reg = store.registry()?;
+                let m = crate::framework::parse_mapping(&name, &text, &reg)
+                    .map_err(|e| Fail(2, e.into()))?;
+                let key = file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or(name);
+                store.add_mapping(&key, &text)?;
+                println!(
+                    "added mapping {} → {} ({} pairs)",
+                    m.from,
+                    m.to,
+                    m.pairs.len()
+                );
+            } else if is_override {
                 let reg = store.registry()?;
                 let o = parse_override(&name, &text, &reg).map_err(|e| Fail(2, e.into()))?;
                 let key = file
@@ -158,4 +158,144 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Marker printed beside anything a source does not confirm.
+const UNCONFIRMED: &str = "[UNCONFIRMED]";
+
+/// The text of `ntm framework show`: criteria, indicators and targets, with every part that is
+/// not confirmed by a source flagged.
+pub fn show_framework(f: &crate::framework::Framework) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "{} — {}", f.id, sanitize(&f.name));
+    if let Some(d) = &f.decision {
+        let _ = writeln!(w, "{}", sanitize(d));
+    }
+    if let Some((a, b)) = f.period {
+        let _ = writeln!(w, "period: {a}-{b}");
+    }
+    if f.uses_commune_groups() {
+        let _ = writeln!(
+            w,
+            "commune groups (instead of regions; units.csv column commune_group): {}",
+            f.commune_groups.join(" ")
+        );
+    } else {
+        let _ = writeln!(w, "regions: {}", f.regions.join(" "));
+    }
+    let _ = writeln!(
+        w,
+        "criteria: {}   indicators in this file: {}{}",
+        f.criteria.len(),
+        f.indicators.len(),
+        f.declared_indicators
+            .map(|n| format!(
+                " (the decision declares {n}; the others are not itemised by any source)"
+            ))
+            .unwrap_or_default()
+    );
+    let unconfirmed = f.criteria.iter().filter(|c| !c.confirmed).count()
+        + f.indicators.iter().filter(|i| !i.confirmed).count();
+    if unconfirmed > 0 {
+        let _ = writeln!(
+            w,
+            "{UNCONFIRMED} marks a criterion or indicator not confirmed by a source ({unconfirmed} in this set)"
+        );
+    }
+    if let Some(n) = &f.note {
+        let _ = writeln!(w, "note: {}", sanitize(n));
+    }
+    let mut sections: Vec<(
+        Option<&crate::framework::Group>,
+        Vec<&crate::framework::Criterion>,
+    )> = Vec::new();
+    if f.groups.is_empty() {
+        sections.push((None, f.criteria.iter().collect()));
+    } else {
+        for g in &f.groups {
+            sections.push((
+                Some(g),
+                f.criteria.iter().filter(|c| c.group == g.code).collect(),
+            ));
+        }
+    }
+    for (g, crits) in sections {
+        if let Some(g) = g {
+            let flag = if g.confirmed {
+                String::new()
+            } else {
+                format!("  {UNCONFIRMED} group not confirmed by a source")
+            };
+            let _ = writeln!(w, "\n{}. {}{flag}", g.code, sanitize(&g.name));
+        } else {
+            let _ = writeln!(w);
+        }
+        for c in crits {
+            let flag = if c.confirmed {
+                String::new()
+            } else {
+                format!("  {UNCONFIRMED} number/name not confirmed by a source")
+            };
+            let _ = writeln!(w, "  {} {}{flag}", c.code, sanitize(&c.name));
+            if let Some(n) = &c.note {
+                let _ = writeln!(w, "      note: {}", sanitize(n));
+            }
+            for &ii in &c.indicators {
+                let i = &f.indicators[ii];
+                let kind = match i.kind {
+                    Kind::Bool => "bool".to_string(),
+                    Kind::Ratio => format!("ratio ({})", i.unit),
+                    Kind::Number => format!("number ({})", i.unit),
+                };
+                let mut targets: Vec<String> = i
+                    .targets
+                    .iter()
+                    .map(|(k, v)| match v {
+                        TargetValue::Pass(_) => format!("{k} đạt"),
+                        TargetValue::Number(x) => format!(
+                            "{k} {}{}",
+                            i.comparison.ascii(),
+                            fmt_num(*x, 2, crate::text::NumStyle::En)
+                        ),
+                    })
+                    .collect();
+                if i.targets.is_empty() {
+                    targets.push("no target — not confirmed by a source".into());
+                } else if !i.confirmed
+                    && i.targets
+                        .values()
+                        .all(|t| matches!(t, TargetValue::Pass(_)))
+                {
+                    targets.push(
+                        "pass/fail only: no numeric target — not confirmed by a source".into(),
+                    );
+                }
+                if !i.unconfirmed.is_empty() {
+                    targets.push(format!(
+                        "no target — not confirmed by a source: {}",
+                        i.unconfirmed.join(" ")
+                    ));
+                }
+                let flag = if i.confirmed {
+                    String::new()
+                } else {
+                    format!("  {UNCONFIRMED} breakdown not confirmed")
+                };
+                let _ = writeln!(
+                    w,
+                    "    {:<6} {:<18} {}{flag}",
+                    i.code,
+                    kind,
+                    sanitize(&i.name_en)
+                );
+                let _ = writeln!(w, "           targets: {}", targets.join("; "));
+                if let Some(n) = &i.note {
+                    let _ = writeln!(w, "           note: {}", sanitize(n));
+                }
+            }
+        }
+    }
+    out
 }

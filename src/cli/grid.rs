@@ -87,10 +87,11 @@ pub fn text(g: &Grid, codes: Vec<&str>, fw_id: &str, lang: Lang, ascii: bool) ->
             .unwrap_or_else(|| lang.t("none").into())
     );
     o += &format!(
-        "{}: {meet}/{n}   {}: {}\n\n",
+        "{}: {meet}/{n}   {}: {}/{}\n\n",
         lang.t("communes_meeting"),
         lang.t("avg_criteria"),
-        fmt_num(g.average_met(), 1, st)
+        fmt_num(g.average_met(), 1, st),
+        codes.len()
     );
     let nw = g
         .rows

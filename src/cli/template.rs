@@ -54,10 +54,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     // units: so the workbook imports on its own
     let ws = wb.add_worksheet();
     ws.set_name("units")?;
-    for (c, h) in ["code", "name", "level", "parent_code", "region"]
-        .iter()
-        .enumerate()
-    {
+    // a framework that picks targets by commune group (QĐ 51/2025) gets that column too
+    let mut heads = vec!["code", "name", "level", "parent_code", "region"];
+    if fw.uses_commune_groups() {
+        heads.push("commune_group");
+    }
+    for (c, h) in heads.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
     }
     let mut chain: Vec<&crate::model::Unit> = q.units.chain(&a.unit).into_iter().rev().collect();
@@ -69,6 +71,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         ws.write_string(r, 2, u.level.as_str())?;
         ws.write_string(r, 3, u.parent_code.as_deref().unwrap_or(""))?;
         ws.write_string(r, 4, u.region.as_deref().unwrap_or(""))?;
+        if fw.uses_commune_groups() {
+            ws.write_string(r, 5, u.commune_group.as_deref().unwrap_or(""))?;
+        }
     }
     ws.autofit();
 

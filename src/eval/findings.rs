@@ -273,6 +273,8 @@ fn origin(t: &Target, vi: bool) -> String {
         (TargetOrigin::Province(d), true) => format!("quyết định tỉnh {d}"),
         (TargetOrigin::Region(r), false) => format!("region {r}"),
         (TargetOrigin::Region(r), true) => format!("vùng {r}"),
+        (TargetOrigin::CommuneGroup(g), false) => format!("commune group {g}"),
+        (TargetOrigin::CommuneGroup(g), true) => format!("nhóm xã {g}"),
         (TargetOrigin::National, false) => "national".into(),
         (TargetOrigin::National, true) => "toàn quốc".into(),
     }

@@ -52,7 +52,7 @@ pub fn targets_for(
     unit: &str,
     overrides: &[Override],
 ) -> Vec<Option<Target>> {
-    let region = units.region_of(unit);
+    let region = fw.area_of(units, unit);
     let province = units.province_of(unit);
     (0..fw.indicators.len())
         .map(|i| fw.target(i, region, province, overrides))

@@ -6,12 +6,32 @@ mod parse;
 use std::collections::BTreeMap;
 
 use crate::model::{Comparison, Kind, Target, TargetOrigin, TargetValue};
-pub use parse::{FrameworkError, parse_framework, parse_override};
+pub use parse::{FrameworkError, parse_framework, parse_mapping, parse_override};
 
 /// Frameworks compiled into the binary: (file name, TOML text).
-pub const BUILTIN: &[(&str, &str)] = &[(
-    "qd1980-2016.toml",
-    include_str!("../../fixtures/frameworks/qd1980-2016.toml"),
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "qd1980-2016.toml",
+        include_str!("../../fixtures/frameworks/qd1980-2016.toml"),
+    ),
+    (
+        "qd318-2022.toml",
+        include_str!("../../fixtures/frameworks/qd318-2022.toml"),
+    ),
+    (
+        "qd318-2022-nang-cao.toml",
+        include_str!("../../fixtures/frameworks/qd318-2022-nang-cao.toml"),
+    ),
+    (
+        "qd51-2025.toml",
+        include_str!("../../fixtures/frameworks/qd51-2025.toml"),
+    ),
+];
+
+/// Mappings between frameworks compiled into the binary: (file name, TOML text).
+pub const BUILTIN_MAPPINGS: &[(&str, &str)] = &[(
+    "mappings/qd1980-2016_to_qd318-2022.toml",
+    include_str!("../../fixtures/frameworks/mappings/qd1980-2016_to_qd318-2022.toml"),
 )];
 
 /// Provincial overrides compiled into the binary.
@@ -25,6 +45,8 @@ pub struct Group {
     pub code: String,
     pub name: String,
     pub name_en: String,
+    /// False when the group's name or membership is not confirmed by a source.
+    pub confirmed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -35,6 +57,10 @@ pub struct Criterion {
     pub name_en: String,
     /// Indexes into `Framework::indicators`.
     pub indicators: Vec<usize>,
+    /// False when the criterion's number or name is not confirmed by a source.
+    pub confirmed: bool,
+    /// Why, or what is known about it.
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -53,6 +79,9 @@ pub struct Indicator {
     pub targets: BTreeMap<String, TargetValue>,
     pub unconfirmed: Vec<String>,
     pub sources: BTreeMap<String, String>,
+    /// False when the indicator itself (its code, name or breakdown) is not confirmed.
+    pub confirmed: bool,
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -63,6 +92,14 @@ pub struct Framework {
     pub decision: Option<String>,
     pub period: Option<(u16, u16)>,
     pub regions: Vec<String>,
+    /// Commune groups that pick targets instead of regions (QĐ 51/2025: nhóm 1, 2, 3); a
+    /// framework has regions or commune groups, never both.
+    pub commune_groups: Vec<String>,
+    /// What the file does not (yet) contain, shown by `ntm framework show`.
+    pub note: Option<String>,
+    /// The number of indicators the decision itself declares, when the file does not itemise
+    /// them all (QĐ 51/2025: 47).
+    pub declared_indicators: Option<usize>,
     /// Criteria whose failure weighs in revocation (QĐ 18/2022/QĐ-TTg: income, environment,
     /// defence and security ...).
     pub key_criteria: Vec<String>,
@@ -92,7 +129,23 @@ impl Framework {
             .find(|(_, c)| c.code == code)
     }
 
-    /// Resolve an indicator's target for a unit in `region` (inherited) and `province` (code).
+    /// Does this framework pick targets by commune group (QĐ 51/2025) instead of region?
+    pub fn uses_commune_groups(&self) -> bool {
+        !self.commune_groups.is_empty()
+    }
+
+    /// The key a unit's targets are picked by: its commune group for a group-based framework,
+    /// else its region (both inherited from the parents).
+    pub fn area_of<'u>(&self, units: &'u crate::model::Units, unit: &str) -> Option<&'u str> {
+        if self.uses_commune_groups() {
+            units.commune_group_of(unit)
+        } else {
+            units.region_of(unit)
+        }
+    }
+
+    /// Resolve an indicator's target for a unit in `region` (inherited; for a group-based
+    /// framework its commune group, see `area_of`) and `province` (code).
     pub fn target(
         &self,
         ind: usize,
@@ -120,7 +173,11 @@ impl Framework {
                 return Some(Target {
                     value: *v,
                     comparison: i.comparison,
-                    origin: TargetOrigin::Region(r.to_string()),
+                    origin: if self.uses_commune_groups() {
+                        TargetOrigin::CommuneGroup(r.to_string())
+                    } else {
+                        TargetOrigin::Region(r.to_string())
+                    },
                 });
             }
             if i.unconfirmed.iter().any(|u| u == r) {
@@ -159,6 +216,8 @@ pub struct Override {
 pub struct Registry {
     pub frameworks: Vec<Framework>,
     pub overrides: Vec<Override>,
+    /// Indicator correspondences between frameworks (e.g. 1980 → 318 across 2020/2021).
+    pub mappings: Vec<Mapping>,
 }
 
 impl Registry {
@@ -174,7 +233,27 @@ impl Registry {
             let o = parse_override(name, text, &r).expect("built-in override is valid");
             r.overrides.push(o);
         }
+        for (name, text) in BUILTIN_MAPPINGS {
+            let m = parse_mapping(name, text, &r).expect("built-in mapping is valid");
+            r.mappings.push(m);
+        }
         r
+    }
+
+    /// Where indicator `code` of framework `fw` continues in other frameworks, and where it
+    /// came from: (other framework, its indicator code, the mapping's note), both directions.
+    pub fn counterparts(&self, fw: &str, code: &str) -> Vec<(String, String, Option<String>)> {
+        let mut out = Vec::new();
+        for m in &self.mappings {
+            for p in &m.pairs {
+                if m.from == fw && p.from == code {
+                    out.push((m.to.clone(), p.to.clone(), p.note.clone()));
+                } else if m.to == fw && p.to == code {
+                    out.push((m.from.clone(), p.from.clone(), p.note.clone()));
+                }
+            }
+        }
+        out
     }
 
     pub fn get(&self, id: &str) -> Option<&Framework> {
@@ -187,6 +266,13 @@ impl Registry {
         self.frameworks.push(f);
     }
 
+    /// Add or replace a mapping (same two frameworks replaces).
+    pub fn put_mapping(&mut self, m: Mapping) {
+        self.mappings
+            .retain(|x| !(x.from == m.from && x.to == m.to));
+        self.mappings.push(m);
+    }
+
     /// Add or replace an override (same framework, province and decision replaces).
     pub fn put_override(&mut self, o: Override) {
         self.overrides.retain(|x| {
@@ -194,6 +280,24 @@ impl Registry {
         });
         self.overrides.push(o);
     }
+}
+
+/// One correspondence of a mapping: indicator (or criterion-level indicator) `from` of the
+/// older framework measures the same thing as `to` of the newer one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MappingPair {
+    pub from: String,
+    pub to: String,
+    pub note: Option<String>,
+}
+
+/// Indicator correspondences between two frameworks (`mappings/*.toml`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mapping {
+    pub from: String,
+    pub to: String,
+    pub note: Option<String>,
+    pub pairs: Vec<MappingPair>,
 }
 
 #[cfg(test)]

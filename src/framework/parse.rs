@@ -7,7 +7,10 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Criterion, Framework, Group, Indicator, Override, OverrideTarget, Registry};
+use super::{
+    Criterion, Framework, Group, Indicator, Mapping, MappingPair, Override, OverrideTarget,
+    Registry,
+};
 use crate::model::{Comparison, Kind, TargetValue};
 use crate::text::nfc;
 
@@ -61,11 +64,17 @@ struct RawFramework {
     name_en: String,
     decision: Option<String>,
     period: Option<[u16; 2]>,
+    #[serde(default)]
     regions: Vec<Spanned<String>>,
+    #[serde(default)]
+    commune_groups: Vec<Spanned<String>>,
+    note: Option<String>,
+    declared_indicators: Option<usize>,
     #[serde(default)]
     key_criteria: Vec<Spanned<String>>,
     thresholds: Option<RawThresholds>,
     basic: Option<RawBasic>,
+    #[serde(default)]
     groups: Vec<RawGroup>,
     criteria: Vec<RawCriterion>,
     indicators: Vec<RawIndicator>,
@@ -100,15 +109,19 @@ struct RawGroup {
     code: Spanned<String>,
     name: String,
     name_en: String,
+    confirmed: Option<bool>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCriterion {
     code: Spanned<String>,
-    group: Spanned<String>,
+    /// Required when the file declares groups, absent when it has none.
+    group: Option<Spanned<String>>,
     name: String,
     name_en: String,
+    confirmed: Option<bool>,
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +142,8 @@ struct RawIndicator {
     unconfirmed: Vec<Spanned<String>>,
     #[serde(default)]
     sources: BTreeMap<String, String>,
+    confirmed: Option<bool>,
+    note: Option<String>,
 }
 
 fn kind_of(s: &str) -> Option<Kind> {
@@ -178,6 +193,29 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
         }
         regions.push(r.get_ref().clone());
     }
+    let mut commune_groups: Vec<String> = Vec::new();
+    for g in &raw.commune_groups {
+        if !regions.is_empty() {
+            return cx.err(
+                g.span(),
+                "a framework picks targets by regions or by commune_groups, not both",
+            );
+        }
+        if commune_groups.contains(g.get_ref()) || g.get_ref().trim().is_empty() {
+            return cx.err(
+                g.span(),
+                format!("duplicate or empty commune group \"{}\"", g.get_ref()),
+            );
+        }
+        commune_groups.push(g.get_ref().clone());
+    }
+    // target keys other than "national": the regions, or the commune groups
+    let areas: Vec<String> = regions.iter().chain(&commune_groups).cloned().collect();
+    let area_word = if commune_groups.is_empty() {
+        "region"
+    } else {
+        "commune group"
+    };
 
     let mut groups = Vec::new();
     let mut seen = HashSet::new();
@@ -192,6 +230,7 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
             code: g.code.into_inner(),
             name: nfc(&g.name),
             name_en: g.name_en,
+            confirmed: g.confirmed.unwrap_or(true),
         });
     }
 
@@ -203,22 +242,34 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
                 format!("duplicate criterion code {}", c.code.get_ref()),
             );
         }
-        if !groups.iter().any(|g| g.code == *c.group.get_ref()) {
-            return cx.err(
-                c.group.span(),
-                format!(
-                    "criterion {} names group {}, which is not defined",
-                    c.code.get_ref(),
-                    c.group.get_ref()
-                ),
-            );
-        }
+        let group = match &c.group {
+            Some(g) if !groups.iter().any(|x| x.code == *g.get_ref()) => {
+                return cx.err(
+                    g.span(),
+                    format!(
+                        "criterion {} names group {}, which is not defined",
+                        c.code.get_ref(),
+                        g.get_ref()
+                    ),
+                );
+            }
+            Some(g) => g.get_ref().clone(),
+            None if !groups.is_empty() => {
+                return cx.err(
+                    c.code.span(),
+                    format!("criterion {} has no group", c.code.get_ref()),
+                );
+            }
+            None => String::new(),
+        };
         criteria.push(Criterion {
             code: c.code.into_inner(),
-            group: c.group.into_inner(),
+            group,
             name: nfc(&c.name),
             name_en: c.name_en,
             indicators: Vec::new(),
+            confirmed: c.confirmed.unwrap_or(true),
+            note: c.note.map(|n| nfc(&n)),
         });
     }
 
@@ -262,10 +313,10 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
         let raw_targets = i.targets.map(|t| t.into_inner()).unwrap_or_default();
         let mut targets = BTreeMap::new();
         for (k, v) in &raw_targets {
-            if k != "national" && !regions.contains(k) {
+            if k != "national" && !areas.contains(k) {
                 return cx.err(
                     tspan.clone(),
-                    format!("indicator {code}: target for unknown region {k}"),
+                    format!("indicator {code}: target for unknown {area_word} {k}"),
                 );
             }
             let tv = target_value(kind, v)
@@ -274,17 +325,23 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
         }
         let mut unconfirmed = Vec::new();
         for u in &i.unconfirmed {
-            if !regions.contains(u.get_ref()) {
+            if !areas.contains(u.get_ref()) {
                 return cx.err(
                     u.span(),
                     format!(
-                        "indicator {code}: unconfirmed names unknown region {}",
+                        "indicator {code}: unconfirmed names unknown {area_word} {}",
                         u.get_ref()
                     ),
                 );
             }
             if targets.contains_key(u.get_ref()) {
-                return cx.err(u.span(), format!("indicator {code}: region {} has a target and is also listed as unconfirmed", u.get_ref()));
+                return cx.err(
+                    u.span(),
+                    format!(
+                        "indicator {code}: {area_word} {} has a target and is also listed as unconfirmed",
+                        u.get_ref()
+                    ),
+                );
             }
             unconfirmed.push(u.get_ref().clone());
         }
@@ -302,6 +359,8 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
             targets,
             unconfirmed,
             sources: i.sources,
+            confirmed: i.confirmed.unwrap_or(true),
+            note: i.note.map(|n| nfc(&n)),
         });
     }
     let mut key_criteria = Vec::new();
@@ -362,6 +421,9 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
         decision: raw.decision,
         period: raw.period.map(|[a, b]| (a, b)),
         regions,
+        commune_groups,
+        note: raw.note.map(|n| nfc(&n)),
+        declared_indicators: raw.declared_indicators,
         key_criteria,
         options,
         basic,
@@ -436,5 +498,79 @@ pub fn parse_override(file: &str, text: &str, reg: &Registry) -> Result<Override
         issuer: raw.issuer.map(|s| nfc(&s)),
         targets,
         source_text: text.to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMapping {
+    from: Spanned<String>,
+    to: Spanned<String>,
+    note: Option<String>,
+    #[serde(default)]
+    pairs: Vec<RawPair>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPair {
+    from: Spanned<String>,
+    to: Spanned<String>,
+    note: Option<String>,
+}
+
+/// Parse and validate a mapping between two frameworks of `reg`: both frameworks must be
+/// known, every code must be an indicator of its framework, and no indicator may be mapped
+/// twice on the same side.
+pub fn parse_mapping(file: &str, text: &str, reg: &Registry) -> Result<Mapping, FrameworkError> {
+    let cx = Ctx { file, text };
+    let raw: RawMapping = toml::from_str(text).map_err(|e| cx.toml_err(e))?;
+    let fw = |s: &Spanned<String>| {
+        reg.get(s.get_ref()).map_or_else(
+            || cx.err(s.span(), format!("unknown framework {}", s.get_ref())),
+            Ok,
+        )
+    };
+    let (from, to) = (fw(&raw.from)?, fw(&raw.to)?);
+    if from.id == to.id {
+        return cx.err(raw.to.span(), "a mapping joins two different frameworks");
+    }
+    let mut pairs: Vec<MappingPair> = Vec::new();
+    for p in raw.pairs {
+        for (code, f) in [(&p.from, from), (&p.to, to)] {
+            if f.indicator(code.get_ref()).is_none() {
+                return cx.err(
+                    code.span(),
+                    format!(
+                        "{} is not an indicator of framework {}",
+                        code.get_ref(),
+                        f.id
+                    ),
+                );
+            }
+        }
+        if pairs.iter().any(|x| x.from == *p.from.get_ref()) {
+            return cx.err(
+                p.from.span(),
+                format!("{} {} is mapped twice", from.id, p.from.get_ref()),
+            );
+        }
+        if pairs.iter().any(|x| x.to == *p.to.get_ref()) {
+            return cx.err(
+                p.to.span(),
+                format!("{} {} is mapped twice", to.id, p.to.get_ref()),
+            );
+        }
+        pairs.push(MappingPair {
+            from: p.from.into_inner(),
+            to: p.to.into_inner(),
+            note: p.note.map(|n| nfc(&n)),
+        });
+    }
+    Ok(Mapping {
+        from: from.id.clone(),
+        to: to.id.clone(),
+        note: raw.note.map(|n| nfc(&n)),
+        pairs,
     })
 }

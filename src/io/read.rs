@@ -7,7 +7,8 @@ use std::path::Path;
 
 use crate::framework::Registry;
 use crate::model::{
-    Kind, Level, Observation, REGIONS, Recognition, RecognitionKind, Unit, Units, Value,
+    COMMUNE_GROUPS, Kind, Level, Observation, REGIONS, Recognition, RecognitionKind, Unit, Units,
+    Value,
 };
 use crate::store::Bundle;
 use crate::text::{nfc, parse_plain, parse_vi};
@@ -117,6 +118,7 @@ const UNIT_COLS: &[&str] = &[
     "valid_from",
     "valid_to",
     "successor_code",
+    "commune_group",
 ];
 const UNIT_REQ: &[&str] = &["code", "name", "level"];
 const OBS_COLS: &[&str] = &[
@@ -517,6 +519,20 @@ pub fn read_bundle(
                 );
                 ok = false;
             }
+            if let Some(g) = get("commune_group")
+                && !COMMUNE_GROUPS.contains(&g)
+            {
+                errs.push(
+                    &t.file,
+                    line,
+                    "commune_group",
+                    format!(
+                        "unknown commune group \"{g}\" (one of {}; QĐ 51/2025/QĐ-TTg)",
+                        COMMUNE_GROUPS.join(", ")
+                    ),
+                );
+                ok = false;
+            }
             let vf =
                 get("valid_from").and_then(|v| parse_year(t, line, "valid_from", v, &mut errs));
             let vt = get("valid_to").and_then(|v| parse_year(t, line, "valid_to", v, &mut errs));
@@ -543,6 +559,7 @@ pub fn read_bundle(
                     valid_from: vf,
                     valid_to: vt,
                     successor_code: get("successor_code").map(str::to_string),
+                    commune_group: get("commune_group").map(str::to_string),
                 };
                 all_units.insert(u.clone());
                 b.units.push(u);

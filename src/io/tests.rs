@@ -154,7 +154,7 @@ fn broken_files_get_clear_errors() {
     assert!(e[0].starts_with("units.csv:1: file is empty"), "{e:?}");
     // missing required column and unknown column
     let e = errors("code,name,colour\nc1,X,red\n", OBS_HEAD);
-    assert!(e.iter().any(|x| x == "units.csv:1:colour: unknown column (known: code, name, level, parent_code, region, valid_from, valid_to, successor_code; or pass --ignore-unknown-columns)"), "{e:?}");
+    assert!(e.iter().any(|x| x == "units.csv:1:colour: unknown column (known: code, name, level, parent_code, region, valid_from, valid_to, successor_code, commune_group; or pass --ignore-unknown-columns)"), "{e:?}");
     assert!(
         e.iter()
             .any(|x| x == "units.csv:1:level: required column is missing from the header"),

@@ -30,8 +30,11 @@ pub fn write_bundle_with(
 ) -> anyhow::Result<(usize, usize, usize)> {
     std::fs::create_dir_all(dir)?;
     let units = store.units()?;
+    // the optional commune_group column only when a unit has one, so a bundle without it
+    // exports byte for byte as before
+    let groups = units.map.values().any(|u| u.commune_group.is_some());
     let n_units = write_atomic(dir, "units.csv", |w| {
-        w.write_record([
+        let mut head = vec![
             "code",
             "name",
             "level",
@@ -40,9 +43,13 @@ pub fn write_bundle_with(
             "valid_from",
             "valid_to",
             "successor_code",
-        ])?;
+        ];
+        if groups {
+            head.push("commune_group");
+        }
+        w.write_record(&head)?;
         for u in units.map.values() {
-            w.write_record([
+            let mut rec = vec![
                 u.code.clone(),
                 u.name.clone(),
                 u.level.as_str().to_string(),
@@ -51,7 +58,11 @@ pub fn write_bundle_with(
                 opt(&u.valid_from),
                 opt(&u.valid_to),
                 opt(&u.successor_code),
-            ])?;
+            ];
+            if groups {
+                rec.push(opt(&u.commune_group));
+            }
+            w.write_record(&rec)?;
         }
         Ok(units.map.len())
     })?;

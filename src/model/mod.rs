@@ -42,7 +42,15 @@ pub struct Unit {
     pub valid_from: Option<u16>,
     pub valid_to: Option<u16>,
     pub successor_code: Option<String>,
+    /// Commune group picking targets in a group-based framework (QĐ 51/2025/QĐ-TTg: `1`, `2`,
+    /// `3`); inherited from the parent when absent. Optional column of units.csv.
+    pub commune_group: Option<String>,
 }
+
+/// The commune groups of QĐ 51/2025/QĐ-TTg (nhóm 1: adjoining urban areas / little
+/// agriculture / planned urban; nhóm 3: ethnic-minority and mountain communes of khu vực
+/// II–III; nhóm 2: the rest).
+pub const COMMUNE_GROUPS: [&str; 3] = ["1", "2", "3"];
 
 /// A reported value: a number (ratio percentages included) or a pass/fail.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -167,6 +175,8 @@ pub enum TargetOrigin {
     Province(String),
     /// The unit's region.
     Region(String),
+    /// The unit's commune group (QĐ 51/2025: nhóm 1, 2, 3).
+    CommuneGroup(String),
     National,
 }
 
@@ -244,6 +254,13 @@ impl Units {
         self.chain(code)
             .into_iter()
             .find_map(|u| u.region.as_deref())
+    }
+
+    /// The commune group, inherited from the nearest ancestor that has one.
+    pub fn commune_group_of(&self, code: &str) -> Option<&str> {
+        self.chain(code)
+            .into_iter()
+            .find_map(|u| u.commune_group.as_deref())
     }
 
     /// The code of the province the unit belongs to (itself when it is one).

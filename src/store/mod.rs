@@ -27,7 +27,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::eval::{self, Status};
-use crate::framework::{Registry, parse_framework, parse_override};
+use crate::framework::{Registry, parse_framework, parse_mapping, parse_override};
 use crate::model::{Observation, Recognition, RecognitionKind, Unit, Units, Value};
 pub use codec::SCHEMA;
 use codec::{KeyPart, decode, encode, key, u16_at, u32_at};
@@ -313,7 +313,40 @@ impl Store {
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             reg.put_override(o);
         }
+        for kv in self.meta.scan_prefix("mapping:") {
+            let (k, v) = kv.map_err(&io)?;
+            let name = String::from_utf8_lossy(&k[8..]).into_owned();
+            let text = String::from_utf8_lossy(&v);
+            let m = parse_mapping(&name, &text, &reg)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            reg.put_mapping(m);
+        }
         Ok(reg)
+    }
+
+    /// Keep a mapping file between two frameworks in the store, keyed by its name (it
+    /// replaces a mapping between the same two frameworks). Statuses do not depend on
+    /// mappings, so no summary changes.
+    pub fn add_mapping(&self, name: &str, text: &str) -> Result<(), StoreError> {
+        self.writable("adding a mapping")?;
+        let reg = self.registry()?;
+        let m = parse_mapping(name, text, &reg).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        // drop a stored mapping between the same frameworks under another name
+        let io = io_err(&self.path);
+        for kv in self.meta.scan_prefix("mapping:") {
+            let (k, v) = kv.map_err(&io)?;
+            let old = String::from_utf8_lossy(&k[8..]).into_owned();
+            if let Ok(o) = parse_mapping(&old, &String::from_utf8_lossy(&v), &reg)
+                && o.from == m.from
+                && o.to == m.to
+            {
+                self.meta.remove(k).map_err(&io)?;
+            }
+        }
+        self.meta
+            .insert(format!("mapping:{name}").as_bytes(), text.as_bytes())
+            .map_err(&io)?;
+        self.flush()
     }
 
     /// Keep a user's framework file in the store (it replaces one with the same id) and
@@ -367,7 +400,7 @@ impl Store {
         let mut out = Units::default();
         for kv in self.units.iter() {
             let (_, v) = kv.map_err(io_err(&self.path))?;
-            out.insert(decode::<Unit>(&v, "unit")?);
+            out.insert(codec::decode_unit(&v)?);
         }
         Ok(out)
     }
@@ -536,7 +569,7 @@ impl Store {
         let mut sum_w: Vec<KeyValue> = Vec::new();
 
         for u in &b.units {
-            units_w.push((u.code.as_bytes().to_vec(), encode(u)));
+            units_w.push((u.code.as_bytes().to_vec(), codec::encode_unit(u)));
             ids.intern_unit(&u.code, &mut ids_w, &mut rev_w);
             units.insert(u.clone());
         }

@@ -40,6 +40,7 @@ fn unit(code: &str) -> Unit {
         valid_from: Some(2010),
         valid_to: None,
         successor_code: None,
+        commune_group: None,
     }
 }
 
@@ -60,6 +61,50 @@ fn records_round_trip_behind_a_version_byte() {
         note: None,
     };
     assert_eq!(decode::<ObsRecord>(&encode(&o), "observation").unwrap(), o);
+}
+
+#[test]
+fn unit_records_stay_version_1_without_a_commune_group() {
+    use super::codec::{UNIT_V2, decode_unit, encode_unit};
+    // the bytes every store before commune groups holds: version 1, the eight fields in order
+    let old = (
+        "x".to_string(),
+        "Dĩnh Trì".to_string(),
+        Level::Commune,
+        Some("213".to_string()),
+        None::<String>,
+        Some(2010u16),
+        None::<u16>,
+        None::<String>,
+    );
+    let v1 = encode(&old);
+    assert_eq!(v1[0], 1);
+    let u = unit("x");
+    assert_eq!(decode_unit(&v1).unwrap(), u);
+    // a unit without a group is written exactly as before (older builds read it)
+    assert_eq!(encode_unit(&u), v1);
+    // with a group: version 2, read back whole
+    let g = Unit {
+        commune_group: Some("3".into()),
+        ..u
+    };
+    let v2 = encode_unit(&g);
+    assert_eq!(v2[0], UNIT_V2);
+    assert_eq!(decode_unit(&v2).unwrap(), g);
+    // an older build (record schema 1) refuses it as newer instead of misreading it
+    assert!(matches!(
+        decode::<Unit>(&v2, "unit"),
+        Err(StoreError::NewerSchema { found: 2, .. })
+    ));
+    let mut bad = v2.clone();
+    bad.push(0);
+    assert!(matches!(decode_unit(&bad), Err(StoreError::Corrupt(_))));
+    let mut newer = v2;
+    newer[0] = UNIT_V2 + 1;
+    assert!(matches!(
+        decode_unit(&newer),
+        Err(StoreError::NewerSchema { .. })
+    ));
 }
 
 #[test]

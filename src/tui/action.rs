@@ -41,10 +41,11 @@ pub enum Action {
     MarkConfirmed,
     MarkDiscrepancy,
     MarkCannotVerify,
+    NextFramework,
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::Quit,
         Action::Help,
         Action::Back,
@@ -80,6 +81,7 @@ impl Action {
         Action::MarkConfirmed,
         Action::MarkDiscrepancy,
         Action::MarkCannotVerify,
+        Action::NextFramework,
     ];
 
     /// The identifier used in keymap files.
@@ -120,6 +122,7 @@ impl Action {
             Action::MarkConfirmed => "mark_confirmed",
             Action::MarkDiscrepancy => "mark_discrepancy",
             Action::MarkCannotVerify => "mark_cannot_verify",
+            Action::NextFramework => "next_framework",
         }
     }
 
@@ -165,6 +168,7 @@ impl Action {
             Action::MarkConfirmed => "act_mark_confirmed",
             Action::MarkDiscrepancy => "act_mark_discrepancy",
             Action::MarkCannotVerify => "act_mark_cannot_verify",
+            Action::NextFramework => "act_next_framework",
         }
     }
 
@@ -190,6 +194,7 @@ impl Action {
             Action::MarkConfirmed => "hint_mark_confirmed",
             Action::MarkDiscrepancy => "hint_mark_discrepancy",
             Action::MarkCannotVerify => "hint_mark_cannot_verify",
+            Action::NextFramework => "hint_framework",
             _ => "hint_move",
         }
     }

@@ -146,6 +146,19 @@ pub struct IndRow {
     /// Change-log entries of this indicator in the detail's year, oldest first.
     pub history: Vec<LogEntry>,
     pub flag: Option<Flag>,
+    /// The same measure in another framework (a mapping, e.g. 1980 15.3 → 318 15.3), with this
+    /// unit's values there, so the series runs across the change of criteria set.
+    pub linked: Option<Linked>,
+}
+
+/// An indicator's counterpart in another framework and the unit's rows of it.
+#[derive(Clone, Debug)]
+pub struct Linked {
+    pub framework: String,
+    pub code: String,
+    pub kind: crate::model::Kind,
+    /// Years the detail's own framework has no row for.
+    pub by_year: BTreeMap<u16, Observation>,
 }
 
 #[derive(Clone, Debug)]
@@ -606,6 +619,7 @@ impl<'s> App<'s> {
                     .cloned()
                     .collect();
                 let flag = self.store.get().flag(&key).ok().flatten();
+                let linked = self.linked(&code, fw, ic, &by_year);
                 IndRow {
                     index: i,
                     target,
@@ -614,6 +628,7 @@ impl<'s> App<'s> {
                     findings,
                     history,
                     flag,
+                    linked,
                 }
             })
             .collect::<Vec<_>>();
@@ -627,6 +642,43 @@ impl<'s> App<'s> {
             indicators,
             cursor,
         })
+    }
+
+    /// The unit's values of indicator `ic`'s counterpart in another framework (by the
+    /// registry's mappings), in years `own` has no row for; None without a mapping or data.
+    fn linked(
+        &self,
+        unit: &str,
+        fw: &Framework,
+        ic: &str,
+        own: &BTreeMap<u16, Observation>,
+    ) -> Option<Linked> {
+        for (other, code, _) in self.q.reg.counterparts(&fw.id, ic) {
+            let Some(ofw) = self.q.reg.get(&other) else {
+                continue;
+            };
+            let Some((_, oind)) = ofw.indicator(&code) else {
+                continue;
+            };
+            let by_year: BTreeMap<u16, Observation> = self
+                .store
+                .get()
+                .observations_of(unit, &other)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|o| o.indicator == code && !own.contains_key(&o.year))
+                .map(|o| (o.year, o))
+                .collect();
+            if !by_year.is_empty() {
+                return Some(Linked {
+                    framework: other,
+                    code,
+                    kind: oind.kind,
+                    by_year,
+                });
+            }
+        }
+        None
     }
 
     /// Open the indicator-across-communes view for indicator index `i`.
@@ -1112,6 +1164,7 @@ impl<'s> App<'s> {
                 self.open_detail(r, c, None);
                 self.push(Screen::Detail);
             }
+            Action::NextFramework => self.next_framework(),
             Action::IndicatorView => {
                 let c = if self.col < self.n_criteria() {
                     self.col
@@ -1125,6 +1178,63 @@ impl<'s> App<'s> {
             }
             _ => {}
         }
+    }
+
+    /// Frameworks the interface can show: those with data in the store, in registry order
+    /// (the built-in ones first), or the current one alone.
+    pub fn frameworks_with_data(&self) -> Vec<String> {
+        let v: Vec<String> = self
+            .q
+            .reg
+            .frameworks
+            .iter()
+            .filter(|f| self.q.years.get(&f.id).is_some_and(|y| !y.is_empty()))
+            .map(|f| f.id.clone())
+            .collect();
+        if v.is_empty() {
+            vec![self.fw_id.clone()]
+        } else {
+            v
+        }
+    }
+
+    /// Show the grid in the next framework with data. Each framework has its own criteria, so
+    /// the column goes back to the first and "criteria met" is counted out of that
+    /// framework's own criteria (x/19, y/10 — never mixed).
+    pub fn next_framework(&mut self) {
+        let all = self.frameworks_with_data();
+        let at = all.iter().position(|f| *f == self.fw_id);
+        let next = at.map_or(0, |i| (i + 1) % all.len());
+        if all[next] == self.fw_id {
+            self.message = Some(format!(
+                "{}: {} ({})",
+                self.t("framework_switched"),
+                self.fw_id,
+                self.t("framework_only_one")
+            ));
+            return;
+        }
+        let old = std::mem::replace(&mut self.fw_id, all[next].clone());
+        self.detail = None;
+        self.indicator = None;
+        self.col = 0;
+        if let Err(e) = self.reload(None, None) {
+            self.fw_id = old;
+            self.message = Some(e.to_string());
+            let _ = self.reload(None, None);
+            return;
+        }
+        let f = self.fw();
+        self.message = Some(format!(
+            "{}: {} — {}",
+            self.t("framework_switched"),
+            f.id,
+            crate::text::sanitize(if self.opts.lang == Lang::En {
+                &f.name_en
+            } else {
+                &f.name
+            })
+        ));
     }
 
     fn act_detail(&mut self, a: Action) {

@@ -108,7 +108,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         + 3
         + if show_base { vw } else { 0 }
         + if show_trend {
-            years.len().max(width(app.t("trend"))) + 2
+            d.indicators
+                .iter()
+                .map(|ir| width(&series_spark(&years, ir)))
+                .max()
+                .unwrap_or(0)
+                .max(width(app.t("trend")))
+                + 2
         } else {
             0
         }
@@ -193,12 +199,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ));
         spans.push(cell_right(th.glyph(c), 3, th.cell(c)));
         if show_trend {
-            let vals: Vec<_> = years
-                .iter()
-                .map(|y| ir.by_year.get(y).and_then(Observation::effective))
-                .collect();
             spans.push(Span::raw("  "));
-            spans.push(Span::styled(sparkline(&vals), th.header()));
+            spans.push(Span::styled(series_spark(&years, ir), th.header()));
         }
         lines.push(Line::from(spans));
     }
@@ -255,10 +257,34 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             .iter()
             .map(|(y, o)| format!("{y} {}", fmt_value(ind.kind, o.effective(), lang)))
             .collect();
-        lines.push(Line::from(vec![
-            Span::styled(format!("{}: ", app.t("years")), th.header()),
-            Span::raw(hist.join(" · ")),
-        ]));
+        let mut yl = vec![Span::styled(format!("{}: ", app.t("years")), th.header())];
+        match &ir.linked {
+            None => yl.push(Span::raw(hist.join(" · "))),
+            Some(l) => {
+                // the other framework's years, labelled with its code, then the break
+                let other: Vec<String> = l
+                    .by_year
+                    .iter()
+                    .map(|(y, o)| format!("{y} {}", fmt_value(l.kind, o.effective(), lang)))
+                    .collect();
+                let other = Span::styled(
+                    format!("[{} {}] {}", l.framework, clean(&l.code), other.join(" · ")),
+                    th.dim(),
+                );
+                let brk = Span::styled(
+                    format!(" {BREAK} {} {BREAK} ", app.t("framework_break")),
+                    th.key(),
+                );
+                let own = Span::raw(format!("[{} {}] {}", fw.id, ind.code, hist.join(" · ")));
+                let older = l.by_year.keys().next() < ir.by_year.keys().next();
+                if older || ir.by_year.is_empty() {
+                    yl.extend([other, brk, own]);
+                } else {
+                    yl.extend([own, brk, other]);
+                }
+            }
+        }
+        lines.push(Line::from(yl));
         // trend class over every year with data (required-versus-observed growth)
         let series: Vec<(u16, crate::model::Value)> = ir
             .by_year
@@ -350,6 +376,40 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         }
     }
     f.render_widget(Paragraph::new(lines), area);
+}
+
+/// Marks where a series crosses from one criteria set to another.
+pub const BREAK: char = '┆';
+
+/// An indicator's sparkline over `years` (the detail's years), extended by its counterpart's
+/// values in another framework when there is one, with `BREAK` where the framework changes.
+/// The bars are scaled over the whole series: a mapping joins only the same measure.
+pub fn series_spark(years: &[u16], ir: &crate::tui::app::IndRow) -> String {
+    let own = |y: &u16| ir.by_year.get(y).and_then(Observation::effective);
+    let Some(l) = &ir.linked else {
+        return sparkline(&years.iter().map(own).collect::<Vec<_>>());
+    };
+    // (year, value, from the other framework)
+    let mut pts: Vec<(u16, Option<crate::model::Value>, bool)> =
+        years.iter().map(|y| (*y, own(y), false)).collect();
+    pts.extend(
+        l.by_year
+            .iter()
+            .filter(|(y, _)| !years.contains(y))
+            .map(|(y, o)| (*y, o.effective(), true)),
+    );
+    pts.sort_by_key(|p| p.0);
+    let bars: Vec<char> = sparkline(&pts.iter().map(|p| p.1).collect::<Vec<_>>())
+        .chars()
+        .collect();
+    let mut out = String::new();
+    for (k, (p, b)) in pts.iter().zip(bars).enumerate() {
+        if k > 0 && pts[k - 1].2 != p.2 {
+            out.push(BREAK);
+        }
+        out.push(b);
+    }
+    out
 }
 
 pub fn sev_key(s: crate::eval::Severity) -> &'static str {

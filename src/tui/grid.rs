@@ -75,7 +75,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     lines.push(Line::from(title));
     let (meet, with) = app.grid.meeting();
     let mut kpi = format!(
-        "{}: {meet}/{with}   {}: {}",
+        "{}: {meet}/{with}   {}: {}/{n}",
         app.t("communes_meeting"),
         app.t("avg_criteria"),
         fmt_num(app.grid.average_met(), 1, st)

@@ -52,6 +52,7 @@ pub const GROUPS: &[(&str, &[Action])] = &[
             Action::DrillIn,
             Action::IndicatorView,
             Action::SortNext,
+            Action::NextFramework,
             Action::NextMatch,
             Action::PrevMatch,
         ],

@@ -393,6 +393,13 @@ pub fn fmt_origin(t: &Option<Target>, lang: Lang, long: bool) -> String {
                 clean(r)
             }
         }
+        Some(TargetOrigin::CommuneGroup(g)) => {
+            if long {
+                format!("{} {}", lang.t("origin_group"), clean(g))
+            } else {
+                format!("{} {}", lang.t("origin_group_short"), clean(g))
+            }
+        }
         Some(TargetOrigin::National) => lang.t("origin_national").to_string(),
     }
 }
