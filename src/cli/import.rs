@@ -77,10 +77,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     })?;
     bar.finish();
     println!(
-        "imported {} units, {} observations, {} recognitions into {}",
+        "imported {} units, {} observations, {} recognitions{} into {}",
         st.units,
         st.observations,
         st.recognitions,
+        if st.merges > 0 {
+            format!(", {} merges", st.merges)
+        } else {
+            String::new()
+        },
         store.path().display()
     );
     Ok(ExitCode::SUCCESS)

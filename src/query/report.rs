@@ -81,7 +81,7 @@ impl Query<'_> {
         let mut per_year = Vec::new();
         for y in [baseline, year] {
             let mut rows: Vec<(Vec<Option<Observation>>, eval::Evaluation)> = Vec::new();
-            for c in &communes {
+            for c in communes.iter().filter(|c| c.valid_in(y)) {
                 let all = self.rows(&c.code, fw)?;
                 let Some(r) = all.get(&y) else { continue };
                 let t = self.targets(fw, &c.code);

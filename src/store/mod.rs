@@ -6,6 +6,7 @@
 //! - `obs_ind`: [framework u16][indicator u16][year u16][unit u32] → () (all units of an indicator)
 //! - `recog`: [unit u32][year u16][kind u8] → Recognition
 //! - `summary`: [unit u32][framework u16][year u16] → criteria statuses, maintained on write
+//! - `merges`: [new unit u32][old unit u32] → Merge (administrative history: old became new)
 //! - `undo`: previous values while an import is being written (empty otherwise; see `import`)
 //!
 //! Keys are fixed-width big-endian, so "all years of a unit" and "all units of an indicator"
@@ -27,7 +28,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::eval::{self, Status};
 use crate::framework::{Registry, parse_framework, parse_override};
-use crate::model::{Observation, Recognition, RecognitionKind, Unit, Units, Value};
+use crate::model::{Merge, Observation, Recognition, RecognitionKind, Unit, Units, Value};
 pub use codec::SCHEMA;
 use codec::{KeyPart, decode, encode, key, u16_at, u32_at};
 pub use edit::{Audit, AuditMark, AuditRecord, Flag, MarkStatus, ObsKey};
@@ -99,6 +100,8 @@ pub struct Bundle {
     pub units: Vec<Unit>,
     pub observations: Vec<Observation>,
     pub recognitions: Vec<Recognition>,
+    /// Rows of merges.csv (optional extension of the format; also `ntm merges import`).
+    pub merges: Vec<Merge>,
     /// Where the bundle came from, for the change log: (path, description with file hashes).
     pub origin: Option<(String, String)>,
 }
@@ -110,6 +113,7 @@ pub struct ImportStats {
     pub observations: usize,
     pub recognitions: usize,
     pub summaries: usize,
+    pub merges: usize,
 }
 
 pub struct Store {
@@ -124,6 +128,7 @@ pub struct Store {
     obs_ind: sled::Tree,
     recog: sled::Tree,
     summary: sled::Tree,
+    merges: sled::Tree,
     log: sled::Tree,
     flags: sled::Tree,
     audits: sled::Tree,
@@ -200,6 +205,7 @@ impl Store {
             obs_ind: t("obs_ind")?,
             recog: t("recog")?,
             summary: t("summary")?,
+            merges: t("merges")?,
             log: t("log")?,
             flags: t("flags")?,
             audits: t("audits")?,
@@ -369,6 +375,16 @@ impl Store {
         for kv in self.recog.iter() {
             let (_, v) = kv.map_err(io_err(&self.path))?;
             out.push(decode::<Recognition>(&v, "recognition")?);
+        }
+        Ok(out)
+    }
+
+    /// Every stored merge (old unit → new unit), in key order (by new unit).
+    pub fn merges(&self) -> Result<Vec<Merge>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.merges.iter() {
+            let (_, v) = kv.map_err(io_err(&self.path))?;
+            out.push(decode::<Merge>(&v, "merge")?);
         }
         Ok(out)
     }
@@ -553,6 +569,7 @@ impl Store {
         let mut rev_w: Vec<KeyValue> = Vec::new();
         let mut rec_w: Vec<KeyValue> = Vec::new();
         let mut sum_w: Vec<KeyValue> = Vec::new();
+        let mut mer_w: Vec<KeyValue> = Vec::new();
 
         for u in &b.units {
             units_w.push((u.code.as_bytes().to_vec(), encode(u)));
@@ -583,6 +600,11 @@ impl Store {
             let mut k = key(&[KeyPart::U32(uid), KeyPart::U16(r.year)]);
             k.push(kind);
             rec_w.push((k, encode(r)));
+        }
+        for m in &b.merges {
+            let new = ids.intern_unit(&m.new_code, &mut ids_w, &mut rev_w);
+            let old = ids.intern_unit(&m.old_code, &mut ids_w, &mut rev_w);
+            mer_w.push((key(&[KeyPart::U32(new), KeyPart::U32(old)]), encode(m)));
         }
         // summaries of touched unit-years, from stored rows overlaid with the new ones
         let mut group_keys: Vec<(&str, &str)> = groups.keys().copied().collect();
@@ -667,16 +689,17 @@ impl Store {
             (ow, iw)
         };
         let n_obs = b.observations.len();
-        let total = (n_obs * 2 + units_w.len() + rec_w.len() + sum_w.len()) as u64;
+        let total = (n_obs * 2 + units_w.len() + rec_w.len() + sum_w.len() + mer_w.len()) as u64;
 
         // 1. undo records and the marker
         self.undo.clear().map_err(&io)?;
-        let small: [(&str, &[KeyValue]); 5] = [
+        let small: [(&str, &[KeyValue]); 6] = [
             ("units", &units_w),
             ("ids", &ids_w),
             ("rev", &rev_w),
             ("recog", &rec_w),
             ("summary", &sum_w),
+            ("merges", &mer_w),
         ];
         let mut empty_trees: Vec<&str> = Vec::new();
         for (name, kv) in small {
@@ -728,8 +751,13 @@ impl Store {
             .origin
             .clone()
             .unwrap_or_else(|| ("bundle".into(), String::new()));
+        let merges = if b.merges.is_empty() {
+            String::new()
+        } else {
+            format!(", {} merges", b.merges.len())
+        };
         let detail = format!(
-            "{} units, {} observations, {} recognitions{}{}",
+            "{} units, {} observations, {} recognitions{merges}{}{}",
             b.units.len(),
             b.observations.len(),
             b.recognitions.len(),
@@ -747,6 +775,7 @@ impl Store {
             observations: b.observations.len(),
             recognitions: b.recognitions.len(),
             summaries: n_sum,
+            merges: b.merges.len(),
         })
     }
 
@@ -760,6 +789,7 @@ impl Store {
             "obs_ind" => &self.obs_ind,
             "recog" => &self.recog,
             "summary" => &self.summary,
+            "merges" => &self.merges,
             _ => unreachable!("no tree {name} in the import path"),
         }
     }

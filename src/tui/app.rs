@@ -94,6 +94,7 @@ pub struct QData {
     pub recognitions: Vec<Recognition>,
     pub years: BTreeMap<String, std::collections::BTreeSet<u16>>,
     pub audits: Vec<Audit>,
+    pub merges: Vec<crate::model::Merge>,
 }
 
 impl QData {
@@ -104,6 +105,7 @@ impl QData {
             recognitions,
             years,
             audits,
+            merges,
             ..
         } = Query::new(store)?;
         Ok(QData {
@@ -112,6 +114,7 @@ impl QData {
             recognitions,
             years,
             audits,
+            merges,
         })
     }
 }
@@ -292,6 +295,7 @@ impl<'s> App<'s> {
             recognitions: Vec::new(),
             years: data.years.clone(),
             audits: Vec::new(),
+            merges: Vec::new(),
         };
         let fw_id = q.framework(None)?.id.clone();
         let parent = q
@@ -356,6 +360,7 @@ impl<'s> App<'s> {
             recognitions: self.q.recognitions.clone(),
             years: self.q.years.clone(),
             audits: self.q.audits.clone(),
+            merges: self.q.merges.clone(),
         }
     }
 
