@@ -86,11 +86,7 @@ impl Inherited {
             (true, false, true) => " (cùng mức)",
             (true, false, false) => " (all at this level)",
         };
-        format!(
-            "{} → {}{why}",
-            parts.join(", "),
-            kind_label(self.kind, vi)
-        )
+        format!("{} → {}{why}", parts.join(", "), kind_label(self.kind, vi))
     }
 }
 
@@ -189,8 +185,10 @@ fn inherit(
         })
         .collect();
     parts.sort_by_cached_key(|p| (crate::text::fold(&p.name), p.code.clone()));
-    let kinds: Vec<Option<RecognitionKind>> =
-        parts.iter().map(|p| p.level.as_ref().map(|r| r.kind)).collect();
+    let kinds: Vec<Option<RecognitionKind>> = parts
+        .iter()
+        .map(|p| p.level.as_ref().map(|r| r.kind))
+        .collect();
     let kind = kinds.iter().copied().min().flatten();
     let mixed = kinds.iter().any(|k| *k != kinds[0]);
     Some(Inherited {
@@ -300,7 +298,10 @@ mod tests {
             "inherited: An (NTM 2019), Bình (not recognised) → not recognised (the lower level)"
         );
         // before the merger took effect nothing is inherited
-        assert_eq!(recognition("c", 2024, &units(), &m, &r).basis, Basis::Decision);
+        assert_eq!(
+            recognition("c", 2024, &units(), &m, &r).basis,
+            Basis::Decision
+        );
     }
 
     #[test]
@@ -314,7 +315,11 @@ mod tests {
         let info = recognition("c", 2025, &units(), &m, &r);
         let got = info.recognized.clone().unwrap();
         assert_eq!((got.kind, got.year), (RecognitionKind::NangCao, 2025));
-        assert!(info.explain(true).unwrap().ends_with("→ NTM nâng cao (mức thấp hơn)"));
+        assert!(
+            info.explain(true)
+                .unwrap()
+                .ends_with("→ NTM nâng cao (mức thấp hơn)")
+        );
         let r = [
             rec("a", RecognitionKind::Ntm, 2019, None),
             rec("b", RecognitionKind::Ntm, 2014, None),
@@ -332,7 +337,10 @@ mod tests {
             rec("c", RecognitionKind::Ntm, 2025, Some("99/QĐ-UBND")),
         ];
         let info = recognition("c", 2025, &units(), &m, &r);
-        assert_eq!(info.recognized.as_ref().unwrap().decision.as_deref(), Some("99/QĐ-UBND"));
+        assert_eq!(
+            info.recognized.as_ref().unwrap().decision.as_deref(),
+            Some("99/QĐ-UBND")
+        );
         assert!(matches!(info.basis, Basis::Override(_)));
         assert_eq!(
             info.explain(true).unwrap(),

@@ -630,7 +630,12 @@ pub fn read_bundle(
     if errs.list.is_empty() {
         // for the change log: which files, with their SHA-256, made this import
         let mut parts = Vec::new();
-        for f in ["units.csv", "observations.csv", "recognitions.csv", "merges.csv"] {
+        for f in [
+            "units.csv",
+            "observations.csv",
+            "recognitions.csv",
+            "merges.csv",
+        ] {
             if let Ok(bytes) = std::fs::read(dir.join(f)) {
                 use sha2::{Digest, Sha256};
                 let h: String = Sha256::digest(&bytes)
@@ -773,7 +778,10 @@ fn merge_rows(t: &Table, units: &Units, stored: &[Merge], errs: &mut Errors) -> 
     }
     // an old unit's successor_code must be one of the units it went into
     for (line, m) in &out {
-        let Some(s) = units.get(&m.old_code).and_then(|u| u.successor_code.as_deref()) else {
+        let Some(s) = units
+            .get(&m.old_code)
+            .and_then(|u| u.successor_code.as_deref())
+        else {
             continue;
         };
         let into: Vec<&str> = out

@@ -326,7 +326,9 @@ pub fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
     }
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
         let t = &s[r];
-        t.bytes().all(|c| c.is_ascii_digit()).then(|| t.parse().ok())?
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
     };
     let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
     if !(1900..=2100).contains(&y) || !(1..=12).contains(&m) || d == 0 {

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use crate::eval::lineage::{self, RecognitionInfo};
 use crate::eval::{self, Evaluation, Finding, Options, Risk, Status};
 use crate::framework::{Framework, Registry};
-use crate::eval::lineage::{self, RecognitionInfo};
 use crate::model::{Level, Merge, Observation, Recognition, Target, Unit, Units};
 use crate::store::Store;
 
@@ -39,6 +39,22 @@ pub struct UnitReport {
     pub recognition: RecognitionInfo,
     /// Revocation risk, for a unit recognised by the evaluated year.
     pub risk: Option<Risk>,
+}
+
+impl UnitReport {
+    /// The recognised column: the year, `—` (`none`) when not recognised; `*` marks a level
+    /// computed from the predecessors of a merged unit (no decision of its own).
+    pub fn recognized_label(&self, none: &str) -> String {
+        let y = self
+            .recognized
+            .as_ref()
+            .map_or_else(|| none.to_string(), |r| r.year.to_string());
+        if matches!(self.recognition.basis, lineage::Basis::Inherited(_)) {
+            y + "*"
+        } else {
+            y
+        }
+    }
 }
 
 /// A predecessor's own rows before the merger that made the unit.
@@ -584,7 +600,8 @@ impl Query<'_> {
         })
     }
 
-    /// A sensible unit to open on: the first district (else province) that has communes.
+    /// A sensible unit to open on: the first district (else province) that has communes,
+    /// preferring units that still exist (no `valid_to`).
     pub fn default_parent(&self) -> Option<&Unit> {
         let mut candidates: Vec<&Unit> = self
             .units
@@ -592,7 +609,9 @@ impl Query<'_> {
             .values()
             .filter(|u| u.level != Level::Commune)
             .collect();
-        candidates.sort_by_key(|u| std::cmp::Reverse(u.level));
+        // still existing units first (a district dissolved in the 2025 reform is history), then
+        // districts before provinces
+        candidates.sort_by_key(|u| (u.valid_to.is_some(), std::cmp::Reverse(u.level)));
         candidates.into_iter().find(|u| {
             self.units
                 .children(&u.code)

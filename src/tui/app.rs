@@ -162,6 +162,8 @@ pub struct Detail {
     pub criterion: usize,
     pub indicators: Vec<IndRow>,
     pub cursor: usize,
+    /// For a unit made by a merger: the units it was made of, with their rows before it.
+    pub preds: Vec<crate::query::Predecessor>,
 }
 
 impl Detail {
@@ -623,6 +625,7 @@ impl<'s> App<'s> {
             })
             .collect::<Vec<_>>();
         let cursor = cursor.unwrap_or(0).min(indicators.len().saturating_sub(1));
+        let preds = self.query().predecessors(&code, fw).unwrap_or_default();
         Some(Detail {
             row: 0,
             own: None,
@@ -631,6 +634,7 @@ impl<'s> App<'s> {
             criterion: c,
             indicators,
             cursor,
+            preds,
         })
     }
 
