@@ -267,6 +267,15 @@ fn grid_and_check_show_only_the_units_valid_in_the_year() {
     let j = check_json(&s, &["--unit", "90", "--year", "2024"]);
     assert_eq!(unit_codes(&j), ["901-an-binh", "901-hoa-lac"]);
 
+    // the data-entry workbook lists the communes of its year only
+    let d = tempfile::tempdir().unwrap();
+    let t = stdout(
+        ntm(&s)
+            .args(["template", "--unit", "90", "--year", "2025"])
+            .arg(d.path().join("t.xlsx")),
+    );
+    assert!(t.contains("(1 communes × "), "{t}");
+
     // the interface: the province's rows change with the year
     let store = Store::open(&s, true).unwrap();
     let mut a = app(&store, Lang::En);
