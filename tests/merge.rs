@@ -381,6 +381,24 @@ fn merged_commune_recognition_is_the_lower_level_with_explanation() {
     let g = stdout(ntm(&s).args(["grid", "--unit", "90", "--year", "2025"]));
     assert!(g.contains("—*"), "{g}");
     assert!(g.contains(&format!("* Hòa An: {NOTE_VI}")), "{g}");
+    // the interface's grid: `—*` in the recognition column, the `*` in the legend, and on that
+    // column the status line gives the explanation
+    let store = Store::open(&s, true).unwrap();
+    let mut a = app(&store, Lang::Vi);
+    let (_, text) = screen(&a, 200, 30);
+    assert!(text.contains("—*"), "{text}");
+    assert!(
+        text.contains("* mức công nhận kế thừa từ các xã trước sáp nhập"),
+        "{text}"
+    );
+    assert!(!text.contains(NOTE_VI), "{text}");
+    a.act(Action::LineEnd);
+    a.act(Action::MoveLeft);
+    let (_, text) = screen(&a, 200, 30);
+    assert!(
+        text.contains(&format!("Tỉnh Ví Dụ › Hòa An: {NOTE_VI}")),
+        "{text}"
+    );
 }
 
 #[test]
