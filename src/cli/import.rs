@@ -61,11 +61,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     };
     if a.dry_run {
         println!(
-            "{}: valid ({} units, {} observations, {} recognitions); nothing written (--dry-run)",
+            "{}: valid ({} units, {} observations, {} recognitions{}); nothing written (--dry-run)",
             a.dir.display(),
             bundle.units.len(),
             bundle.observations.len(),
-            bundle.recognitions.len()
+            bundle.recognitions.len(),
+            if bundle.merges.is_empty() {
+                String::new()
+            } else {
+                format!(", {} merges", bundle.merges.len())
+            }
         );
         return Ok(ExitCode::SUCCESS);
     }
