@@ -244,20 +244,8 @@ pub fn recognition(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Level, Unit};
 
-    fn unit(code: &str, name: &str) -> Unit {
-        Unit {
-            code: code.into(),
-            name: name.into(),
-            level: Level::Commune,
-            parent_code: None,
-            region: None,
-            valid_from: None,
-            valid_to: None,
-            successor_code: None,
-        }
-    }
+    // codes stand for names here: a code without a unit is shown as itself
     fn merge(old: &str, new: &str, date: &str) -> Merge {
         Merge {
             old_code: old.into(),
@@ -276,18 +264,17 @@ mod tests {
         }
     }
     fn units() -> Units {
-        let mut u = Units::default();
-        for (c, n) in [("a", "An"), ("b", "Bình"), ("c", "Chu"), ("d", "Dương")] {
-            u.insert(unit(c, n));
-        }
-        u
+        Units::default()
     }
 
     #[test]
     fn mixed_predecessors_give_the_lower_level_with_explanation() {
-        let m = [merge("a", "c", "2025-07-01"), merge("b", "c", "2025-07-01")];
-        let r = [rec("a", RecognitionKind::Ntm, 2019, None)];
-        let info = recognition("c", 2025, &units(), &m, &r);
+        let m = [
+            merge("An", "Chu", "2025-07-01"),
+            merge("Bình", "Chu", "2025-07-01"),
+        ];
+        let r = [rec("An", RecognitionKind::Ntm, 2019, None)];
+        let info = recognition("Chu", 2025, &units(), &m, &r);
         assert_eq!(info.recognized, None);
         assert_eq!(
             info.explain(true).unwrap(),
@@ -299,20 +286,23 @@ mod tests {
         );
         // before the merger took effect nothing is inherited
         assert_eq!(
-            recognition("c", 2024, &units(), &m, &r).basis,
+            recognition("Chu", 2024, &units(), &m, &r).basis,
             Basis::Decision
         );
     }
 
     #[test]
     fn lower_of_two_recognised_levels_and_same_level() {
-        let m = [merge("a", "c", "2025-07-01"), merge("b", "c", "2025-07-01")];
-        let r = [
-            rec("a", RecognitionKind::KieuMau, 2023, None),
-            rec("a", RecognitionKind::Ntm, 2015, None),
-            rec("b", RecognitionKind::NangCao, 2022, None),
+        let m = [
+            merge("An", "Chu", "2025-07-01"),
+            merge("Bình", "Chu", "2025-07-01"),
         ];
-        let info = recognition("c", 2025, &units(), &m, &r);
+        let r = [
+            rec("An", RecognitionKind::KieuMau, 2023, None),
+            rec("An", RecognitionKind::Ntm, 2015, None),
+            rec("Bình", RecognitionKind::NangCao, 2022, None),
+        ];
+        let info = recognition("Chu", 2025, &units(), &m, &r);
         let got = info.recognized.clone().unwrap();
         assert_eq!((got.kind, got.year), (RecognitionKind::NangCao, 2025));
         assert!(
@@ -321,22 +311,25 @@ mod tests {
                 .ends_with("→ NTM nâng cao (mức thấp hơn)")
         );
         let r = [
-            rec("a", RecognitionKind::Ntm, 2019, None),
-            rec("b", RecognitionKind::Ntm, 2014, None),
+            rec("An", RecognitionKind::Ntm, 2019, None),
+            rec("Bình", RecognitionKind::Ntm, 2014, None),
         ];
-        let info = recognition("c", 2026, &units(), &m, &r);
+        let info = recognition("Chu", 2026, &units(), &m, &r);
         assert_eq!(info.recognized.clone().unwrap().kind, RecognitionKind::Ntm);
         assert!(info.explain(true).unwrap().ends_with("→ NTM (cùng mức)"));
     }
 
     #[test]
     fn a_decision_for_the_new_unit_overrides_and_says_so() {
-        let m = [merge("a", "c", "2025-07-01"), merge("b", "c", "2025-07-01")];
-        let r = [
-            rec("a", RecognitionKind::Ntm, 2019, None),
-            rec("c", RecognitionKind::Ntm, 2025, Some("99/QĐ-UBND")),
+        let m = [
+            merge("An", "Chu", "2025-07-01"),
+            merge("Bình", "Chu", "2025-07-01"),
         ];
-        let info = recognition("c", 2025, &units(), &m, &r);
+        let r = [
+            rec("An", RecognitionKind::Ntm, 2019, None),
+            rec("Chu", RecognitionKind::Ntm, 2025, Some("99/QĐ-UBND")),
+        ];
+        let info = recognition("Chu", 2025, &units(), &m, &r);
         assert_eq!(
             info.recognized.as_ref().unwrap().decision.as_deref(),
             Some("99/QĐ-UBND")
@@ -352,17 +345,20 @@ mod tests {
     fn levels_are_inherited_through_two_mergers_and_cycles_stop() {
         // a + b → c (2020), c + d → d2... here c → d (2025)
         let m = [
-            merge("a", "c", "2020-01-01"),
-            merge("b", "c", "2020-01-01"),
-            merge("c", "d", "2025-07-01"),
+            merge("An", "Chu", "2020-01-01"),
+            merge("Bình", "Chu", "2020-01-01"),
+            merge("Chu", "Dương", "2025-07-01"),
         ];
         let r = [
-            rec("a", RecognitionKind::NangCao, 2018, None),
-            rec("b", RecognitionKind::NangCao, 2019, None),
+            rec("An", RecognitionKind::NangCao, 2018, None),
+            rec("Bình", RecognitionKind::NangCao, 2019, None),
         ];
-        let info = recognition("d", 2025, &units(), &m, &r);
+        let info = recognition("Dương", 2025, &units(), &m, &r);
         assert_eq!(info.recognized.unwrap().kind, RecognitionKind::NangCao);
-        let cyc = [merge("a", "b", "2020-01-01"), merge("b", "a", "2021-01-01")];
-        let _ = recognition("a", 2025, &units(), &cyc, &[]);
+        let cyc = [
+            merge("An", "Bình", "2020-01-01"),
+            merge("Bình", "An", "2021-01-01"),
+        ];
+        let _ = recognition("An", 2025, &units(), &cyc, &[]);
     }
 }
