@@ -267,6 +267,23 @@ fn grid_and_check_show_only_the_units_valid_in_the_year() {
     let j = check_json(&s, &["--unit", "90", "--year", "2024"]);
     assert_eq!(unit_codes(&j), ["901-an-binh", "901-hoa-lac"]);
 
+    // the appendix counts the communes of each year: two before the merger, one after
+    let r = stdout(ntm(&s).args([
+        "report",
+        "--unit",
+        "90",
+        "--baseline",
+        "2023",
+        "--year",
+        "2025",
+    ]));
+    assert!(
+        r.contains("năm 2023: cộng từ số liệu của 2 xã; năm 2025: cộng từ số liệu của 1 xã"),
+        "{r}"
+    );
+    let l = r.lines().find(|l| l.starts_with("17.6 ")).unwrap();
+    assert!(l.contains("2/2 xã") && l.contains("1/1 xã"), "{l}");
+
     // the data-entry workbook lists the communes of its year only
     let d = tempfile::tempdir().unwrap();
     let t = stdout(
