@@ -244,6 +244,18 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("pct_meeting_short", "xã đạt", "of communes meet it"),
     ("col_met", "Đạt", "Met"),
     ("col_recognized", "CN", "Rec."),
+    (
+        "legend_inherited",
+        "mức công nhận kế thừa từ các xã trước sáp nhập",
+        "recognition inherited from the merged communes",
+    ),
+    ("predecessors", "Xã tiền thân", "Predecessors"),
+    (
+        "before_merger",
+        "số liệu trước sáp nhập",
+        "figures before the merger of",
+    ),
+    ("merged_into", "Đã sáp nhập vào", "Merged into"),
     ("col_findings", "PH", "Fd"),
     (
         "no_communes",

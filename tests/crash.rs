@@ -60,6 +60,8 @@ fn state(store: &Path, scratch: &Path) -> String {
     for f in ["units.csv", "observations.csv", "recognitions.csv"] {
         text += &std::fs::read_to_string(out.join(f)).unwrap();
     }
+    // the history extension, when the store has merges
+    text += &std::fs::read_to_string(out.join("merges.csv")).unwrap_or_default();
     for a in s.audits().unwrap() {
         for r in &a.records {
             text += &format!(
@@ -170,6 +172,34 @@ fn killed_imports_leave_before_or_after() {
         &after,
         1,
     );
+    assert_eq!(b + a, runs());
+}
+
+#[test]
+fn killed_merge_imports_leave_before_or_after() {
+    let d = tempfile::tempdir().unwrap();
+    let base = base_store(d.path());
+    // the history example without its merges.csv, then the merge file alone
+    let b = d.path().join("history");
+    std::fs::create_dir(&b).unwrap();
+    for f in ["units.csv", "observations.csv", "recognitions.csv"] {
+        std::fs::copy(fixtures().join("merge-example").join(f), b.join(f)).unwrap();
+    }
+    assert!(
+        ntm(&base, &["import", b.to_str().unwrap()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let merges = fixtures().join("merge-example/merges.csv");
+    let args = ["merges", "import", merges.to_str().unwrap()];
+    let before = state(&base, d.path());
+    let after_dir = d.path().join("after");
+    copy_dir(&base, &after_dir);
+    assert!(ntm(&after_dir, &args).status().unwrap().success());
+    let after = state(&after_dir, d.path());
+    assert_ne!(before, after);
+    let (b, a) = hammer(&base, &args, &before, &after, 4);
     assert_eq!(b + a, runs());
 }
 

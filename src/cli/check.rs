@@ -110,6 +110,11 @@ pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
     let mut bar = crate::progress::Progress::new("check: units", scope.len() as u64);
     for u in scope {
         bar.inc(1);
+        // a unit that did not exist in the year (merged away, or not yet created) is not
+        // evaluated: no `missing` findings for years outside valid_from..valid_to
+        if !u.valid_in(year) {
+            continue;
+        }
         let r = q.report(fw, u, year, against, &opt)?;
         if r.evaluation.is_none() {
             continue;
@@ -188,7 +193,7 @@ pub fn to_json(res: &CheckResult) -> J {
         .iter()
         .map(|r| {
             let ev = r.evaluation.as_ref().expect("reports have evaluations");
-            json!({
+            let mut u = json!({
                 "code": r.unit.code,
                 "name": r.unit.name,
                 "level": r.unit.level.as_str(),
@@ -198,7 +203,14 @@ pub fn to_json(res: &CheckResult) -> J {
                 "recognized": r.recognized.as_ref().map(|x| json!({"kind": x.kind.as_str(), "year": x.year})),
                 "criteria_basic": ev.basic.iter().filter(|b| **b).count(),
                 "revocation_risk": r.risk.map(|x| x.as_str()),
-            })
+            });
+            // optional (history extension): why a merged unit has the recognition it has
+            if let Some(note) = r.recognition.explain(false) {
+                u["recognition_basis"] = json!(basis_str(&r.recognition.basis));
+                u["recognition_note"] = json!(note);
+                u["recognition_note_vi"] = json!(r.recognition.explain(true));
+            }
+            u
         })
         .collect();
     let findings: Vec<J> = res
@@ -267,6 +279,15 @@ fn to_csv(res: &CheckResult) -> anyhow::Result<String> {
         ])?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+/// `decision`, `inherited` or `override`.
+pub fn basis_str(b: &crate::eval::lineage::Basis) -> &'static str {
+    match b {
+        crate::eval::lineage::Basis::Decision => "decision",
+        crate::eval::lineage::Basis::Inherited(_) => "inherited",
+        crate::eval::lineage::Basis::Override(_) => "override",
+    }
 }
 
 /// i18n key of a revocation-risk level.
@@ -350,6 +371,17 @@ fn to_text(res: &CheckResult, lang: Lang) -> String {
             ),
             r.risk.map(|x| lang.t(risk_key(x))).unwrap_or("")
         );
+    }
+    // merged units: where their recognition comes from
+    for r in &res.reports {
+        if let Some(note) = r.recognition.explain(lang == Lang::Vi) {
+            o += &format!(
+                "  {} — {}: {}\n",
+                sanitize(&r.unit.name),
+                lang.t("recognized"),
+                sanitize(&note)
+            );
+        }
     }
     let k = kpis(res);
     if k.communes > 0 {

@@ -119,12 +119,7 @@ pub fn text(g: &Grid, codes: Vec<&str>, fw_id: &str, lang: Lang, ascii: bool) ->
             Some(e) => format!("{}/{}", e.criteria_met, e.criteria_total),
             None => lang.t("none").to_string(),
         };
-        let rec = r
-            .report
-            .recognized
-            .as_ref()
-            .map(|x| x.year.to_string())
-            .unwrap_or_else(|| lang.t("none").into());
+        let rec = r.report.recognized_label(lang.t("none"));
         o += &format!(
             "  {}  {}  {}\n",
             pad_left(&met, 9),
@@ -144,5 +139,23 @@ pub fn text(g: &Grid, codes: Vec<&str>, fw_id: &str, lang: Lang, ascii: bool) ->
         .collect();
     o += &legend.join("  ");
     o += "\n";
+    // merged communes: where their recognition comes from
+    for r in &g.rows {
+        if let Some(note) = r.report.recognition.explain(lang == Lang::Vi) {
+            o += &format!(
+                "{} {}: {}\n",
+                if matches!(
+                    r.report.recognition.basis,
+                    crate::eval::lineage::Basis::Inherited(_)
+                ) {
+                    "*"
+                } else {
+                    " "
+                },
+                sanitize(&r.report.unit.name),
+                sanitize(&note)
+            );
+        }
+    }
     o
 }

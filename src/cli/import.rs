@@ -61,11 +61,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     };
     if a.dry_run {
         println!(
-            "{}: valid ({} units, {} observations, {} recognitions); nothing written (--dry-run)",
+            "{}: valid ({} units, {} observations, {} recognitions{}); nothing written (--dry-run)",
             a.dir.display(),
             bundle.units.len(),
             bundle.observations.len(),
-            bundle.recognitions.len()
+            bundle.recognitions.len(),
+            if bundle.merges.is_empty() {
+                String::new()
+            } else {
+                format!(", {} merges", bundle.merges.len())
+            }
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -77,10 +82,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     })?;
     bar.finish();
     println!(
-        "imported {} units, {} observations, {} recognitions into {}",
+        "imported {} units, {} observations, {} recognitions{} into {}",
         st.units,
         st.observations,
         st.recognitions,
+        if st.merges > 0 {
+            format!(", {} merges", st.merges)
+        } else {
+            String::new()
+        },
         store.path().display()
     );
     Ok(ExitCode::SUCCESS)

@@ -10,6 +10,7 @@ mod generate;
 mod grid;
 mod import;
 mod log;
+mod merges;
 mod report;
 mod set;
 mod template;
@@ -53,6 +54,8 @@ pub enum Cmd {
     Import(import::Args),
     /// Write the store as a bundle folder
     Export(export::Args),
+    /// Administrative history: import, export or list merges (old unit → new unit)
+    Merges(merges::Args),
     /// Evaluate the store and print findings (exit 1 when any reaches --fail-on)
     Check(check::Args),
     /// Write an empty data-entry workbook (.xlsx) for a district's communes
@@ -169,6 +172,7 @@ fn run(cli: Cli) -> Res {
         }
         Some(Cmd::Import(a)) => import::run(&ctx, a),
         Some(Cmd::Export(a)) => export::run(&ctx, a),
+        Some(Cmd::Merges(a)) => merges::run(&ctx, a),
         Some(Cmd::Check(a)) => check::run(&ctx, a),
         Some(Cmd::Report(a)) => report::run(&ctx, a),
         Some(Cmd::Set(a)) => set::run(&ctx, a),

@@ -145,6 +145,12 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
         .first()
         .and_then(|l| l.current.units_total.or(l.baseline.units_total))
         .unwrap_or(0) as usize;
+    // a merger between the two years changes the count: each year says its own
+    let n_base = t
+        .lines
+        .first()
+        .and_then(|l| l.baseline.units_total.or(l.current.units_total))
+        .unwrap_or(0) as usize;
     let mut o = String::new();
     let title = if vi {
         format!(
@@ -169,7 +175,7 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
         sanitize(fw.decision.as_deref().unwrap_or("")),
         if vi { "năm" } else { "year" },
         t.baseline,
-        basis_label(t.basis.0, n_communes, lang),
+        basis_label(t.basis.0, n_base, lang),
         if vi { "năm" } else { "year" },
         t.year,
         basis_label(t.basis.1, n_communes, lang),

@@ -32,11 +32,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     let store = ctx.open()?;
     let q = Query::new(&store)?;
     let fw = q.framework(Some(&a.framework))?;
-    let communes = q.communes_of(&a.unit)?;
+    // only the communes that exist in the year (not those merged away, not those created later)
+    let communes = q.communes_in(&a.unit, a.year)?;
     if communes.is_empty() {
         return Err(anyhow!(
-            "{} has no communes in the store (import its units first)",
-            a.unit
+            "{} has no communes in {} in the store (import its units first; a commune counts in the years from its valid_from to its valid_to)",
+            a.unit,
+            a.year
         )
         .into());
     }

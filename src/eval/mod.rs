@@ -3,6 +3,7 @@
 
 pub mod consistency;
 pub mod findings;
+pub mod lineage;
 pub mod standard;
 #[cfg(test)]
 mod tests;

@@ -7,8 +7,8 @@ mod tests;
 mod write;
 pub mod xlsx;
 
-pub use read::{BadRow, ReadOptions, read_bundle, validate_observation};
-pub use write::{write_bundle, write_bundle_with};
+pub use read::{BadRow, MERGE_COLS, ReadOptions, read_bundle, read_merges, validate_observation};
+pub use write::{write_bundle, write_bundle_with, write_merges};
 
 /// Pass/fail words accepted on import (compared case-insensitively, after NFC).
 pub const PASS_WORDS: &[&str] = &["dat", "đạt", "co", "có", "yes", "true", "1"];

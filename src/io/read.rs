@@ -7,8 +7,8 @@ use std::path::Path;
 
 use crate::framework::Registry;
 use crate::model::{
-    COMMUNE_GROUPS, Kind, Level, Observation, REGIONS, Recognition, RecognitionKind, Unit, Units,
-    Value,
+    COMMUNE_GROUPS, Kind, Level, Merge, Observation, REGIONS, Recognition, RecognitionKind, Unit,
+    Units, Value, parse_date,
 };
 use crate::store::Bundle;
 use crate::text::{nfc, parse_plain, parse_vi};
@@ -138,6 +138,9 @@ const OBS_COLS: &[&str] = &[
 const OBS_REQ: &[&str] = &["unit_code", "framework", "indicator", "year"];
 const REC_COLS: &[&str] = &["unit_code", "kind", "year", "decision", "issuer"];
 const REC_REQ: &[&str] = &["unit_code", "kind", "year"];
+/// merges.csv: an optional extension of the bundle, also imported alone (`ntm merges import`).
+pub const MERGE_COLS: &[&str] = &["old_code", "new_code", "effective_date", "decision"];
+const MERGE_REQ: &[&str] = &["old_code", "new_code", "effective_date"];
 
 /// Guess the legacy encoding of a non-UTF-8 Vietnamese file, for the error message.
 fn encoding_hint(bytes: &[u8]) -> &'static str {
@@ -459,6 +462,11 @@ pub fn read_bundle(
     } else {
         None
     };
+    let merge_t = if dir.join("merges.csv").exists() {
+        read_table(dir, "merges.csv", MERGE_COLS, MERGE_REQ, opt, &mut errs)
+    } else {
+        None
+    };
 
     let mut b = Bundle::default();
     let mut all_units = stored.clone();
@@ -675,10 +683,19 @@ pub fn read_bundle(
         }
     }
 
+    if let Some(t) = &merge_t {
+        b.merges = merge_rows(t, &all_units, &[], &mut errs);
+    }
+
     if errs.list.is_empty() {
         // for the change log: which files, with their SHA-256, made this import
         let mut parts = Vec::new();
-        for f in ["units.csv", "observations.csv", "recognitions.csv"] {
+        for f in [
+            "units.csv",
+            "observations.csv",
+            "recognitions.csv",
+            "merges.csv",
+        ] {
             if let Ok(bytes) = std::fs::read(dir.join(f)) {
                 use sha2::{Digest, Sha256};
                 let h: String = Sha256::digest(&bytes)
@@ -690,6 +707,190 @@ pub fn read_bundle(
         }
         b.origin = Some((dir.display().to_string(), parts.join(", ")));
         Ok(b)
+    } else {
+        if errs.more > 0 {
+            errs.list.push(BadRow {
+                file: String::new(),
+                line: 0,
+                column: String::new(),
+                reason: format!("… and {} more problems not listed", errs.more),
+            });
+        }
+        Err(errs.list)
+    }
+}
+
+/// Validate the rows of a merge file against the units (the store's plus the bundle's) and the
+/// merges already stored. Errors go to `errs`; the valid rows come back.
+fn merge_rows(t: &Table, units: &Units, stored: &[Merge], errs: &mut Errors) -> Vec<Merge> {
+    let mut out: Vec<(u64, Merge)> = Vec::new();
+    let mut seen: HashMap<(String, String), u64> = HashMap::new();
+    for (line, r) in &t.rows {
+        let line = *line;
+        let get = |c: &str| r.get(c);
+        let mut ok = true;
+        for c in MERGE_REQ {
+            if get(c).is_none() {
+                errs.push(&t.file, line, c, "required value is empty");
+                ok = false;
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let (old, new, date) = (
+            get("old_code").unwrap(),
+            get("new_code").unwrap(),
+            get("effective_date").unwrap(),
+        );
+        let mut found = |col: &str, code: &str| {
+            let u = units.get(code);
+            if u.is_none() {
+                errs.push(
+                    &t.file,
+                    line,
+                    col,
+                    format!("{code} is not a unit in units.csv or in the store"),
+                );
+            }
+            u
+        };
+        let (ou, nu) = (found("old_code", old), found("new_code", new));
+        let parsed = parse_date(date);
+        if parsed.is_none() {
+            errs.push(
+                &t.file,
+                line,
+                "effective_date",
+                format!("\"{date}\" is not a date written YYYY-MM-DD (e.g. 2025-07-01)"),
+            );
+        }
+        let (Some(ou), Some(nu), Some((y, _, _))) = (ou, nu, parsed) else {
+            continue;
+        };
+        if old == new {
+            errs.push(&t.file, line, "new_code", "a unit cannot merge into itself");
+            continue;
+        }
+        if ou.level != nu.level {
+            errs.push(
+                &t.file,
+                line,
+                "new_code",
+                format!(
+                    "{old} is a {} but {new} is a {}; a merge joins units of one level",
+                    ou.level.as_str(),
+                    nu.level.as_str()
+                ),
+            );
+            ok = false;
+        }
+        if let Some(z) = ou.valid_to
+            && z != y
+            && z + 1 != y
+        {
+            errs.push(
+                &t.file,
+                line,
+                "effective_date",
+                format!(
+                    "effective year {y} does not fit valid_to {z} of {old} (the old unit ends the year before the merger or in its year: {} or {y})",
+                    y - 1
+                ),
+            );
+            ok = false;
+        }
+        if let Some(a) = nu.valid_from
+            && a != y
+            && a != y + 1
+        {
+            errs.push(
+                &t.file,
+                line,
+                "effective_date",
+                format!(
+                    "effective year {y} does not fit valid_from {a} of {new} (the new unit starts in the merger's year or the next: {y} or {})",
+                    y + 1
+                ),
+            );
+            ok = false;
+        }
+        if let Some(prev) = seen.insert((old.to_string(), new.to_string()), line) {
+            errs.push(
+                &t.file,
+                line,
+                "new_code",
+                format!("{old} → {new} already given on line {prev}"),
+            );
+            ok = false;
+        }
+        if ok {
+            out.push((
+                line,
+                Merge {
+                    old_code: old.to_string(),
+                    new_code: new.to_string(),
+                    effective_date: date.to_string(),
+                    decision: get("decision").map(str::to_string),
+                },
+            ));
+        }
+    }
+    // an old unit's successor_code must be one of the units it went into
+    for (line, m) in &out {
+        let Some(s) = units
+            .get(&m.old_code)
+            .and_then(|u| u.successor_code.as_deref())
+        else {
+            continue;
+        };
+        let into: Vec<&str> = out
+            .iter()
+            .map(|(_, x)| x)
+            .chain(stored)
+            .filter(|x| x.old_code == m.old_code)
+            .map(|x| x.new_code.as_str())
+            .collect();
+        if !into.contains(&s) {
+            errs.push(
+                &t.file,
+                *line,
+                "new_code",
+                format!(
+                    "{} has successor_code {s} in units.csv, but goes into {} here",
+                    m.old_code,
+                    into.join(", ")
+                ),
+            );
+        }
+    }
+    out.into_iter().map(|(_, m)| m).collect()
+}
+
+/// Read and validate a merge file on its own (`ntm merges import FILE.csv`): every unit must be
+/// in the store already.
+pub fn read_merges(
+    path: &Path,
+    stored: &Units,
+    stored_merges: &[Merge],
+    opt: &ReadOptions,
+) -> Result<Vec<Merge>, Vec<BadRow>> {
+    let mut errs = Errors {
+        list: Vec::new(),
+        more: 0,
+    };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let dir = dir.unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let merges = match read_table(dir, &name, MERGE_COLS, MERGE_REQ, opt, &mut errs) {
+        Some(t) => merge_rows(&t, stored, stored_merges, &mut errs),
+        None => Vec::new(),
+    };
+    if errs.list.is_empty() {
+        Ok(merges)
     } else {
         if errs.more > 0 {
             errs.list.push(BadRow {

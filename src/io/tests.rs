@@ -291,3 +291,44 @@ fn links_must_stay_inside_the_bundle() {
     std::os::unix::fs::symlink(b.join("units-2020.csv"), b.join("units.csv")).unwrap();
     assert!(read(&b, &ReadOptions::default()).is_ok());
 }
+
+#[test]
+fn merges_csv_in_a_bundle_may_merge_into_a_unit_created_by_the_same_bundle() {
+    let d = tempfile::tempdir().unwrap();
+    let units = "code,name,level,parent_code,region,valid_from,valid_to,successor_code\n\
+        24,Bắc Giang,province,,TDMNPB,,,\n213,Thành phố Bắc Giang,district,24,,,,\n\
+        c1,Dĩnh Trì,commune,213,,,2024,\nc2,Song Mai,commune,213,,,2024,c3\n\
+        c3,Hòa Bình,commune,24,,2025,,\n";
+    bundle(d.path(), units, OBS_HEAD);
+    std::fs::write(
+        d.path().join("merges.csv"),
+        "old_code,new_code,effective_date,decision\nc1,c3,2025-07-01,\nc2,c3,2025-07-01,1234/NQ-UBTVQH15\n",
+    )
+    .unwrap();
+    let b = read(d.path(), &ReadOptions::default()).unwrap();
+    assert_eq!(b.merges.len(), 2);
+    assert_eq!(b.merges[1].decision.as_deref(), Some("1234/NQ-UBTVQH15"));
+    assert_eq!(b.merges[0].year(), 2025);
+    // a successor_code that is not where the unit went, and a day that does not exist
+    std::fs::write(
+        d.path().join("merges.csv"),
+        "old_code,new_code,effective_date\nc2,c1,2025-07-01\nc1,c3,2025-02-30\n",
+    )
+    .unwrap();
+    let e: Vec<String> = read(d.path(), &ReadOptions::default())
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        e.contains(
+            &"merges.csv:2:new_code: c2 has successor_code c3 in units.csv, but goes into c1 here"
+                .to_string()
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.contains(&"merges.csv:3:effective_date: \"2025-02-30\" is not a date written YYYY-MM-DD (e.g. 2025-07-01)".to_string()),
+        "{e:?}"
+    );
+}

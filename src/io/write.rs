@@ -136,7 +136,44 @@ pub fn write_bundle_with(
         }
         Ok(recs.len())
     })?;
+    // merges.csv (the history extension) only when the store has merges: a store without
+    // them exports exactly the three files of the format
+    let merges = store.merges()?;
+    if !merges.is_empty() {
+        write_merges(&merges, &dir.join("merges.csv"))?;
+    }
     Ok((n_units, n_obs, n_rec))
+}
+
+/// Write a merge file (columns old_code, new_code, effective_date, decision), sorted, atomically.
+pub fn write_merges(merges: &[crate::model::Merge], path: &Path) -> anyhow::Result<usize> {
+    let mut m = merges.to_vec();
+    m.sort_by(|a, b| {
+        (&a.new_code, &a.old_code, &a.effective_date).cmp(&(
+            &b.new_code,
+            &b.old_code,
+            &b.effective_date,
+        ))
+    });
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let dir = dir.unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| anyhow::anyhow!("{} is not a file name", path.display()))?
+        .to_string_lossy()
+        .into_owned();
+    write_atomic(dir, &name, |w| {
+        w.write_record(super::MERGE_COLS)?;
+        for x in &m {
+            w.write_record([
+                x.old_code.as_str(),
+                x.new_code.as_str(),
+                x.effective_date.as_str(),
+                x.decision.as_deref().unwrap_or(""),
+            ])?;
+        }
+        Ok(m.len())
+    })
 }
 
 fn write_atomic(

@@ -305,3 +305,58 @@ impl Units {
         out
     }
 }
+
+impl Unit {
+    /// Did the unit exist in `year`? `valid_from ≤ year ≤ valid_to`; an absent bound is open.
+    pub fn valid_in(&self, year: u16) -> bool {
+        self.valid_from.is_none_or(|a| a <= year) && self.valid_to.is_none_or(|z| year <= z)
+    }
+}
+
+/// One row of a merge file (merges.csv): `old_code` became (part of) `new_code` on
+/// `effective_date`. Many old → one new is a merger; one old → several new is a split.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Merge {
+    pub old_code: String,
+    pub new_code: String,
+    /// `YYYY-MM-DD`, validated on import.
+    pub effective_date: String,
+    /// Decision number and date, e.g. `1234/NQ-UBTVQH15 ngày 16/6/2025`.
+    pub decision: Option<String>,
+}
+
+impl Merge {
+    /// The year of `effective_date`.
+    pub fn year(&self) -> u16 {
+        self.effective_date
+            .get(..4)
+            .and_then(|y| y.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// Parse a calendar date written `YYYY-MM-DD` (1900–2100); the normalised text on success.
+pub fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let t = &s[r];
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    if !(1900..=2100).contains(&y) || !(1..=12).contains(&m) || d == 0 {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    (d <= days).then_some((y as u16, m as u8, d as u8))
+}

@@ -8,9 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, anyhow, bail};
 
+use crate::eval::lineage::{self, RecognitionInfo};
 use crate::eval::{self, Evaluation, Finding, Options, Risk, Status};
 use crate::framework::{Framework, Registry};
-use crate::model::{Level, Observation, Recognition, Target, Unit, Units};
+use crate::model::{Level, Merge, Observation, Recognition, Target, Unit, Units};
 use crate::store::Store;
 
 pub struct Query<'s> {
@@ -22,6 +23,8 @@ pub struct Query<'s> {
     pub years: BTreeMap<String, BTreeSet<u16>>,
     /// Spot audits, for `audit_discrepancy` findings.
     pub audits: Vec<crate::store::Audit>,
+    /// Administrative history: old unit → new unit.
+    pub merges: Vec<Merge>,
 }
 
 /// One unit evaluated for a year: the criteria, the findings and the recognition.
@@ -31,8 +34,36 @@ pub struct UnitReport {
     pub evaluation: Option<Evaluation>,
     pub findings: Vec<Finding>,
     pub recognized: Option<Recognition>,
+    /// Where `recognized` comes from: the unit's own decision, or (for a merged unit) the level
+    /// computed from its predecessors, or a decision overriding that level.
+    pub recognition: RecognitionInfo,
     /// Revocation risk, for a unit recognised by the evaluated year.
     pub risk: Option<Risk>,
+}
+
+impl UnitReport {
+    /// The recognised column: the year, `—` (`none`) when not recognised; `*` marks a level
+    /// computed from the predecessors of a merged unit (no decision of its own).
+    pub fn recognized_label(&self, none: &str) -> String {
+        let y = self
+            .recognized
+            .as_ref()
+            .map_or_else(|| none.to_string(), |r| r.year.to_string());
+        if matches!(self.recognition.basis, lineage::Basis::Inherited(_)) {
+            y + "*"
+        } else {
+            y
+        }
+    }
+}
+
+/// A predecessor's own rows before the merger that made the unit.
+#[derive(Clone, Debug)]
+pub struct Predecessor {
+    pub unit: Unit,
+    pub merge: Merge,
+    /// Its rows (in the framework) of the years before the merger took effect, by year.
+    pub rows: BTreeMap<u16, Vec<Observation>>,
 }
 
 /// What a grid cell shows, most important first.
@@ -58,6 +89,7 @@ impl<'s> Query<'s> {
             recognitions: store.recognitions()?,
             years: store.years()?,
             audits: store.audits()?,
+            merges: store.merges()?,
             store,
         })
     }
@@ -181,12 +213,19 @@ impl<'s> Query<'s> {
             .iter()
             .map(|(y, r)| (*y, eval::by_indicator(fw, r)))
             .collect();
-        let recs: Vec<Recognition> = self
+        let recognition = self.recognition(&unit.code, year);
+        let mut recs: Vec<Recognition> = self
             .recognitions
             .iter()
             .filter(|r| r.unit_code == unit.code)
             .cloned()
             .collect();
+        // a level inherited from a merger counts as the unit's recognition
+        if let (lineage::Basis::Inherited(_), Some(r)) =
+            (&recognition.basis, &recognition.recognized)
+        {
+            recs.push(r.clone());
+        }
         let data = eval::findings::UnitData {
             code: &unit.code,
             targets: &targets,
@@ -200,7 +239,7 @@ impl<'s> Query<'s> {
             && let Some(rows) = indexed.get(&year)
         {
             let mut communes = Vec::new();
-            for c in self.communes_of(&unit.code)? {
+            for c in self.communes_in(&unit.code, year)? {
                 let ev = match self.evaluation(fw, &c.code, year)? {
                     Some(ev) => ev,
                     None => eval::evaluate(
@@ -216,11 +255,7 @@ impl<'s> Query<'s> {
             ));
         }
         findings.extend(self.audit_findings(&fw.id, &unit.code, year));
-        let recognized = recs
-            .iter()
-            .filter(|r| r.year <= year)
-            .min_by_key(|r| (r.kind, r.year))
-            .cloned();
+        let recognized = recognition.recognized.clone();
         let risk = match (&recognized, &evaluation) {
             (Some(_), Some(ev)) => Some(eval::revocation_risk(fw, ev)),
             _ => None,
@@ -230,8 +265,33 @@ impl<'s> Query<'s> {
             evaluation,
             findings,
             recognized,
+            recognition,
             risk,
         })
+    }
+
+    /// A unit's recognition in `year` and its basis (own decision, inherited, overridden).
+    pub fn recognition(&self, unit: &str, year: u16) -> RecognitionInfo {
+        lineage::recognition(unit, year, &self.units, &self.merges, &self.recognitions)
+    }
+
+    /// The units a unit was made of, each with its rows before the merger (by name).
+    pub fn predecessors(&self, unit: &str, fw: &Framework) -> Result<Vec<Predecessor>> {
+        let mut out = Vec::new();
+        for m in lineage::predecessors(unit, &self.merges) {
+            let Some(u) = self.units.get(&m.old_code) else {
+                continue;
+            };
+            let mut rows = self.rows(&u.code, fw)?;
+            rows.retain(|y, _| *y < m.year());
+            out.push(Predecessor {
+                unit: u.clone(),
+                merge: m.clone(),
+                rows,
+            });
+        }
+        out.sort_by_cached_key(|p| (crate::text::fold(&p.unit.name), p.unit.code.clone()));
+        Ok(out)
     }
 
     /// `audit_discrepancy` findings of a unit-year: records marked as a discrepancy in any audit.
@@ -355,6 +415,15 @@ impl<'s> Query<'s> {
             .descendants(parent)
             .into_iter()
             .filter(|u| u.level == Level::Commune)
+            .collect())
+    }
+
+    /// The communes under a parent that existed in `year` (valid_from ≤ year ≤ valid_to).
+    pub fn communes_in(&self, parent: &str, year: u16) -> Result<Vec<&Unit>> {
+        Ok(self
+            .communes_of(parent)?
+            .into_iter()
+            .filter(|u| u.valid_in(year))
             .collect())
     }
 
@@ -512,7 +581,9 @@ impl Query<'_> {
     ) -> Result<Grid> {
         let parent_u = self.unit(parent)?.clone();
         let mut rows = Vec::new();
-        for u in self.communes_of(parent)? {
+        // only the communes that existed in the year: a merged commune's predecessors up to the
+        // merger, the new commune from it
+        for u in self.communes_in(parent, year)? {
             let report = self.report(fw, u, year, against, opt)?;
             let prev = match against {
                 Some(a) => self.evaluation(fw, &u.code, a)?,
@@ -529,7 +600,8 @@ impl Query<'_> {
         })
     }
 
-    /// A sensible unit to open on: the first district (else province) that has communes.
+    /// A sensible unit to open on: the first district (else province) that has communes,
+    /// preferring units that still exist (no `valid_to`).
     pub fn default_parent(&self) -> Option<&Unit> {
         let mut candidates: Vec<&Unit> = self
             .units
@@ -537,7 +609,9 @@ impl Query<'_> {
             .values()
             .filter(|u| u.level != Level::Commune)
             .collect();
-        candidates.sort_by_key(|u| std::cmp::Reverse(u.level));
+        // still existing units first (a district dissolved in the 2025 reform is history), then
+        // districts before provinces
+        candidates.sort_by_key(|u| (u.valid_to.is_some(), std::cmp::Reverse(u.level)));
         candidates.into_iter().find(|u| {
             self.units
                 .children(&u.code)

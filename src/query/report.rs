@@ -81,7 +81,7 @@ impl Query<'_> {
         let mut per_year = Vec::new();
         for y in [baseline, year] {
             let mut rows: Vec<(Vec<Option<Observation>>, eval::Evaluation)> = Vec::new();
-            for c in &communes {
+            for c in communes.iter().filter(|c| c.valid_in(y)) {
                 let all = self.rows(&c.code, fw)?;
                 let Some(r) = all.get(&y) else { continue };
                 let t = self.targets(fw, &c.code);
@@ -109,6 +109,8 @@ impl Query<'_> {
                     .get(&y)
                     .and_then(|r| r.iter().find(|o| o.indicator == ind.code));
                 let rows = &per_year[yi];
+                // the communes that existed in that year (a merger changes the count)
+                let in_year = communes.iter().filter(|c| c.valid_in(y)).count();
                 let from_communes: Vec<(&Observation, Status)> = rows
                     .iter()
                     .filter_map(|(r, ev)| r[ii].as_ref().map(|o| (o, ev.indicators[ii])))
@@ -155,7 +157,7 @@ impl Query<'_> {
                             .iter()
                             .filter(|(o, _)| o.value == Some(Value::Pass(true)))
                             .count();
-                        c.value = Some(Value::Pass(pass == communes.len()));
+                        c.value = Some(Value::Pass(pass == in_year));
                     }
                 }
                 c.units_met = Some(
@@ -164,7 +166,7 @@ impl Query<'_> {
                         .filter(|(_, s)| *s == Status::Met)
                         .count() as u32,
                 );
-                c.units_total = Some(communes.len() as u32);
+                c.units_total = Some(in_year as u32);
                 if let Some(a) = agg
                     && (a.units_met.is_some() || a.units_total.is_some())
                     && (a.units_met != c.units_met || a.units_total != c.units_total)
@@ -182,6 +184,7 @@ impl Query<'_> {
         }
         let mut recognized: Vec<(String, Recognition)> = communes
             .iter()
+            .filter(|c| c.valid_in(year))
             .flat_map(|c| {
                 self.recognitions
                     .iter()

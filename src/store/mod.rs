@@ -5,6 +5,7 @@
 //! - `obs`: [unit u32][framework u16][indicator u16][year u16] → observation fields
 //! - `recog`: [unit u32][year u16][kind u8] → Recognition
 //! - `summary`: [unit u32][framework u16][year u16] → criteria statuses, maintained on write
+//! - `merges`: [new unit u32][old unit u32] → Merge (administrative history: old became new)
 //! - `undo`: previous values while an import is being written (empty otherwise; see `import`)
 //!
 //! Keys are fixed-width big-endian, so "all years of a unit" is a prefix range scan; "all units
@@ -28,7 +29,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::eval::{self, Status};
 use crate::framework::{Registry, parse_framework, parse_mapping, parse_override};
-use crate::model::{Observation, Recognition, RecognitionKind, Unit, Units, Value};
+use crate::model::{Merge, Observation, Recognition, RecognitionKind, Unit, Units, Value};
 pub use codec::SCHEMA;
 use codec::{KeyPart, decode, encode, key, u16_at, u32_at};
 pub use edit::{Audit, AuditMark, AuditRecord, Flag, MarkStatus, ObsKey};
@@ -100,6 +101,8 @@ pub struct Bundle {
     pub units: Vec<Unit>,
     pub observations: Vec<Observation>,
     pub recognitions: Vec<Recognition>,
+    /// Rows of merges.csv (optional extension of the format; also `ntm merges import`).
+    pub merges: Vec<Merge>,
     /// Where the bundle came from, for the change log: (path, description with file hashes).
     pub origin: Option<(String, String)>,
 }
@@ -111,6 +114,7 @@ pub struct ImportStats {
     pub observations: usize,
     pub recognitions: usize,
     pub summaries: usize,
+    pub merges: usize,
 }
 
 pub struct Store {
@@ -124,6 +128,7 @@ pub struct Store {
     obs: sled::Tree,
     recog: sled::Tree,
     summary: sled::Tree,
+    merges: sled::Tree,
     log: sled::Tree,
     flags: sled::Tree,
     audits: sled::Tree,
@@ -199,6 +204,7 @@ impl Store {
             obs: t("obs")?,
             recog: t("recog")?,
             summary: t("summary")?,
+            merges: t("merges")?,
             log: t("log")?,
             flags: t("flags")?,
             audits: t("audits")?,
@@ -414,6 +420,16 @@ impl Store {
         Ok(out)
     }
 
+    /// Every stored merge (old unit → new unit), in key order (by new unit).
+    pub fn merges(&self) -> Result<Vec<Merge>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.merges.iter() {
+            let (_, v) = kv.map_err(io_err(&self.path))?;
+            out.push(decode::<Merge>(&v, "merge")?);
+        }
+        Ok(out)
+    }
+
     pub fn recognitions_of(&self, unit: &str) -> Result<Vec<Recognition>, StoreError> {
         let Some(uid) = self.ids.unit(unit) else {
             return Ok(Vec::new());
@@ -567,6 +583,7 @@ impl Store {
         let mut rev_w: Vec<KeyValue> = Vec::new();
         let mut rec_w: Vec<KeyValue> = Vec::new();
         let mut sum_w: Vec<KeyValue> = Vec::new();
+        let mut mer_w: Vec<KeyValue> = Vec::new();
 
         for u in &b.units {
             units_w.push((u.code.as_bytes().to_vec(), codec::encode_unit(u)));
@@ -597,6 +614,11 @@ impl Store {
             let mut k = key(&[KeyPart::U32(uid), KeyPart::U16(r.year)]);
             k.push(kind);
             rec_w.push((k, encode(r)));
+        }
+        for m in &b.merges {
+            let new = ids.intern_unit(&m.new_code, &mut ids_w, &mut rev_w);
+            let old = ids.intern_unit(&m.old_code, &mut ids_w, &mut rev_w);
+            mer_w.push((key(&[KeyPart::U32(new), KeyPart::U32(old)]), encode(m)));
         }
         // summaries of touched unit-years, from stored rows overlaid with the new ones
         let mut group_keys: Vec<(&str, &str)> = groups.keys().copied().collect();
@@ -679,16 +701,17 @@ impl Store {
             ow
         };
         let n_obs = b.observations.len();
-        let total = (n_obs + units_w.len() + rec_w.len() + sum_w.len()) as u64;
+        let total = (n_obs + units_w.len() + rec_w.len() + sum_w.len() + mer_w.len()) as u64;
 
         // 1. undo records and the marker
         self.undo.clear().map_err(&io)?;
-        let small: [(&str, &[KeyValue]); 5] = [
+        let small: [(&str, &[KeyValue]); 6] = [
             ("units", &units_w),
             ("ids", &ids_w),
             ("rev", &rev_w),
             ("recog", &rec_w),
             ("summary", &sum_w),
+            ("merges", &mer_w),
         ];
         let mut empty_trees: Vec<&str> = Vec::new();
         for (name, kv) in small {
@@ -736,8 +759,13 @@ impl Store {
             .origin
             .clone()
             .unwrap_or_else(|| ("bundle".into(), String::new()));
+        let merges = if b.merges.is_empty() {
+            String::new()
+        } else {
+            format!(", {} merges", b.merges.len())
+        };
         let detail = format!(
-            "{} units, {} observations, {} recognitions{}{}",
+            "{} units, {} observations, {} recognitions{merges}{}{}",
             b.units.len(),
             b.observations.len(),
             b.recognitions.len(),
@@ -755,6 +783,7 @@ impl Store {
             observations: b.observations.len(),
             recognitions: b.recognitions.len(),
             summaries: n_sum,
+            merges: b.merges.len(),
         })
     }
 
@@ -767,6 +796,7 @@ impl Store {
             "obs" => &self.obs,
             "recog" => &self.recog,
             "summary" => &self.summary,
+            "merges" => &self.merges,
             _ => unreachable!("no tree {name} in the import path"),
         }
     }

@@ -218,6 +218,7 @@ fn import_writes_rows_index_and_summaries() {
             obs("c1", "4.1", 2020, Value::Pass(true)),
         ],
         recognitions: vec![],
+        merges: vec![],
         origin: None,
     };
     let st = s.import(&b, &reg).unwrap();
@@ -237,6 +238,7 @@ fn import_writes_rows_index_and_summaries() {
         units: vec![],
         observations: vec![obs("c1", "4.2", 2020, Value::Number(99.0))],
         recognitions: vec![],
+        merges: vec![],
         origin: None,
     };
     s.import(&b2, &reg).unwrap();

@@ -94,6 +94,7 @@ pub struct QData {
     pub recognitions: Vec<Recognition>,
     pub years: BTreeMap<String, std::collections::BTreeSet<u16>>,
     pub audits: Vec<Audit>,
+    pub merges: Vec<crate::model::Merge>,
 }
 
 impl QData {
@@ -104,6 +105,7 @@ impl QData {
             recognitions,
             years,
             audits,
+            merges,
             ..
         } = Query::new(store)?;
         Ok(QData {
@@ -112,6 +114,7 @@ impl QData {
             recognitions,
             years,
             audits,
+            merges,
         })
     }
 }
@@ -172,6 +175,8 @@ pub struct Detail {
     pub criterion: usize,
     pub indicators: Vec<IndRow>,
     pub cursor: usize,
+    /// For a unit made by a merger: the units it was made of, with their rows before it.
+    pub preds: Vec<crate::query::Predecessor>,
 }
 
 impl Detail {
@@ -305,6 +310,7 @@ impl<'s> App<'s> {
             recognitions: Vec::new(),
             years: data.years.clone(),
             audits: Vec::new(),
+            merges: Vec::new(),
         };
         let fw_id = q.framework(None)?.id.clone();
         let parent = q
@@ -369,6 +375,7 @@ impl<'s> App<'s> {
             recognitions: self.q.recognitions.clone(),
             years: self.q.years.clone(),
             audits: self.q.audits.clone(),
+            merges: self.q.merges.clone(),
         }
     }
 
@@ -633,6 +640,7 @@ impl<'s> App<'s> {
             })
             .collect::<Vec<_>>();
         let cursor = cursor.unwrap_or(0).min(indicators.len().saturating_sub(1));
+        let preds = self.query().predecessors(&code, fw).unwrap_or_default();
         Some(Detail {
             row: 0,
             own: None,
@@ -641,6 +649,7 @@ impl<'s> App<'s> {
             criterion: c,
             indicators,
             cursor,
+            preds,
         })
     }
 

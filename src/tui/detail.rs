@@ -64,6 +64,32 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             },
         ),
     ]));
+    // a merged unit: where its recognition comes from; a merged-away unit: where it went
+    if let Some(note) = row.report.recognition.explain(lang == Lang::Vi) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", app.t("recognized")), th.header()),
+            Span::raw(data(&note, total)),
+        ]));
+    }
+    if let Some(m) = app
+        .q
+        .merges
+        .iter()
+        .find(|m| m.old_code == row.report.unit.code)
+    {
+        let name = app
+            .q
+            .units
+            .get(&m.new_code)
+            .map_or(m.new_code.as_str(), |u| u.name.as_str());
+        lines.push(Line::from(Span::styled(
+            data(
+                &format!("{} {name} ({})", app.t("merged_into"), m.effective_date),
+                total,
+            ),
+            th.dim(),
+        )));
+    }
     let years: Vec<u16> = d
         .indicators
         .iter()
@@ -150,7 +176,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         .indicators
         .get(d.cursor)
         .map(|ir| (ir.history.len() + usize::from(ir.flag.is_some())).min(4))
-        .unwrap_or(0);
+        .unwrap_or(0)
+        + if d.preds.is_empty() {
+            0
+        } else {
+            d.preds.len() + 1
+        };
     let panel_h = 8usize + extra;
     let h = (area.height as usize)
         .saturating_sub(lines.len() + panel_h + 1)
@@ -285,6 +316,38 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             }
         }
         lines.push(Line::from(yl));
+        // the predecessors' own series before the merger, apart from the unit's own
+        if let Some(first) = d.preds.first() {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "{} — {} {}:",
+                    app.t("predecessors"),
+                    app.t("before_merger"),
+                    first.merge.effective_date
+                ),
+                th.header(),
+            )));
+            for p in &d.preds {
+                let series: Vec<String> = p
+                    .rows
+                    .iter()
+                    .filter_map(|(y, obs)| {
+                        obs.iter()
+                            .find(|o| o.indicator == ind.code)
+                            .map(|o| format!("{y} {}", fmt_value(ind.kind, o.effective(), lang)))
+                    })
+                    .collect();
+                let series = if series.is_empty() {
+                    app.t("none").to_string()
+                } else {
+                    series.join(" · ")
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  ↳ {}: ", clean(&p.unit.name)), th.dim()),
+                    Span::styled(data(&series, total), th.dim()),
+                ]));
+            }
+        }
         // trend class over every year with data (required-versus-observed growth)
         let series: Vec<(u16, crate::model::Value)> = ir
             .by_year

@@ -201,12 +201,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 };
                 (t, s)
             } else if c == n + 1 {
-                let year = row
-                    .report
-                    .recognized
-                    .as_ref()
-                    .map(|x| x.year.to_string())
-                    .unwrap_or_else(|| app.t("none").into());
+                let year = row.report.recognized_label(app.t("none"));
                 // revocation risk (QĐ 18/2022): a mark readable without colour, and a colour
                 let (mark, style) = match row.report.risk {
                     Some(crate::eval::Risk::High) => ("‼", th.cell(Cell::NotMet)),
@@ -281,6 +276,23 @@ fn legend_lines(app: &App, w: usize) -> Vec<Line<'static>> {
     }
     spans.push(Span::styled("!/‼".to_string(), th.cell(Cell::NotMet)));
     spans.push(Span::raw(label));
+    used += item_w;
+    // `*`: a recognition computed from merged predecessors (only when the grid has one)
+    if app.grid.rows.iter().any(|r| {
+        matches!(
+            r.report.recognition.basis,
+            crate::eval::lineage::Basis::Inherited(_)
+        )
+    }) {
+        let label = format!(" {}  ", app.t("legend_inherited"));
+        let item_w = 1 + width(&label);
+        if used + item_w > w && spans.len() > 1 {
+            out.push(Line::from(std::mem::take(&mut spans)));
+            spans.push(Span::raw(" ".repeat(width(&head))));
+        }
+        spans.push(Span::styled("*".to_string(), th.header()));
+        spans.push(Span::raw(label));
+    }
     out.push(Line::from(spans));
     out
 }

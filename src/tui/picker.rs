@@ -39,9 +39,23 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             Level::Commune => app.t("commune"),
         };
         let mark = if *code == app.parent { "*" } else { " " };
+        // the years a unit existed, when it did not always (a district dissolved in 2025)
+        let years = app
+            .q
+            .units
+            .get(code)
+            .map(|u| match (u.valid_from, u.valid_to) {
+                (None, None) => String::new(),
+                (a, z) => format!(
+                    " ({}–{})",
+                    a.map(|a| a.to_string()).unwrap_or_default(),
+                    z.map(|z| z.to_string()).unwrap_or_default()
+                ),
+            })
+            .unwrap_or_default();
         lines.push(Line::from(vec![
             Span::styled(mark, th.key()),
-            cell(&clean(name), 30, base),
+            cell(&format!("{}{years}", clean(name)), 30, base),
             cell(lv, 12, th.dim()),
             Span::styled(clean(code), th.dim()),
         ]));

@@ -309,7 +309,18 @@ pub fn breadcrumb(app: &App) -> String {
                 ));
             }
         }
-        Screen::Grid => {}
+        Screen::Grid => {
+            // on the recognition column of a merged commune: where its recognition comes from
+            if app.col == app.n_criteria() + 1
+                && let Some(r) = app.current_row().and_then(|r| app.grid.rows.get(r))
+                && let Some(note) = r
+                    .report
+                    .recognition
+                    .explain(app.opts.lang == crate::i18n::Lang::Vi)
+            {
+                parts.push(format!("{}: {}", clean(&r.report.unit.name), clean(&note)));
+            }
+        }
     }
     parts.join(sep)
 }
