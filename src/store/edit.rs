@@ -276,7 +276,13 @@ impl Store {
                 encode(&s),
             );
         }
-        let (log_b, meta_b, logged) = self.log_entries_batch(entries)?;
+        let (log_b, mut meta_b, logged) = self.log_entries_batch(entries)?;
+        if reg.get(&o.framework).is_some() {
+            meta_b.insert(
+                super::YEARS_KEY,
+                self.years_with([(o.framework.clone(), o.year)])?,
+            );
+        }
         self.commit(&[
             (&self.ids_t, ids_b),
             (&self.rev, rev_b),

@@ -177,20 +177,28 @@ impl Store {
             path: dir.to_path_buf(),
             msg: format!("settling an interrupted snapshot: {e}"),
         })?;
-        let db = with_private_umask(|| {
-            sled::Config::new()
-                .path(dir)
-                .cache_capacity(32 << 20)
-                .flush_every_ms(Some(500))
-                .open()
-        })
-        .map_err(|e| match &e {
-            sled::Error::Io(io)
-                if io.kind() == std::io::ErrorKind::WouldBlock
-                    || io.to_string().contains("could not acquire lock") =>
-            {
-                StoreError::Locked(dir.to_path_buf(), lock_holder(dir))
-            }
+        let open = || {
+            with_private_umask(|| {
+                sled::Config::new()
+                    .path(dir)
+                    .cache_capacity(32 << 20)
+                    .flush_every_ms(Some(500))
+                    .open()
+            })
+        };
+        let mut db = open();
+        // sled's background threads may keep the lock of a store this process has just
+        // closed for a moment: wait for them (never for another process)
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while db.as_ref().is_err_and(is_lock_error)
+            && recently_closed(dir)
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            db = open();
+        }
+        let db = db.map_err(|e| match &e {
+            e if is_lock_error(e) => StoreError::Locked(dir.to_path_buf(), lock_holder(dir)),
             _ => io_err(dir)(e),
         })?;
         // we hold the lock now: say who, for the next process that finds it taken
@@ -386,12 +394,21 @@ impl Store {
             let (k, _) = kv.map_err(io_err(&self.path))?;
             batch.remove(k);
         }
+        let mut years: YearsMap = BTreeMap::new();
         for (k, v) in self.all_summaries(&reg, &units)? {
+            if let Some(f) = self.ids.framework_id(u16_at(&k, 4)) {
+                years
+                    .entry(f.to_string())
+                    .or_default()
+                    .insert(u16_at(&k, 6));
+            }
             batch.insert(k, v);
             n += 1;
         }
+        let years = encode(&years);
         let r: TxResult<()> = (&self.meta, &self.summary).transaction(|(m, s)| {
             m.insert(key_s.as_bytes(), text.as_bytes())?;
+            m.insert(YEARS_KEY, years.as_slice())?;
             s.apply_batch(&batch)?;
             Ok(())
         });
@@ -531,9 +548,19 @@ impl Store {
         }
     }
 
-    /// Years that have any summary, per framework id.
-    pub fn years(&self) -> Result<BTreeMap<String, BTreeSet<u16>>, StoreError> {
-        let mut out: BTreeMap<String, BTreeSet<u16>> = BTreeMap::new();
+    /// Years that have any summary, per framework id: the record kept in `meta` with every
+    /// write that adds a summary (a scan of every summary took 80 ms at 10,000 communes, on
+    /// every start), or that scan for a store written before the record existed.
+    pub fn years(&self) -> Result<YearsMap, StoreError> {
+        match self.meta.get(YEARS_KEY).map_err(io_err(&self.path))? {
+            Some(v) => decode(&v, "years"),
+            None => self.scan_years(),
+        }
+    }
+
+    /// Years that have any summary, from the summaries themselves.
+    fn scan_years(&self) -> Result<YearsMap, StoreError> {
+        let mut out: YearsMap = BTreeMap::new();
         for kv in self.summary.iter() {
             let (k, _) = kv.map_err(io_err(&self.path))?;
             if let Some(f) = self.ids.framework_id(u16_at(&k, 4)) {
@@ -541,6 +568,18 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// The `years` record with these (framework, year) pairs added, encoded for `meta`.
+    fn years_with(
+        &self,
+        more: impl IntoIterator<Item = (String, u16)>,
+    ) -> Result<Vec<u8>, StoreError> {
+        let mut y = self.years()?;
+        for (f, year) in more {
+            y.entry(f).or_default().insert(year);
+        }
+        Ok(encode(&y))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -583,6 +622,7 @@ impl Store {
         let mut rev_w: Vec<KeyValue> = Vec::new();
         let mut rec_w: Vec<KeyValue> = Vec::new();
         let mut sum_w: Vec<KeyValue> = Vec::new();
+        let mut sum_years: Vec<(String, u16)> = Vec::new();
         let mut mer_w: Vec<KeyValue> = Vec::new();
 
         for u in &b.units {
@@ -658,6 +698,7 @@ impl Store {
                 let s = Summary {
                     statuses: ev.criteria.iter().map(|s| s.as_u8()).collect(),
                 };
+                sum_years.push((fwid.to_string(), y));
                 sum_w.push((
                     key(&[KeyPart::U32(uid), KeyPart::U16(fid), KeyPart::U16(y)]),
                     encode(&s),
@@ -775,6 +816,7 @@ impl Store {
         let (log_b, mut meta_b, _) =
             self.log_entries_batch(&[(what, "import".into(), None, Some(detail), None)])?;
         meta_b.remove(IMPORT_MARKER);
+        meta_b.insert(YEARS_KEY, self.years_with(sum_years)?);
         self.commit(&[(&self.log, log_b), (&self.meta, meta_b)])?;
         self.undo.clear().map_err(&io)?;
         self.ids = ids;
@@ -949,6 +991,14 @@ impl Store {
                 expected.len()
             ));
         }
+        if self
+            .meta
+            .contains_key(YEARS_KEY)
+            .map_err(io_err(&self.path))?
+            && self.years()? != self.scan_years()?
+        {
+            problems.push("the years record disagrees with the summaries".into());
+        }
         Ok(problems)
     }
 
@@ -976,6 +1026,12 @@ impl Store {
 }
 
 const LOCK_INFO: &str = "lock-info";
+
+/// `meta` key of the years that have summaries, per framework (see `Store::years`).
+const YEARS_KEY: &str = "years";
+
+/// Framework id → years with data.
+pub type YearsMap = BTreeMap<String, BTreeSet<u16>>;
 
 /// The indicator index of earlier versions (`[fw][ind][year][unit]` → ()), dropped on open.
 const RETIRED_INDEX: &str = "obs_ind";
@@ -1013,7 +1069,35 @@ impl Drop for Store {
         // every exit path flushes; then the lock-info goes with the lock
         let _ = self.db.flush();
         let _ = std::fs::remove_file(self.path.join(LOCK_INFO));
+        if let Ok(mut c) = CLOSED.lock() {
+            let now = std::time::Instant::now();
+            c.retain(|(_, t)| now.duration_since(*t).as_secs() < 5);
+            c.push((canonical(&self.path), now));
+        }
     }
+}
+
+/// Stores this process closed, and when (see `recently_closed`).
+static CLOSED: std::sync::Mutex<Vec<(PathBuf, std::time::Instant)>> =
+    std::sync::Mutex::new(Vec::new());
+
+fn canonical(dir: &Path) -> PathBuf {
+    std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
+/// Did this process close the store in `dir` in the last few seconds?
+fn recently_closed(dir: &Path) -> bool {
+    let dir = canonical(dir);
+    CLOSED.lock().is_ok_and(|c| {
+        c.iter()
+            .any(|(p, t)| *p == dir && t.elapsed() < std::time::Duration::from_secs(5))
+    })
+}
+
+fn is_lock_error(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io)
+        if io.kind() == std::io::ErrorKind::WouldBlock
+            || io.to_string().contains("could not acquire lock"))
 }
 
 /// Files sled creates get no group/other permissions (a stricter umask is kept).

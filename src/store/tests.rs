@@ -305,3 +305,94 @@ fn the_retired_indicator_index_is_dropped_on_a_writable_open_only() {
     let rw = Store::open(d.path(), false).unwrap();
     assert!(!has_index(&rw));
 }
+
+#[test]
+fn a_store_closed_by_this_process_can_be_reopened_at_once() {
+    let d = tempfile::tempdir().unwrap();
+    // busy threads, as on a loaded server: sled's background work is then late to let go
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spinners: Vec<_> = (0..4)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            })
+        })
+        .collect();
+    {
+        let mut s = Store::open(d.path(), false).unwrap();
+        let reg = s.registry().unwrap();
+        let mut b = Bundle::default();
+        for c in 0..200 {
+            b.units.push(unit(&format!("c{c}")));
+            for y in 2010..2021 {
+                b.observations
+                    .push(obs(&format!("c{c}"), "4.2", y, Value::Number(96.0)));
+            }
+        }
+        s.import(&b, &reg).unwrap();
+    }
+    let mut failed = None;
+    for i in 0..30 {
+        let s = match Store::open(d.path(), false) {
+            Ok(s) => s,
+            Err(e) => {
+                failed = Some(format!("open {i}: {e}"));
+                break;
+            }
+        };
+        // a write gives sled's background threads something to do as the store closes
+        s.meta.insert(b"probe", b"x").unwrap();
+        drop(s);
+        if let Err(e) = Store::open(d.path(), true) {
+            failed = Some(format!("reopen {i}: {e}"));
+            break;
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in spinners {
+        t.join().unwrap();
+    }
+    assert_eq!(failed, None);
+}
+
+#[test]
+fn the_years_record_follows_imports_and_edits() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = Store::open(d.path(), false).unwrap();
+    let reg = s.registry().unwrap();
+    let mut u = unit("c1");
+    u.region = Some("TDMNPB".into());
+    let b = Bundle {
+        units: vec![u],
+        observations: vec![obs("c1", "4.2", 2019, Value::Number(96.0))],
+        ..Bundle::default()
+    };
+    s.import(&b, &reg).unwrap();
+    assert!(s.meta.contains_key(YEARS_KEY).unwrap());
+    assert_eq!(s.years().unwrap(), s.scan_years().unwrap());
+    assert_eq!(
+        s.years().unwrap()["qd1980-2016"]
+            .iter()
+            .copied()
+            .collect::<Vec<_>>(),
+        [2019]
+    );
+    // an edit that adds a year adds it to the record, in the same transaction
+    let mut o = obs("c1", "4.2", 2021, Value::Number(97.0));
+    o.source = Some("test".into());
+    s.set_figures(&o, "test", &reg).unwrap();
+    assert_eq!(
+        s.years().unwrap()["qd1980-2016"]
+            .iter()
+            .copied()
+            .collect::<Vec<_>>(),
+        [2019, 2021]
+    );
+    assert!(s.verify().unwrap().is_empty());
+    // a record that disagrees with the summaries is an invariant failure
+    s.meta.insert(YEARS_KEY, encode(&YearsMap::new())).unwrap();
+    assert!(!s.verify().unwrap().is_empty());
+}
