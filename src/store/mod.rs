@@ -242,6 +242,11 @@ impl Store {
             s.db.drop_tree(RETIRED_INDEX).map_err(io_err(dir))?;
         }
         s.ids = Ids::load(&s.ids_t).map_err(io_err(dir))?;
+        if !read_only && !s.meta.contains_key(YEARS_KEY).map_err(io_err(dir))? {
+            // a store from before the years record: build it once
+            let years = encode(&s.scan_years()?);
+            s.meta.insert(YEARS_KEY, years).map_err(io_err(dir))?;
+        }
         Ok(s)
     }
 
