@@ -105,24 +105,47 @@ pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
     let scope = q.scope(a.unit.as_deref())?;
     let (year, against) = q.resolve_years(fw, &scope, a.year, a.against)?;
     let opt = a.thresholds.apply(fw.options)?;
+    // units are independent: evaluate them on every core, in scope order
+    let bar = std::sync::Mutex::new(crate::progress::Progress::new(
+        "check: units",
+        scope.len() as u64,
+    ));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let chunk = scope.len().div_ceil(threads).max(1);
+    let parts: Vec<anyhow::Result<Vec<UnitReport>>> = std::thread::scope(|sc| {
+        let handles: Vec<_> = scope
+            .chunks(chunk)
+            .map(|units| {
+                let (bar, opt) = (&bar, &opt);
+                sc.spawn(move || {
+                    let mut out = Vec::new();
+                    for (i, u) in units.iter().enumerate() {
+                        let r = q.report(fw, u, year, against, opt)?;
+                        if i % 64 == 63 {
+                            bar.lock().expect("progress lock").inc(64);
+                        }
+                        if r.evaluation.is_some() {
+                            out.push(slim(r));
+                        }
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a check thread panicked"))
+            .collect()
+    });
+    bar.into_inner().expect("progress lock").finish();
     let mut reports = Vec::new();
     let mut findings = Vec::new();
-    let mut bar = crate::progress::Progress::new("check: units", scope.len() as u64);
-    for u in scope {
-        bar.inc(1);
-        // a unit that did not exist in the year (merged away, or not yet created) is not
-        // evaluated: no `missing` findings for years outside valid_from..valid_to
-        if !u.valid_in(year) {
-            continue;
+    for part in parts {
+        for mut r in part? {
+            findings.append(&mut r.findings);
+            reports.push(r);
         }
-        let r = q.report(fw, u, year, against, &opt)?;
-        if r.evaluation.is_none() {
-            continue;
-        }
-        findings.extend(r.findings.iter().cloned());
-        reports.push(r);
     }
-    bar.finish();
     Query::sort_findings(&mut findings);
     Ok(CheckResult {
         fw,
@@ -131,6 +154,15 @@ pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
         reports,
         findings,
     })
+}
+
+/// A report without what `check` never prints (per-indicator statuses), so that a national
+/// check does not hold every indicator of every unit until the end.
+fn slim(mut r: UnitReport) -> UnitReport {
+    if let Some(ev) = r.evaluation.as_mut() {
+        ev.indicators = Vec::new();
+    }
+    r
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Res {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod report;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
 
@@ -14,17 +15,19 @@ use crate::framework::{Framework, Registry};
 use crate::model::{Level, Merge, Observation, Recognition, Target, Unit, Units};
 use crate::store::Store;
 
+/// The loaded parts are shared (`Arc`): the interface builds a `Query` per action, and copying
+/// 10,000 units each time cost milliseconds per key.
 pub struct Query<'s> {
     pub store: &'s Store,
-    pub reg: Registry,
-    pub units: Units,
-    pub recognitions: Vec<Recognition>,
+    pub reg: Arc<Registry>,
+    pub units: Arc<Units>,
+    pub recognitions: Arc<Vec<Recognition>>,
     /// Years with data per framework.
     pub years: BTreeMap<String, BTreeSet<u16>>,
     /// Spot audits, for `audit_discrepancy` findings.
-    pub audits: Vec<crate::store::Audit>,
+    pub audits: Arc<Vec<crate::store::Audit>>,
     /// Administrative history: old unit → new unit.
-    pub merges: Vec<Merge>,
+    pub merges: Arc<Vec<Merge>>,
 }
 
 /// One unit evaluated for a year: the criteria, the findings and the recognition.
@@ -84,12 +87,12 @@ pub enum Cell {
 impl<'s> Query<'s> {
     pub fn new(store: &'s Store) -> Result<Query<'s>> {
         Ok(Query {
-            reg: store.registry()?,
-            units: store.units()?,
-            recognitions: store.recognitions()?,
+            reg: Arc::new(store.registry()?),
+            units: Arc::new(store.units()?),
+            recognitions: Arc::new(store.recognitions()?),
             years: store.years()?,
-            audits: store.audits()?,
-            merges: store.merges()?,
+            audits: Arc::new(store.audits()?),
+            merges: Arc::new(store.merges()?),
             store,
         })
     }
@@ -297,7 +300,7 @@ impl<'s> Query<'s> {
     /// `audit_discrepancy` findings of a unit-year: records marked as a discrepancy in any audit.
     pub fn audit_findings(&self, fw: &str, unit: &str, year: u16) -> Vec<Finding> {
         let mut out = Vec::new();
-        for a in &self.audits {
+        for a in self.audits.iter() {
             for (i, r) in a.records.iter().enumerate() {
                 let Some(m) = &r.mark else { continue };
                 if m.status != crate::store::MarkStatus::Discrepancy

@@ -89,12 +89,12 @@ impl StoreRef<'_> {
 /// app can hold the store mutably and still build a `Query` when it needs one.
 #[derive(Clone)]
 pub struct QData {
-    pub reg: crate::framework::Registry,
-    pub units: crate::model::Units,
-    pub recognitions: Vec<Recognition>,
+    pub reg: std::sync::Arc<crate::framework::Registry>,
+    pub units: std::sync::Arc<crate::model::Units>,
+    pub recognitions: std::sync::Arc<Vec<Recognition>>,
     pub years: BTreeMap<String, std::collections::BTreeSet<u16>>,
-    pub audits: Vec<Audit>,
-    pub merges: Vec<crate::model::Merge>,
+    pub audits: std::sync::Arc<Vec<Audit>>,
+    pub merges: std::sync::Arc<Vec<crate::model::Merge>>,
 }
 
 impl QData {
@@ -307,10 +307,10 @@ impl<'s> App<'s> {
             store: store.get(),
             reg: data.reg.clone(),
             units: data.units.clone(),
-            recognitions: Vec::new(),
+            recognitions: Vec::new().into(),
             years: data.years.clone(),
-            audits: Vec::new(),
-            merges: Vec::new(),
+            audits: Vec::new().into(),
+            merges: Vec::new().into(),
         };
         let fw_id = q.framework(None)?.id.clone();
         let parent = q
