@@ -481,3 +481,53 @@ fn hostile_text_never_reaches_the_terminal_raw() {
         .clone();
     assert!(!out.contains(&0x1b), "raw ESC in JSON");
 }
+
+#[test]
+fn one_bad_unit_is_reported_once_and_the_count_is_every_problem() {
+    let d = tempfile::tempdir().unwrap();
+    let b = d.path().join("b");
+    std::fs::create_dir(&b).unwrap();
+    // a district with a bad region, and 60 communes under it: one problem, not 61
+    let mut units = String::from("code,name,level,parent_code,region\nP,Tỉnh,province,,TDMNPB\n");
+    units += "D,Huyện,district,P,NOWHERE\n";
+    let mut obs = String::from("unit_code,framework,indicator,year,value\n");
+    for i in 0..60 {
+        units += &format!("C{i},Xã {i},commune,D,\n");
+        obs += &format!("C{i},qd1980-2016,1.1,2020,dat\n");
+    }
+    std::fs::write(b.join("units.csv"), units).unwrap();
+    std::fs::write(b.join("observations.csv"), obs).unwrap();
+    let o = ntm(&d.path().join("s"))
+        .arg("import")
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("units.csv:").count(), 1, "{err}");
+    assert!(err.contains("units.csv:3:region"), "{err}");
+    assert!(err.contains("rejected: 1 problem listed above"), "{err}");
+
+    // 70 bad rows: 50 listed, the rest counted, and the total is all 70
+    let mut obs = String::from("unit_code,framework,indicator,year,value\n");
+    for i in 0..70 {
+        obs += &format!("C{},qd1980-2016,1.1,20x{i},dat\n", i % 60);
+    }
+    std::fs::write(
+        b.join("units.csv"),
+        "code,name,level,parent_code,region\nP,Tỉnh,province,,TDMNPB\n".to_string()
+            + &(0..60)
+                .map(|i| format!("C{i},Xã {i},commune,P,\n"))
+                .collect::<String>(),
+    )
+    .unwrap();
+    std::fs::write(b.join("observations.csv"), obs).unwrap();
+    let o = ntm(&d.path().join("s"))
+        .arg("import")
+        .arg(&b)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("… and 20 more problems not listed"), "{err}");
+    assert!(err.contains("rejected: 70 problems listed above"), "{err}");
+}

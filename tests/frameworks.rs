@@ -575,3 +575,22 @@ fn a_mapping_of_ones_own_is_validated_and_kept() {
         "{out}"
     );
 }
+
+#[test]
+fn a_template_without_framework_takes_the_set_in_force_in_its_year() {
+    let (d, s) = imported(&["criteria-sets"]);
+    for (year, want) in [
+        (2018, "× 51 indicators of qd1980-2016"),
+        (2022, "indicators of qd318-2022)"),
+        (2026, "× 10 indicators of qd51-2025"),
+    ] {
+        let f = d.path().join(format!("t{year}.xlsx"));
+        let o = ntm(&s)
+            .args(["template", "--unit", "901", "--year", &year.to_string()])
+            .arg(&f)
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains(want), "{year}: {out}");
+    }
+}

@@ -487,3 +487,43 @@ fn post_2025_province_without_districts_groups_its_communes_directly() {
     pick(&mut a, "213");
     assert_eq!(a.grid.rows.len(), 6);
 }
+
+#[test]
+fn a_units_file_without_the_history_columns_keeps_the_stored_history() {
+    // what a filled data-entry template sends back: code, name, level, parent, region only
+    let (d, s) = imported(&["merge-example"]);
+    let b = d.path().join("entry");
+    std::fs::create_dir(&b).unwrap();
+    std::fs::write(
+        b.join("units.csv"),
+        "code,name,level,parent_code,region\n901-an-binh,An Bình,commune,901,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        b.join("observations.csv"),
+        "unit_code,framework,indicator,year,value\n",
+    )
+    .unwrap();
+    ntm(&s).arg("import").arg(&b).assert().success();
+    let out = d.path().join("out");
+    ntm(&s).arg("export").arg(&out).assert().success();
+    let units = std::fs::read_to_string(out.join("units.csv")).unwrap();
+    assert!(
+        units.contains("901-an-binh,An Bình,commune,901,,,2024,90-hoa-an"),
+        "valid_to and successor kept:\n{units}"
+    );
+    // a column that is there but empty does clear the field
+    std::fs::write(
+        b.join("units.csv"),
+        "code,name,level,parent_code,successor_code\n901-an-binh,An Bình,commune,901,\n",
+    )
+    .unwrap();
+    ntm(&s).arg("import").arg(&b).assert().success();
+    let out2 = d.path().join("out2");
+    ntm(&s).arg("export").arg(&out2).assert().success();
+    let units = std::fs::read_to_string(out2.join("units.csv")).unwrap();
+    assert!(
+        units.contains("901-an-binh,An Bình,commune,901,,,2024,\n"),
+        "{units}"
+    );
+}

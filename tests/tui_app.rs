@@ -84,12 +84,17 @@ fn years_change_with_brackets() {
     // moving the year keeps the comparison year before it (the previous year with data)
     key(&mut a, "[");
     assert_eq!((a.year, a.against), (2019, Some(2018)));
+    // and back: the default comparison follows the year again
+    key(&mut a, "]");
+    assert_eq!((a.year, a.against), (2020, Some(2019)));
+    key(&mut a, "[");
     key(&mut a, "{");
     assert_eq!(a.against, Some(2017));
     key(&mut a, "{ { {");
     assert_eq!(a.against, None);
     key(&mut a, "}");
     assert_eq!(a.against, Some(2016));
+    // a comparison year chosen by hand stays while the year moves
     key(&mut a, "] ]");
     assert_eq!(a.year, 2020);
     assert_eq!(a.grid.year, 2020);

@@ -209,11 +209,12 @@ fn a_filled_template_imports() {
     let t = d.path().join("mau-2021.xlsx");
     ntm(&s)
         .args(["template", "--unit", "213", "--year", "2021"])
+        .args(["--framework", "qd1980-2016"])
         .arg(&t)
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "306 rows (6 communes × 51 indicators)",
+            "306 rows (6 communes × 51 indicators of qd1980-2016)",
         ));
     // what a commune officer sees: names and targets beside the entry cells
     let mut wb = open_workbook_auto(&t).unwrap();

@@ -48,7 +48,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             for r in &rows {
                 eprintln!("{}", crate::text::sanitize(&r.to_string()));
             }
-            let n = rows.len();
+            let n = crate::io::problem_count(&rows);
             return Err(Fail(
                 2,
                 anyhow!(

@@ -61,7 +61,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                     for r in &rows {
                         eprintln!("{}", sanitize(&r.to_string()));
                     }
-                    let n = rows.len();
+                    let n = crate::io::problem_count(&rows);
                     return Err(Fail(
                         2,
                         anyhow!(

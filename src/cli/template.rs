@@ -15,9 +15,10 @@ use crate::query::Query;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Framework id
-    #[arg(long, default_value = "qd1980-2016")]
-    pub framework: String,
+    /// Framework id (default: the first set whose period covers --year, e.g. qd51-2025 for
+    /// 2026; else the set with the most recent data)
+    #[arg(long)]
+    pub framework: Option<String>,
     /// District or province whose communes get rows
     #[arg(long)]
     pub unit: String,
@@ -31,7 +32,16 @@ pub struct Args {
 pub fn run(ctx: &Ctx, a: Args) -> Res {
     let store = ctx.open()?;
     let q = Query::new(&store)?;
-    let fw = q.framework(Some(&a.framework))?;
+    let fw = match &a.framework {
+        Some(id) => q.framework(Some(id))?,
+        None => match q.reg.frameworks.iter().find(|f| {
+            f.period
+                .is_some_and(|(from, to)| (from..=to).contains(&a.year))
+        }) {
+            Some(f) => f,
+            None => q.framework(None)?,
+        },
+    };
     // only the communes that exist in the year (not those merged away, not those created later)
     let communes = q.communes_in(&a.unit, a.year)?;
     if communes.is_empty() {
@@ -179,10 +189,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     ws.set_freeze_panes(1, 3)?;
     wb.save(&a.file)?;
     println!(
-        "wrote {} rows ({} communes × {} indicators) to {}; fill value (pass/fail, numbers) or numerator+denominator (ratios), then: ntm import {}",
+        "wrote {} rows ({} communes × {} indicators of {}) to {}; fill value (pass/fail, numbers) or numerator+denominator (ratios), then: ntm import {}",
         r - 1,
         communes.len(),
         fw.indicators.len(),
+        fw.id,
         a.file.display(),
         a.file.display()
     );

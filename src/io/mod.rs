@@ -7,7 +7,9 @@ mod tests;
 mod write;
 pub mod xlsx;
 
-pub use read::{BadRow, MERGE_COLS, ReadOptions, read_bundle, read_merges, validate_observation};
+pub use read::{
+    BadRow, MERGE_COLS, ReadOptions, problem_count, read_bundle, read_merges, validate_observation,
+};
 pub use write::{write_bundle, write_bundle_with, write_merges};
 
 /// Pass/fail words accepted on import (compared case-insensitively, after NFC).

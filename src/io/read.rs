@@ -76,6 +76,23 @@ impl Errors {
     }
 }
 
+/// How many problems a rejected read found: the rows listed plus those the cap left out.
+pub fn problem_count(rows: &[BadRow]) -> usize {
+    rows.iter()
+        .map(|r| {
+            let more = r.file.is_empty() && r.line == 0 && r.column.is_empty();
+            match r.reason.strip_prefix("… and ") {
+                Some(rest) if more => rest
+                    .split(' ')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(1),
+                _ => 1,
+            }
+        })
+        .sum()
+}
+
 /// A parsed CSV file: rows of (line, fields).
 struct Table {
     file: String,
@@ -91,6 +108,11 @@ struct Row {
 }
 
 impl Row {
+    /// Does the file have column `c` at all?
+    fn has(&self, c: &str) -> bool {
+        self.head.iter().any(|h| &**h == c)
+    }
+
     /// The value of column `c`, or `None` when the column is absent or the cell empty.
     fn get(&self, c: &str) -> Option<&str> {
         let i = self.head.iter().position(|h| &**h == c)?;
@@ -555,22 +577,48 @@ pub fn read_bundle(
                 );
                 ok = false;
             }
-            if let (true, Some(level), Some(code), Some(name)) =
-                (ok, level, get("code"), get("name"))
-            {
+            if let (Some(level), Some(code), Some(name)) = (level, get("code"), get("name")) {
+                // a column the file does not have keeps what the store holds: a data-entry
+                // template (code, name, level, parent, region) must not erase a unit's history
+                let stored = stored.get(code);
+                let field = |c: &str, kept: Option<&String>| -> Option<String> {
+                    if r.has(c) {
+                        get(c).map(str::to_string)
+                    } else {
+                        kept.cloned()
+                    }
+                };
                 let u = Unit {
                     code: code.to_string(),
                     name: name.to_string(),
                     level,
-                    parent_code: get("parent_code").map(str::to_string),
-                    region: get("region").map(str::to_string),
-                    valid_from: vf,
-                    valid_to: vt,
-                    successor_code: get("successor_code").map(str::to_string),
-                    commune_group: get("commune_group").map(str::to_string),
+                    parent_code: field("parent_code", stored.and_then(|s| s.parent_code.as_ref())),
+                    region: field("region", stored.and_then(|s| s.region.as_ref())),
+                    valid_from: if r.has("valid_from") {
+                        vf
+                    } else {
+                        stored.and_then(|s| s.valid_from)
+                    },
+                    valid_to: if r.has("valid_to") {
+                        vt
+                    } else {
+                        stored.and_then(|s| s.valid_to)
+                    },
+                    successor_code: field(
+                        "successor_code",
+                        stored.and_then(|s| s.successor_code.as_ref()),
+                    ),
+                    commune_group: field(
+                        "commune_group",
+                        stored.and_then(|s| s.commune_group.as_ref()),
+                    ),
                 };
+                // known for references even when this row has an error, so that one bad
+                // cell is reported once and not again on every row that names the unit
                 all_units.insert(u.clone());
-                b.units.push(u);
+                if ok {
+                    b.units.push(u);
+                }
             }
         }
         // references between units, now that all are known

@@ -1081,21 +1081,24 @@ impl<'s> App<'s> {
             .iter()
             .position(|y| *y == self.year)
             .unwrap_or(self.years.len() - 1);
+        // a comparison year the user left at its default (the previous year with data) follows
+        // the year; one they chose with the comparison keys stays while it is still earlier
+        let previous = |y: u16| self.years.iter().rev().find(|x| **x < y).copied();
+        let follow = |y: u16| {
+            if self.against == previous(self.year) || self.against.is_none_or(|x| x >= y) {
+                None
+            } else {
+                Some(self.against)
+            }
+        };
         let (year, against) = match a {
             Action::YearPrev => {
                 let y = self.years[pos.saturating_sub(1)];
-                (
-                    y,
-                    if self.against.is_some_and(|x| x < y) {
-                        Some(self.against)
-                    } else {
-                        None
-                    },
-                )
+                (y, follow(y))
             }
             Action::YearNext => {
                 let y = self.years[(pos + 1).min(self.years.len() - 1)];
-                (y, Some(self.against))
+                (y, follow(y))
             }
             _ => {
                 // comparison years: None, then the years before `year`
