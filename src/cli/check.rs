@@ -110,7 +110,13 @@ pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
         "check: units",
         scope.len() as u64,
     ));
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    // NTM_THREADS caps it (a shared server's admin may want one core per user)
+    let threads = std::env::var("NTM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .min(8);
     let chunk = scope.len().div_ceil(threads).max(1);
     let parts: Vec<anyhow::Result<Vec<UnitReport>>> = std::thread::scope(|sc| {
         let handles: Vec<_> = scope
