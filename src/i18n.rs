@@ -54,6 +54,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("yes", "Đạt", "Yes"),
     ("no", "Chưa", "No"),
     ("none", "—", "—"),
+    ("opening_store", "đang mở kho dữ liệu", "opening the store"),
     (
         "communes_meeting",
         "Xã đạt chuẩn",

@@ -470,7 +470,15 @@ fn read_only_binary_refuses_edits_and_marks() {
     let scr = s.wait_for("Read-only: editing");
     assert!(!scr.contains("Mark the record"), "{scr}");
     s.send("q");
-    let (status, _) = s.finish();
+    let (status, raw) = s.finish();
     assert!(status.success(), "{status:?}");
     assert_eq!(ntm_cli(&store, &["log"]), before);
+    // while the store opened, a line said so; it was erased before the interface drew
+    let raw = String::from_utf8_lossy(&raw);
+    let said = raw.find("ntm: opening the store").expect("an opening line");
+    let erased = raw[said..].find("\r\x1b[2K").expect("the line erased") + said;
+    assert!(
+        erased < raw.find("\x1b[?1049h").unwrap(),
+        "erased before the interface"
+    );
 }

@@ -147,7 +147,22 @@ fn run(cli: Cli) -> Res {
     };
     match cli.cmd {
         None => {
-            let mut store = ctx.open()?;
+            // a national store takes a few hundred ms to open: say so on a terminal, then
+            // erase the line (the interface draws on the alternate screen)
+            let tty = std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::io::IsTerminal::is_terminal(&std::io::stdout());
+            if tty {
+                eprint!(
+                    "ntm: {} {} …",
+                    lang.t("opening_store"),
+                    ctx.store_path()?.display()
+                );
+            }
+            let opened = ctx.open();
+            if tty {
+                eprint!("\r\x1b[2K");
+            }
+            let mut store = opened?;
             if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
                 // piped: the grid as text, like `ntm grid`
                 grid::print_default(&store, lang)?;
