@@ -181,7 +181,7 @@ fn merges_import_alone_is_logged_idempotent_and_all_or_nothing() {
     let err = String::from_utf8_lossy(&o.stderr);
     for want in [
         "bad.csv:2:old_code: 901-xx is not a unit in units.csv or in the store",
-        "bad.csv:3:effective_date: \"2025-13-01\" is not a date written YYYY-MM-DD",
+        "bad.csv:3:effective_date: is not a real date (2025-13-01)",
         "bad.csv:4:new_code: a unit cannot merge into itself",
         "bad.csv:5:effective_date: effective year 2022 does not fit valid_to 2024 of 901-an-binh",
         "bad.csv:5:effective_date: effective year 2022 does not fit valid_from 2025 of 90-hoa-an",
@@ -486,4 +486,13 @@ fn post_2025_province_without_districts_groups_its_communes_directly() {
     assert!(text.contains("Tỉnh Mới"), "{text}");
     pick(&mut a, "213");
     assert_eq!(a.grid.rows.len(), 6);
+}
+
+#[test]
+fn merges_list_on_a_store_without_merges_says_so() {
+    let (_d, s) = imported(&["criteria-sets"]);
+    let o = ntm(&s).args(["merges", "list"]).output().unwrap();
+    assert!(o.status.success());
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(out, format!("no merges in {}\n", s.display()));
 }
