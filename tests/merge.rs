@@ -181,7 +181,7 @@ fn merges_import_alone_is_logged_idempotent_and_all_or_nothing() {
     let err = String::from_utf8_lossy(&o.stderr);
     for want in [
         "bad.csv:2:old_code: 901-xx is not a unit in units.csv or in the store",
-        "bad.csv:3:effective_date: \"2025-13-01\" is not a date written YYYY-MM-DD",
+        "bad.csv:3:effective_date: is not a real date (2025-13-01)",
         "bad.csv:4:new_code: a unit cannot merge into itself",
         "bad.csv:5:effective_date: effective year 2022 does not fit valid_to 2024 of 901-an-binh",
         "bad.csv:5:effective_date: effective year 2022 does not fit valid_from 2025 of 90-hoa-an",
@@ -526,4 +526,13 @@ fn a_units_file_without_the_history_columns_keeps_the_stored_history() {
         units.contains("901-an-binh,An Bình,commune,901,,,2024,\n"),
         "{units}"
     );
+}
+
+#[test]
+fn merges_list_on_a_store_without_merges_says_so() {
+    let (_d, s) = imported(&["criteria-sets"]);
+    let o = ntm(&s).args(["merges", "list"]).output().unwrap();
+    assert!(o.status.success());
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(out, format!("no merges in {}\n", s.display()));
 }

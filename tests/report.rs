@@ -205,3 +205,151 @@ fn commune_rows_are_summed_and_disagreements_marked() {
     assert!(same_number(&r["current_numerator"], &n.to_string()));
     assert!(same_number(&r["current_denominator"], &dd.to_string()));
 }
+
+fn report(s: &std::path::Path, args: &[&str]) -> String {
+    let out = ntm(s)
+        .arg("report")
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+/// fixtures/merge-example with Hòa Lạc recognised too: both predecessors of Hòa An are NTM, so
+/// Hòa An inherits NTM in 2025 (grid `2025*`); the report lists it the same way.
+#[test]
+fn a_merged_commune_that_inherits_recognition_is_listed() {
+    let d = tempfile::tempdir().unwrap();
+    let b = d.path().join("bundle");
+    std::fs::create_dir(&b).unwrap();
+    for f in [
+        "units.csv",
+        "observations.csv",
+        "merges.csv",
+        "recognitions.csv",
+    ] {
+        std::fs::copy(fixtures().join("merge-example").join(f), b.join(f)).unwrap();
+    }
+    let mut recs = std::fs::read_to_string(b.join("recognitions.csv")).unwrap();
+    recs += "901-hoa-lac,ntm,2021,20/QĐ-UBND ngày 15/01/2022,UBND tỉnh Ví Dụ\n";
+    std::fs::write(b.join("recognitions.csv"), recs).unwrap();
+    let s = d.path().join("s");
+    ntm(&s).arg("import").arg(&b).assert().success();
+
+    let text = report(&s, &["--unit", "90", "--year", "2025"]);
+    assert!(
+        text.contains("Tổng số: 1 xã đạt chuẩn/tổng số 1 xã"),
+        "{text}"
+    );
+    let row = text
+        .lines()
+        .find(|l| l.contains("Hòa An") && l.contains("2025"))
+        .unwrap_or_else(|| panic!("Hòa An not listed:\n{text}"));
+    assert!(row.contains("2025*"), "{row}");
+    assert!(
+        text.contains("* Hòa An: kế thừa: An Bình (NTM 2019), Hòa Lạc (NTM 2021) → NTM (cùng mức)"),
+        "{text}"
+    );
+    let en = String::from_utf8(
+        ntm(&s)
+            .args(["--lang", "en", "report", "--unit", "90", "--year", "2025"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    assert!(en.contains("Total: 1 of 1 communes"), "{en}");
+    assert!(
+        en.contains("* Hòa An: inherited: An Bình (NTM 2019), Hòa Lạc (NTM 2021) → NTM"),
+        "{en}"
+    );
+    let md = report(&s, &["--unit", "90", "--year", "2025", "--format", "md"]);
+    assert!(md.contains("| 1 | Hòa An | 2025\\* |"), "{md}");
+    // before the merger the two predecessors are listed with their own decisions
+    let text = report(&s, &["--unit", "90", "--year", "2024"]);
+    assert!(
+        text.contains("Tổng số: 2 xã đạt chuẩn/tổng số 2 xã"),
+        "{text}"
+    );
+    assert!(!text.contains('*'), "{text}");
+}
+
+/// fixtures/criteria-sets under qd1980-2016 has only 15.3 (the first indicator, 1.1, has no
+/// rows): the header and the total still count the district's two communes.
+#[test]
+fn commune_counts_do_not_depend_on_the_first_indicator() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    ntm(&s)
+        .arg("import")
+        .arg(fixtures().join("criteria-sets"))
+        .assert()
+        .success();
+    let text = report(&s, &["--unit", "901", "--framework", "qd1980-2016"]);
+    assert!(
+        text.contains("năm 2018: cộng từ số liệu của 2 xã; năm 2020: cộng từ số liệu của 2 xã"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Tổng số: 0 xã đạt chuẩn/tổng số 2 xã"),
+        "{text}"
+    );
+    assert!(!text.contains("của 0 xã"), "{text}");
+}
+
+/// Only 2026 has qd51-2025 data: one column and a word that there is no comparison year.
+#[test]
+fn a_single_year_is_shown_once() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    ntm(&s)
+        .arg("import")
+        .arg(fixtures().join("criteria-sets"))
+        .assert()
+        .success();
+    let text = report(&s, &["--unit", "901", "--framework", "qd51-2025"]);
+    let head = text.lines().nth(1).unwrap();
+    assert_eq!(head.matches("2026").count(), 1, "{head}");
+    assert!(head.contains("không có năm trước để so sánh"), "{head}");
+    let cols = text.lines().find(|l| l.starts_with("TT ")).unwrap();
+    assert_eq!(cols.matches("2026").count(), 1, "{cols}");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("1      Đạt"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(row.matches('|').count(), 1, "{row}");
+    assert_eq!(row.matches("2/2 xã").count(), 1, "{row}");
+    let md = report(
+        &s,
+        &[
+            "--unit",
+            "901",
+            "--framework",
+            "qd51-2025",
+            "--format",
+            "md",
+        ],
+    );
+    let md_head = md.lines().find(|l| l.starts_with("| TT")).unwrap();
+    assert_eq!(md_head.matches("2026").count(), 1, "{md_head}");
+    let sep = md.lines().find(|l| l.starts_with("|---")).unwrap();
+    assert_eq!(sep.matches("---").count(), 6, "{sep}");
+    // an explicit earlier baseline that has no data still gives two columns
+    let two = report(
+        &s,
+        &[
+            "--unit",
+            "901",
+            "--framework",
+            "qd51-2025",
+            "--baseline",
+            "2025",
+        ],
+    );
+    assert!(two.lines().nth(1).unwrap().contains("năm 2025"), "{two}");
+}

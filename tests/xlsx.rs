@@ -337,3 +337,41 @@ fn the_appendix_as_a_formatted_sheet() {
     let list = wb.worksheet_range("Danh sách xã đạt chuẩn").unwrap();
     assert_eq!(list.rows().count(), 7);
 }
+
+/// Only 2026 has qd51-2025 data in fixtures/criteria-sets: the sheet has one year's columns.
+#[test]
+fn the_appendix_sheet_of_a_single_year_has_one_year_of_columns() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    ntm(&s)
+        .arg("import")
+        .arg(fixtures().join("criteria-sets"))
+        .assert()
+        .success();
+    let f = d.path().join("phu-luc.xlsx");
+    ntm(&s)
+        .args([
+            "report",
+            "--unit",
+            "901",
+            "--framework",
+            "qd51-2025",
+            "--xlsx",
+        ])
+        .arg(&f)
+        .assert()
+        .success();
+    let mut wb = open_workbook_auto(&f).unwrap();
+    let r = wb.worksheet_range("So sánh tiêu chí").unwrap();
+    assert_eq!(r.get_value((2, 3)).unwrap().to_string(), "Năm 2026");
+    let years: Vec<String> = r
+        .rows()
+        .nth(2)
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .filter(|c| c.starts_with("Năm "))
+        .collect();
+    assert_eq!(years, vec!["Năm 2026"]);
+    assert!(r.width() <= 6, "{} columns", r.width());
+}

@@ -109,7 +109,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             let store = ctx.open()?;
             let units = store.units()?;
             let name = |c: &str| units.get(c).map_or("?", |u| u.name.as_str()).to_string();
-            for m in store.merges()? {
+            let merges = store.merges()?;
+            if merges.is_empty() {
+                println!("no merges in {}", store.path().display());
+            }
+            for m in merges {
                 println!(
                     "{}  {} ({}) → {} ({})  {}",
                     m.effective_date,

@@ -140,17 +140,10 @@ fn basis_label(b: Basis, n: usize, lang: Lang) -> String {
 
 fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
     let vi = lang == Lang::Vi;
-    let n_communes = t
-        .lines
-        .first()
-        .and_then(|l| l.current.units_total.or(l.baseline.units_total))
-        .unwrap_or(0) as usize;
     // a merger between the two years changes the count: each year says its own
-    let n_base = t
-        .lines
-        .first()
-        .and_then(|l| l.baseline.units_total.or(l.current.units_total))
-        .unwrap_or(0) as usize;
+    let (n_base, n_communes) = t.communes;
+    // no earlier year with data: one column, not the same year twice
+    let single = t.baseline == t.year;
     let mut o = String::new();
     let title = if vi {
         format!(
@@ -168,18 +161,47 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
     } else {
         o += &format!("{title}\n");
     }
+    let year_word = if vi { "năm" } else { "year" };
+    let years = if single {
+        format!(
+            "{year_word} {}: {} ({})",
+            t.year,
+            basis_label(t.basis.1, t.communes_with_rows.1, lang),
+            if vi {
+                "không có năm trước để so sánh"
+            } else {
+                "no earlier year to compare with"
+            }
+        )
+    } else {
+        format!(
+            "{year_word} {}: {}; {year_word} {}: {}",
+            t.baseline,
+            basis_label(t.basis.0, t.communes_with_rows.0, lang),
+            t.year,
+            basis_label(t.basis.1, t.communes_with_rows.1, lang),
+        )
+    };
     o += &format!(
-        "{} {} ({}); {} {}: {}; {} {}: {}\n\n",
+        "{} {} ({}); {years}\n",
         if vi { "Bộ tiêu chí" } else { "Framework" },
         fw.id,
         sanitize(fw.decision.as_deref().unwrap_or("")),
-        if vi { "năm" } else { "year" },
-        t.baseline,
-        basis_label(t.basis.0, n_base, lang),
-        if vi { "năm" } else { "year" },
-        t.year,
-        basis_label(t.basis.1, n_communes, lang),
     );
+    if n_base != n_communes {
+        o += &if vi {
+            format!(
+                "Số xã: {n_base} xã năm {}, {n_communes} xã năm {} (sắp xếp đơn vị hành chính)\n",
+                t.baseline, t.year
+            )
+        } else {
+            format!(
+                "Communes: {n_base} in {}, {n_communes} in {} (administrative reorganisation)\n",
+                t.baseline, t.year
+            )
+        };
+    }
+    o += "\n";
     let head = if vi {
         [
             "TT",
@@ -205,7 +227,22 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
             "Communes",
         ]
     };
-    if md {
+    if md && single {
+        o += &format!(
+            "| {} | {} | {} | {} {} | {} | {} |\n",
+            head[0], head[1], head[2], head[6], t.year, head[7], head[8]
+        );
+        o += "|---|---|---|---|---|---|\n";
+    } else if single {
+        o += &format!(
+            "{} {} {} | {} {}\n",
+            pad(head[0], 6),
+            pad(head[1], 34),
+            pad(head[2], 12),
+            t.year,
+            head[6]
+        );
+    } else if md {
         o += &format!(
             "| {} | {} | {} | {} {} | {} | {} | {} {} | {} | {} |\n",
             head[0],
@@ -252,7 +289,8 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
             let c = &fw.criteria[ind.criterion];
             let cname = sanitize(if vi { &c.name } else { &c.name_en });
             if md {
-                o += &format!("| **{}** | **{}** | | | | | | | |\n", c.code, cname);
+                let rest = if single { " | | | |" } else { " | | | | | | |" };
+                o += &format!("| **{}** | **{}** |{rest}\n", c.code, cname);
             } else {
                 o += &format!("{} {}\n", pad(&c.code, 6), cname);
             }
@@ -267,7 +305,17 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
             percent(&l.current, lang),
             units(&l.current, lang),
         ];
-        if md {
+        if md && single {
+            o += &format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                ind.code,
+                name.replace('|', "/"),
+                target,
+                c[0],
+                c[1],
+                c[2]
+            );
+        } else if md {
             o += &format!(
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 ind.code,
@@ -288,14 +336,24 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
                     .collect::<Vec<_>>()
                     .join("  ")
             };
-            o += &format!(
-                "{} {} {} | {} | {}\n",
-                pad(&ind.code, 6),
-                pad(&name, 34),
-                pad(&target, 12),
-                pad(&join(&b), 46),
-                join(&c)
-            );
+            if single {
+                o += &format!(
+                    "{} {} {} | {}\n",
+                    pad(&ind.code, 6),
+                    pad(&name, 34),
+                    pad(&target, 12),
+                    join(&c)
+                );
+            } else {
+                o += &format!(
+                    "{} {} {} | {} | {}\n",
+                    pad(&ind.code, 6),
+                    pad(&name, 34),
+                    pad(&target, 12),
+                    pad(&join(&b), 46),
+                    join(&c)
+                );
+            }
         }
     }
     o += "\n";
@@ -317,14 +375,21 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
         };
         o += "|---|---|---|---|---|\n";
     }
-    for (i, (name, r)) in t.recognized.iter().enumerate() {
+    for (i, x) in t.recognized.iter().enumerate() {
+        let r = &x.recognition;
         let dec = sanitize(r.decision.as_deref().unwrap_or(""));
         let iss = sanitize(r.issuer.as_deref().unwrap_or(""));
+        // `*`: inherited from the predecessors of a merged commune, as in the grid
+        let star = if x.inherited {
+            if md { "\\*" } else { "*" }
+        } else {
+            ""
+        };
         if md {
             o += &format!(
-                "| {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {}{star} | {} | {} |\n",
                 i + 1,
-                sanitize(name),
+                sanitize(&x.name),
                 r.year,
                 dec,
                 iss
@@ -333,8 +398,8 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
             o += &format!(
                 "{:>3}  {}  {}  {}  {}\n",
                 i + 1,
-                pad(&sanitize(name), 14),
-                r.year,
+                pad(&sanitize(&x.name), 14),
+                pad(&format!("{}{star}", r.year), 5),
                 pad(&dec, 32),
                 iss
             );
@@ -343,7 +408,7 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
     let n = t
         .recognized
         .iter()
-        .map(|(n, _)| n)
+        .map(|x| &x.name)
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     o += &if vi {
@@ -351,6 +416,33 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
     } else {
         format!("Total: {n} of {n_communes} communes\n")
     };
+    // merged communes: where their recognition comes from (the grid's footnote)
+    let notes: Vec<String> = t
+        .recognized
+        .iter()
+        .filter_map(|x| {
+            let note = if vi { &x.explain_vi } else { &x.explain_en };
+            note.as_ref().map(|n| {
+                format!(
+                    "{} {}: {}",
+                    if x.inherited { "*" } else { " " },
+                    sanitize(&x.name),
+                    sanitize(n)
+                )
+            })
+        })
+        .collect();
+    if !notes.is_empty() {
+        if md {
+            o += "\n";
+            for n in &notes {
+                o += &format!("{}  \n", n.trim_start().replacen('*', "\\*", 1));
+            }
+        } else {
+            o += &notes.join("\n");
+            o += "\n";
+        }
+    }
     o
 }
 
@@ -462,7 +554,11 @@ fn xlsx_out(
     } else {
         format!("Commune NTM criteria results compared: {name}")
     };
-    ws.merge_range(0, 0, 0, 8, &heading, &title)?;
+    // no earlier year: one year's columns, not the same year twice
+    let single = t.baseline == t.year;
+    let n_years: u16 = if single { 1 } else { 2 };
+    let last_col = 2 + 3 * n_years;
+    ws.merge_range(0, 0, 0, last_col, &heading, &title)?;
     let cols = if vi {
         [
             "TT",
@@ -485,7 +581,12 @@ fn xlsx_out(
     for (c, h) in cols[..3].iter().enumerate() {
         ws.merge_range(2, c as u16, 3, c as u16, h, &head)?;
     }
-    for (k, y) in [t.baseline, t.year].iter().enumerate() {
+    let years: &[u16] = if single {
+        &[t.year]
+    } else {
+        &[t.baseline, t.year]
+    };
+    for (k, y) in years.iter().enumerate() {
         let c0 = 3 + 3 * k as u16;
         ws.merge_range(
             2,
@@ -511,7 +612,7 @@ fn xlsx_out(
                 r,
                 1,
                 r,
-                8,
+                last_col,
                 &sanitize(if vi { &c.name } else { &c.name_en }),
                 &group,
             )?;
@@ -530,7 +631,12 @@ fn xlsx_out(
             .map(|x| show_target(ind.kind, x, vi))
             .unwrap_or_default();
         ws.write_string_with_format(r, 2, &target, &cell)?;
-        for (k, c) in [&l.baseline, &l.current].iter().enumerate() {
+        let cells: &[&Cell] = if single {
+            &[&l.current]
+        } else {
+            &[&l.baseline, &l.current]
+        };
+        for (k, c) in cells.iter().enumerate() {
             let c0 = 3 + 3 * k as u16;
             ws.write_string_with_format(r, c0, result(ind.kind, &ind.unit, c, lang), &cell)?;
             match c.percent {
@@ -544,7 +650,7 @@ fn xlsx_out(
     ws.set_column_width(0, 6)?;
     ws.set_column_width(1, 60)?;
     ws.set_column_width(2, 10)?;
-    for c in 3..9 {
+    for c in 3..=last_col {
         ws.set_column_width(c, 16)?;
     }
     ws.set_freeze_panes(4, 2)?;
@@ -569,12 +675,25 @@ fn xlsx_out(
     for (c, h) in h2.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &head)?;
     }
-    for (i, (n, rec)) in t.recognized.iter().enumerate() {
+    for (i, x) in t.recognized.iter().enumerate() {
+        let (n, rec) = (&x.name, &x.recognition);
         let r = i as u32 + 1;
         ws.write_number_with_format(r, 0, (i + 1) as f64, &cell)?;
         ws.write_string_with_format(r, 1, sanitize(n), &cell)?;
-        ws.write_number_with_format(r, 2, f64::from(rec.year), &cell)?;
-        ws.write_string_with_format(r, 3, sanitize(rec.decision.as_deref().unwrap_or("")), &cell)?;
+        if x.inherited {
+            // `*` as in the grid: inherited from the predecessors, no decision of its own
+            ws.write_string_with_format(r, 2, format!("{}*", rec.year), &cell)?;
+            let note = if vi { &x.explain_vi } else { &x.explain_en };
+            ws.write_string_with_format(r, 3, sanitize(note.as_deref().unwrap_or("")), &cell)?;
+        } else {
+            ws.write_number_with_format(r, 2, f64::from(rec.year), &cell)?;
+            ws.write_string_with_format(
+                r,
+                3,
+                sanitize(rec.decision.as_deref().unwrap_or("")),
+                &cell,
+            )?;
+        }
         ws.write_string_with_format(r, 4, sanitize(rec.issuer.as_deref().unwrap_or("")), &cell)?;
     }
     ws.autofit();

@@ -395,25 +395,44 @@ pub fn find(
         );
         let (v_en, v_vi) = (show(ind.kind, v, false), show(ind.kind, v, true));
         if status == Status::NotMet {
-            push(
-                code,
-                FindingKind::BelowTarget,
-                format!("{v_en} misses target {ts_en} ({})", origin(t, false)),
-                format!("{v_vi} chưa đạt chỉ tiêu {ts_vi} ({})", origin(t, true)),
-            );
+            // a pass/fail value is itself the verdict: `fail (required: pass; national)`
+            let (below_en, below_vi) = if matches!(t.value, TargetValue::Pass(_)) {
+                (
+                    format!("{v_en} (required: {ts_en}; {})", origin(t, false)),
+                    format!("{v_vi} (yêu cầu: {ts_vi}; {})", origin(t, true)),
+                )
+            } else {
+                (
+                    format!("{v_en} misses target {ts_en} ({})", origin(t, false)),
+                    format!("{v_vi} chưa đạt chỉ tiêu {ts_vi} ({})", origin(t, true)),
+                )
+            };
+            push(code, FindingKind::BelowTarget, below_en, below_vi);
             if let (Some(Status::Met), Some(a), Some(pv)) = (prev_status, against, prev_v) {
-                push(
-                    code,
-                    FindingKind::Regressed,
-                    format!(
-                        "met target {ts_en} in {a} ({}) but not in {year} ({v_en})",
-                        show(ind.kind, pv, false)
-                    ),
-                    format!(
-                        "đạt chỉ tiêu {ts_vi} năm {a} ({}) nhưng không đạt năm {year} ({v_vi})",
-                        show(ind.kind, pv, true)
-                    ),
-                );
+                let (reg_en, reg_vi) = if matches!(t.value, TargetValue::Pass(_)) {
+                    (
+                        format!(
+                            "{} in {a}, {v_en} in {year} (required: {ts_en})",
+                            show(ind.kind, pv, false)
+                        ),
+                        format!(
+                            "{} năm {a}, {v_vi} năm {year} (yêu cầu: {ts_vi})",
+                            show(ind.kind, pv, true)
+                        ),
+                    )
+                } else {
+                    (
+                        format!(
+                            "met target {ts_en} in {a} ({}) but not in {year} ({v_en})",
+                            show(ind.kind, pv, false)
+                        ),
+                        format!(
+                            "đạt chỉ tiêu {ts_vi} năm {a} ({}) nhưng không đạt năm {year} ({v_vi})",
+                            show(ind.kind, pv, true)
+                        ),
+                    )
+                };
+                push(code, FindingKind::Regressed, reg_en, reg_vi);
             }
             continue;
         }

@@ -246,6 +246,40 @@ fn first_year_of_data_without_comparison_year() {
 }
 
 #[test]
+fn pass_fail_findings_read_naturally() {
+    let f = fw();
+    let mut now = good(2020);
+    now[3] = val("2.2", 2020, Value::Pass(false));
+    let fs = run(
+        &f,
+        &[(2019, good(2019)), (2020, now)],
+        2020,
+        Some(2019),
+        &[],
+    );
+    assert_eq!(
+        kinds(&fs),
+        vec![("2.2", "below_target"), ("2.2", "regressed")]
+    );
+    assert_eq!(fs[0].message, "fail (required: pass; national)");
+    assert_eq!(fs[0].message_vi, "chưa đạt (yêu cầu: đạt; toàn quốc)");
+    assert_eq!(fs[1].message, "pass in 2019, fail in 2020 (required: pass)");
+    assert_eq!(
+        fs[1].message_vi,
+        "đạt năm 2019, chưa đạt năm 2020 (yêu cầu: đạt)"
+    );
+    // no finding message repeats a pass/fail word the way `fail misses target pass` did
+    for f in &fs {
+        assert!(!f.message.contains("misses target pass"), "{}", f.message);
+        assert!(
+            !f.message_vi.contains("chưa đạt chưa đạt"),
+            "{}",
+            f.message_vi
+        );
+    }
+}
+
+#[test]
 fn regression_decline_and_near_target() {
     let f = fw();
     let mut now = good(2020);

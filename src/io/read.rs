@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::framework::Registry;
 use crate::model::{
     COMMUNE_GROUPS, Kind, Level, Merge, Observation, REGIONS, Recognition, RecognitionKind, Unit,
-    Units, Value, parse_date,
+    Units, Value, date_problem, parse_date,
 };
 use crate::store::Bundle;
 use crate::text::{nfc, parse_plain, parse_vi};
@@ -806,12 +806,7 @@ fn merge_rows(t: &Table, units: &Units, stored: &[Merge], errs: &mut Errors) -> 
         let (ou, nu) = (found("old_code", old), found("new_code", new));
         let parsed = parse_date(date);
         if parsed.is_none() {
-            errs.push(
-                &t.file,
-                line,
-                "effective_date",
-                format!("\"{date}\" is not a date written YYYY-MM-DD (e.g. 2025-07-01)"),
-            );
+            errs.push(&t.file, line, "effective_date", date_problem(date));
         }
         let (Some(ou), Some(nu), Some((y, _, _))) = (ou, nu, parsed) else {
             continue;

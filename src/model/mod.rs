@@ -335,8 +335,9 @@ impl Merge {
     }
 }
 
-/// Parse a calendar date written `YYYY-MM-DD` (1900–2100); the normalised text on success.
-pub fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
+/// The three numbers of a text shaped `YYYY-MM-DD` (digits and dashes), whether or not they make
+/// a real date.
+fn date_shape(s: &str) -> Option<(u32, u32, u32)> {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -347,7 +348,24 @@ pub fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
             .all(|c| c.is_ascii_digit())
             .then(|| t.parse().ok())?
     };
-    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    Some((digits(0..4)?, digits(5..7)?, digits(8..10)?))
+}
+
+/// Why `s` is not a date [`parse_date`] accepts: written another way, or written `YYYY-MM-DD`
+/// but naming a day that does not exist (`2025-02-30`) or a year outside 1900–2100.
+pub fn date_problem(s: &str) -> String {
+    match date_shape(s) {
+        None => format!("\"{s}\" is not a date written YYYY-MM-DD (e.g. 2025-07-01)"),
+        Some((y, _, _)) if !(1900..=2100).contains(&y) => {
+            format!("{s}: the year is outside 1900–2100")
+        }
+        Some(_) => format!("is not a real date ({s})"),
+    }
+}
+
+/// Parse a calendar date written `YYYY-MM-DD` (1900–2100); the normalised text on success.
+pub fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
+    let (y, m, d) = date_shape(s)?;
     if !(1900..=2100).contains(&y) || !(1..=12).contains(&m) || d == 0 {
         return None;
     }
@@ -359,4 +377,31 @@ pub fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
         _ => 31,
     };
     (d <= days).then_some((y as u16, m as u8, d as u8))
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::{date_problem, parse_date};
+
+    #[test]
+    fn a_well_written_date_that_does_not_exist_is_named_as_such() {
+        assert_eq!(parse_date("2025-02-30"), None);
+        assert_eq!(
+            date_problem("2025-02-30"),
+            "is not a real date (2025-02-30)"
+        );
+        assert_eq!(
+            date_problem("2025-13-01"),
+            "is not a real date (2025-13-01)"
+        );
+        assert_eq!(
+            date_problem("1/7/2025"),
+            "\"1/7/2025\" is not a date written YYYY-MM-DD (e.g. 2025-07-01)"
+        );
+        assert_eq!(
+            date_problem("1800-01-01"),
+            "1800-01-01: the year is outside 1900–2100"
+        );
+        assert_eq!(parse_date("2024-02-29"), Some((2024, 2, 29)));
+    }
 }

@@ -6,7 +6,7 @@
 use anyhow::Result;
 
 use super::Query;
-use crate::eval::{self, Status};
+use crate::eval::{self, Status, lineage};
 use crate::framework::Framework;
 use crate::model::{Kind, Level, Observation, Recognition, Target, Value};
 
@@ -54,8 +54,28 @@ pub struct AppendixTable {
     pub year: u16,
     pub basis: (Basis, Basis),
     pub lines: Vec<Line>,
-    /// Recognised communes under the unit, with their decisions.
-    pub recognized: Vec<(String, Recognition)>,
+    /// Communes under the unit that existed in the baseline and in the current year.
+    pub communes: (usize, usize),
+    /// Communes whose own rows the baseline and the current year were summed from.
+    pub communes_with_rows: (usize, usize),
+    /// Communes recognised by the current year, as grid and check see them
+    /// ([`crate::eval::lineage::recognition`]): their decisions, or the level a merged commune
+    /// inherited from its predecessors.
+    pub recognized: Vec<Recognised>,
+}
+
+/// One row of the list of recognised communes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recognised {
+    pub name: String,
+    pub recognition: Recognition,
+    /// The level was computed from the predecessors of a merged commune (no decision of its
+    /// own); the grid marks such a year with `*`.
+    pub inherited: bool,
+    /// Where the level of a merged commune comes from (inherited, or a decision overriding
+    /// the inherited level), as the grid's footnote says it.
+    pub explain_vi: Option<String>,
+    pub explain_en: Option<String>,
 }
 
 impl Query<'_> {
@@ -182,17 +202,48 @@ impl Query<'_> {
                 current: cell(1),
             });
         }
-        let mut recognized: Vec<(String, Recognition)> = communes
-            .iter()
-            .filter(|c| c.valid_in(year))
-            .flat_map(|c| {
-                self.recognitions
-                    .iter()
-                    .filter(move |r| r.unit_code == c.code)
-                    .map(move |r| (c.name.clone(), r.clone()))
-            })
-            .collect();
-        recognized.sort_by(|a, b| (a.1.year, &a.1.decision).cmp(&(b.1.year, &b.1.decision)));
+        let mut recognized: Vec<Recognised> = Vec::new();
+        for c in communes.iter().filter(|c| c.valid_in(year)) {
+            let info = self.recognition(&c.code, year);
+            let Some(held) = &info.recognized else {
+                continue;
+            };
+            let (explain_vi, explain_en) = (info.explain(true), info.explain(false));
+            if matches!(info.basis, lineage::Basis::Inherited(_)) {
+                recognized.push(Recognised {
+                    name: c.name.clone(),
+                    recognition: held.clone(),
+                    inherited: true,
+                    explain_vi,
+                    explain_en,
+                });
+                continue;
+            }
+            // its own decisions by that year (NTM, then nâng cao, …)
+            let mut first = true;
+            for r in self
+                .recognitions
+                .iter()
+                .filter(|r| r.unit_code == c.code && r.year <= year)
+            {
+                recognized.push(Recognised {
+                    name: c.name.clone(),
+                    recognition: r.clone(),
+                    inherited: false,
+                    explain_vi: if first { explain_vi.clone() } else { None },
+                    explain_en: if first { explain_en.clone() } else { None },
+                });
+                first = false;
+            }
+        }
+        recognized.sort_by(|a, b| {
+            (a.recognition.year, &a.recognition.decision, &a.name).cmp(&(
+                b.recognition.year,
+                &b.recognition.decision,
+                &b.name,
+            ))
+        });
+        let in_year = |y: u16| communes.iter().filter(|c| c.valid_in(y)).count();
         Ok(AppendixTable {
             unit: u.code.clone(),
             unit_name: u.name.clone(),
@@ -200,6 +251,8 @@ impl Query<'_> {
             year,
             basis,
             lines,
+            communes: (in_year(baseline), in_year(year)),
+            communes_with_rows: (per_year[0].len(), per_year[1].len()),
             recognized,
         })
     }
