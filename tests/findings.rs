@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 
 use assert_cmd::Command;
-use common::{fixtures, ntm};
+use common::{fixtures, imported, ntm};
 
 const CONSISTENCY: [&str; 5] = [
     "numerator_exceeds_denominator",
@@ -45,13 +45,7 @@ fn findings(v: &serde_json::Value) -> Vec<(String, String, String)> {
 
 #[test]
 fn the_city_report_inconsistencies_are_all_found() {
-    let d = tempfile::tempdir().unwrap();
-    let s = d.path().join("s");
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("bac-giang"))
-        .assert()
-        .success();
+    let (_d, s) = imported(&["bac-giang"]);
     let f = findings(&check(&s, &["--unit", "213", "--year", "2020"]));
     let has = |i: &str, k: &str| f.iter().any(|x| x.0 == "213" && x.1 == i && x.2 == k);
     for (i, k) in [
@@ -111,18 +105,7 @@ fn a_clean_synthetic_bundle_has_no_consistency_findings() {
 
 #[test]
 fn aggregate_rows_are_compared_with_the_communes_and_risk_is_reported() {
-    let d = tempfile::tempdir().unwrap();
-    let s = d.path().join("s");
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("bac-giang"))
-        .assert()
-        .success();
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("sample"))
-        .assert()
-        .success();
+    let (_d, s) = imported(&["bac-giang", "sample"]);
     let v = check(&s, &["--unit", "213", "--year", "2020"]);
     let f = v["findings"].as_array().unwrap();
     // the city's appendix says 6/6 communes meet 17.7; in the sample Song Khê does not

@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{fixtures, ntm};
+use common::{fixtures, imported, ntm};
 
 fn rows(text: &str) -> Vec<HashMap<String, String>> {
     let mut r = csv::Reader::from_reader(text.as_bytes());
@@ -28,13 +28,7 @@ fn same_number(a: &str, b: &str) -> bool {
 
 #[test]
 fn the_appendix_is_reproduced_for_2011_and_2020() {
-    let d = tempfile::tempdir().unwrap();
-    let s = d.path().join("s");
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("bac-giang"))
-        .assert()
-        .success();
+    let (_d, s) = imported(&["bac-giang"]);
     let out = ntm(&s)
         .args([
             "report",
@@ -101,13 +95,7 @@ fn the_appendix_is_reproduced_for_2011_and_2020() {
 
 #[test]
 fn text_report_reads_like_the_appendix() {
-    let d = tempfile::tempdir().unwrap();
-    let s = d.path().join("s");
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("bac-giang"))
-        .assert()
-        .success();
+    let (_d, s) = imported(&["bac-giang"]);
     let out = ntm(&s)
         .args(["report", "--unit", "213", "--baseline", "2011"])
         .assert()
@@ -141,18 +129,7 @@ fn text_report_reads_like_the_appendix() {
 
 #[test]
 fn commune_rows_are_summed_and_disagreements_marked() {
-    let d = tempfile::tempdir().unwrap();
-    let s = d.path().join("s");
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("bac-giang"))
-        .assert()
-        .success();
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("sample"))
-        .assert()
-        .success();
+    let (_d, s) = imported(&["bac-giang", "sample"]);
     let out = ntm(&s)
         .args([
             "report",
@@ -283,13 +260,7 @@ fn a_merged_commune_that_inherits_recognition_is_listed() {
 /// rows): the header and the total still count the district's two communes.
 #[test]
 fn commune_counts_do_not_depend_on_the_first_indicator() {
-    let d = tempfile::tempdir().unwrap();
-    let s = d.path().join("s");
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("criteria-sets"))
-        .assert()
-        .success();
+    let (_d, s) = imported(&["criteria-sets"]);
     let text = report(&s, &["--unit", "901", "--framework", "qd1980-2016"]);
     assert!(
         text.contains("năm 2018: cộng từ số liệu của 2 xã; năm 2020: cộng từ số liệu của 2 xã"),
@@ -305,13 +276,7 @@ fn commune_counts_do_not_depend_on_the_first_indicator() {
 /// Only 2026 has qd51-2025 data: one column and a word that there is no comparison year.
 #[test]
 fn a_single_year_is_shown_once() {
-    let d = tempfile::tempdir().unwrap();
-    let s = d.path().join("s");
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("criteria-sets"))
-        .assert()
-        .success();
+    let (_d, s) = imported(&["criteria-sets"]);
     let text = report(&s, &["--unit", "901", "--framework", "qd51-2025"]);
     let head = text.lines().nth(1).unwrap();
     assert_eq!(head.matches("2026").count(), 1, "{head}");

@@ -5,24 +5,13 @@ mod common;
 use std::path::Path;
 
 use calamine::{Data, Reader, open_workbook_auto};
-use common::{fixtures, ntm};
+use common::{imported, ntm};
 use predicates::prelude::*;
 use rust_xlsxwriter::Workbook;
 
 #[test]
 fn csv_to_xlsx_and_back_is_exact() {
-    let d = tempfile::tempdir().unwrap();
-    let s = d.path().join("s");
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("bac-giang"))
-        .assert()
-        .success();
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("sample"))
-        .assert()
-        .success();
+    let (d, s) = imported(&["bac-giang", "sample"]);
     let book = d.path().join("ntm.xlsx");
     ntm(&s)
         .args(["export", "--xlsx"])
@@ -199,13 +188,7 @@ fn errors_name_the_sheet_and_cell_and_change_nothing() {
 
 #[test]
 fn a_filled_template_imports() {
-    let d = tempfile::tempdir().unwrap();
-    let s = d.path().join("s");
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("bac-giang"))
-        .assert()
-        .success();
+    let (d, s) = imported(&["bac-giang"]);
     let t = d.path().join("mau-2021.xlsx");
     ntm(&s)
         .args(["template", "--unit", "213", "--year", "2021"])
@@ -301,13 +284,7 @@ fn a_filled_template_imports() {
 
 #[test]
 fn the_appendix_as_a_formatted_sheet() {
-    let d = tempfile::tempdir().unwrap();
-    let s = d.path().join("s");
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("bac-giang"))
-        .assert()
-        .success();
+    let (d, s) = imported(&["bac-giang"]);
     let f = d.path().join("phu-luc.xlsx");
     ntm(&s)
         .args(["report", "--unit", "213", "--baseline", "2011", "--xlsx"])
@@ -341,13 +318,7 @@ fn the_appendix_as_a_formatted_sheet() {
 /// Only 2026 has qd51-2025 data in fixtures/criteria-sets: the sheet has one year's columns.
 #[test]
 fn the_appendix_sheet_of_a_single_year_has_one_year_of_columns() {
-    let d = tempfile::tempdir().unwrap();
-    let s = d.path().join("s");
-    ntm(&s)
-        .arg("import")
-        .arg(fixtures().join("criteria-sets"))
-        .assert()
-        .success();
+    let (d, s) = imported(&["criteria-sets"]);
     let f = d.path().join("phu-luc.xlsx");
     ntm(&s)
         .args([
