@@ -536,3 +536,27 @@ fn merges_list_on_a_store_without_merges_says_so() {
     let out = String::from_utf8(o.stdout).unwrap();
     assert_eq!(out, format!("no merges in {}\n", s.display()));
 }
+
+#[test]
+fn an_excel_export_says_that_merges_are_not_in_the_workbook() {
+    let (d, s) = imported(&["merge-example"]);
+    let o = ntm(&s)
+        .args(["export", "--xlsx"])
+        .arg(d.path().join("m.xlsx"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("the 2 merges of this store are not in the workbook"),
+        "{err}"
+    );
+    // a store without merges gets no such note
+    let (d2, s2) = imported(&["bac-giang"]);
+    let o = ntm(&s2)
+        .args(["export", "--xlsx"])
+        .arg(d2.path().join("b.xlsx"))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("merge"));
+}

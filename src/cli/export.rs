@@ -34,5 +34,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         "exported {u} units, {o} observations, {r} recognitions to {}",
         target.display()
     );
+    let merges = store.merges()?.len();
+    if a.xlsx.is_some() && merges > 0 {
+        // a workbook has the bundle's three sheets only: say what it leaves out
+        eprintln!(
+            "ntm: note: the {merges} merge{} of this store are not in the workbook; keep them with `ntm merges export FILE.csv`",
+            if merges == 1 { "" } else { "s" }
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
