@@ -187,13 +187,18 @@ impl Store {
             })
         };
         let mut db = open();
-        // sled's background threads may keep the lock of a store this process has just
-        // closed for a moment: wait for them (never for another process)
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        while db.as_ref().is_err_and(is_lock_error)
-            && recently_closed(dir)
-            && std::time::Instant::now() < deadline
-        {
+        // A lock can be taken for a moment without another ntm holding the store: sled's
+        // background threads keep it briefly after this process closed the store, and a child
+        // this process is spawning inherits the descriptor until its exec. Wait that out
+        // (2 s for a store closed here, LOCK_PATIENCE otherwise, well within the promise to
+        // report a real holder within a second).
+        let patience = if recently_closed(dir) {
+            std::time::Duration::from_secs(2)
+        } else {
+            LOCK_PATIENCE
+        };
+        let deadline = std::time::Instant::now() + patience;
+        while db.as_ref().is_err_and(is_lock_error) && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(20));
             db = open();
         }
@@ -1081,6 +1086,9 @@ impl Drop for Store {
         }
     }
 }
+
+/// How long a lock found taken is retried before it is reported as another process's.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// Stores this process closed, and when (see `recently_closed`).
 static CLOSED: std::sync::Mutex<Vec<(PathBuf, std::time::Instant)>> =

@@ -34,9 +34,15 @@ pub(super) fn settle(dir: &Path) -> io::Result<()> {
     let Ok(db) = File::open(dir.join("db")) else {
         return Ok(());
     };
+    // a lock can be held for a moment by a process this one is spawning (it inherits the
+    // descriptor until its exec): give that time to pass before concluding someone holds it
+    let deadline = std::time::Instant::now() + super::LOCK_PATIENCE;
     // SAFETY: flock on a descriptor we own; it is released when `db` is dropped
-    if unsafe { libc::flock(db.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        return Ok(());
+    while unsafe { libc::flock(db.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        if std::time::Instant::now() >= deadline {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
     for path in leftovers {
         let name = path
