@@ -76,6 +76,20 @@ impl Errors {
     }
 }
 
+impl Table {
+    /// Report every required column left empty in row `r`; true when none is.
+    fn has_required(&self, line: u64, r: &Row, required: &[&str], errs: &mut Errors) -> bool {
+        let mut ok = true;
+        for c in required {
+            if r.get(c).is_none() {
+                errs.push(&self.file, line, c, "required value is empty");
+                ok = false;
+            }
+        }
+        ok
+    }
+}
+
 /// How many problems a rejected read found: the rows listed plus those the cap left out.
 pub fn problem_count(rows: &[BadRow]) -> usize {
     rows.iter()
@@ -497,13 +511,7 @@ pub fn read_bundle(
         for (line, r) in &t.rows {
             let line = *line;
             let get = |c: &str| r.get(c);
-            let mut ok = true;
-            for c in UNIT_REQ {
-                if get(c).is_none() {
-                    errs.push(&t.file, line, c, "required value is empty");
-                    ok = false;
-                }
-            }
+            let mut ok = t.has_required(line, r, UNIT_REQ, &mut errs);
             if let Some(code) = get("code")
                 && code.chars().any(|c| c.is_whitespace() || c.is_control())
             {
@@ -674,13 +682,7 @@ pub fn read_bundle(
         for (line, r) in &t.rows {
             let line = *line;
             let get = |c: &str| r.get(c);
-            let mut ok = true;
-            for c in REC_REQ {
-                if get(c).is_none() {
-                    errs.push(&t.file, line, c, "required value is empty");
-                    ok = false;
-                }
-            }
+            let mut ok = t.has_required(line, r, REC_REQ, &mut errs);
             if !ok {
                 continue;
             }
@@ -776,13 +778,7 @@ fn merge_rows(t: &Table, units: &Units, stored: &[Merge], errs: &mut Errors) -> 
     for (line, r) in &t.rows {
         let line = *line;
         let get = |c: &str| r.get(c);
-        let mut ok = true;
-        for c in MERGE_REQ {
-            if get(c).is_none() {
-                errs.push(&t.file, line, c, "required value is empty");
-                ok = false;
-            }
-        }
+        let mut ok = t.has_required(line, r, MERGE_REQ, errs);
         if !ok {
             continue;
         }
@@ -960,13 +956,7 @@ fn observation_row(
     errs: &mut Errors,
 ) -> Option<Observation> {
     let get = |c: &str| r.get(c);
-    let mut ok = true;
-    for c in OBS_REQ {
-        if get(c).is_none() {
-            errs.push(&t.file, line, c, "required value is empty");
-            ok = false;
-        }
-    }
+    let mut ok = t.has_required(line, r, OBS_REQ, errs);
     if !ok {
         return None;
     }
