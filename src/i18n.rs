@@ -55,6 +55,11 @@ impl Lang {
 /// (key, Vietnamese, English)
 pub const CATALOGUE: &[(&str, &str, &str)] = &[
     (
+        "migrating_store",
+        "đang chuyển kho dữ liệu sang cách lưu mới (một lần)",
+        "converting the store to the new layout (once)",
+    ),
+    (
         "rolling_back_import",
         "đang hoàn tác lần nhập bị ngắt",
         "rolling back an interrupted import",
