@@ -444,6 +444,22 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("nothing_changed", "Không có gì thay đổi", "Nothing changed"),
     ("saved", "Đã lưu, nhật ký #", "Saved, log entry #"),
+    (
+        "edit_conflict",
+        "Không lưu: số liệu này vừa được sửa bởi",
+        "Not saved: this record was just changed by",
+    ),
+    (
+        "edit_conflict_hint",
+        "Esc rồi mở lại để sửa trên số mới",
+        "Esc, then open it again to edit the new figures",
+    ),
+    (
+        "changed_by_others",
+        "Số liệu vừa được cập nhật bởi",
+        "The data was just updated by",
+    ),
+    ("at_time", "lúc", "at"),
     ("undone", "Đã hoàn tác, nhật ký #", "Undone, log entry #"),
     (
         "undo_none",

@@ -21,6 +21,7 @@ mod ids;
 pub mod log;
 mod migrate;
 mod series;
+mod session;
 mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -39,6 +40,7 @@ pub use edit::{Audit, AuditMark, AuditRecord, Flag, MarkStatus, ObsKey};
 use ids::Ids;
 pub use log::{ChainProblem, LogEntry};
 use series::{ObsRecord, Row};
+pub use session::Session;
 
 const FORMAT: &[u8] = b"ntm-bincode2-standard";
 /// The store layout this build writes, kept in `meta` as `schema` (1: one record per
@@ -56,7 +58,7 @@ const IMPORT_FLUSH_EVERY: u64 = 400_000;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "the store {0} is in use by another ntm process{1}; one process at a time can open a store: close the other session, or work on an export (ntm export) in a store of your own"
+        "the store {0} is in use by another ntm process{1} and was not let go within the wait; try again, or wait longer with --wait SECONDS"
     )]
     Locked(PathBuf, String),
     #[error(
@@ -165,9 +167,21 @@ fn tx_err(path: &Path, e: TransactionError<StoreError>) -> StoreError {
 }
 
 impl Store {
-    /// Open (creating if needed) the store in `dir`. Fails at once, never waits, when another
-    /// process holds it.
+    /// Open (creating if needed) the store in `dir`. Fails at once (after `LOCK_PATIENCE`)
+    /// when another process holds it.
     pub fn open(dir: &Path, read_only: bool) -> Result<Store, StoreError> {
+        Store::open_waiting(dir, read_only, std::time::Duration::ZERO)
+    }
+
+    /// `open`, waiting up to `wait` for another process to let go of the store (sled lets one
+    /// process in at a time; ntm's commands and the interface hold it only while they read or
+    /// write, so a wait of a few seconds lets several people share a store). Says once on
+    /// stderr who it is waiting for.
+    pub fn open_waiting(
+        dir: &Path,
+        read_only: bool,
+        wait: std::time::Duration,
+    ) -> Result<Store, StoreError> {
         // a read-only look never creates a store, not even sled's empty files in an existing
         // folder (`--read-only --store /` must not leave `/db` behind)
         if read_only && !dir.join("db").is_file() {
@@ -207,9 +221,30 @@ impl Store {
         } else {
             LOCK_PATIENCE
         };
-        let deadline = std::time::Instant::now() + patience;
+        let started = std::time::Instant::now();
+        let deadline = started + patience.max(wait);
+        let mut told = false;
         while db.as_ref().is_err_and(is_lock_error) && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            if !told && wait > patience && started.elapsed() >= LOCK_PATIENCE {
+                told = true;
+                let holder = lock_holder(dir);
+                let (vi, n) = (
+                    crate::i18n::Lang::process() == crate::i18n::Lang::Vi,
+                    wait.as_secs_f64(),
+                );
+                if vi {
+                    eprintln!(
+                        "ntm: kho dữ liệu {} đang được dùng{holder}; đang chờ (tối đa {n} giây) …",
+                        dir.display()
+                    );
+                } else {
+                    eprintln!(
+                        "ntm: the store {} is in use{holder}; waiting (up to {n} s) …",
+                        dir.display()
+                    );
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
             db = open();
         }
         let db = db.map_err(|e| match &e {
@@ -467,6 +502,7 @@ impl Store {
         });
         r.map_err(|e| tx_err(&self.path, e))?;
         self.flush()?;
+        self.stamp();
         Ok(n)
     }
 
@@ -1017,6 +1053,7 @@ impl Store {
         self.undo.clear().map_err(&io)?;
         self.flush()?;
         bar.finish();
+        self.stamp();
         Ok(true)
     }
 
@@ -1030,7 +1067,31 @@ impl Store {
             Ok::<(), ConflictableTransactionError<StoreError>>(())
         });
         r.map_err(|e| tx_err(&self.path, e))?;
-        self.flush()
+        self.flush()?;
+        self.stamp();
+        Ok(())
+    }
+
+    /// Tell open interfaces that the store changed: the `changed` file (outside sled, so a
+    /// reader can look at it without opening the store) names the time, process and user of
+    /// the last committed write. Best effort: the data is committed already.
+    fn stamp(&self) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let text = format!(
+            "{}.{:09} {} {}\n",
+            now.as_secs(),
+            now.subsec_nanos(),
+            std::process::id(),
+            log::current_user()
+        );
+        let path = self.path.join(CHANGED);
+        if crate::files::write_atomic(&path, text.as_bytes(), self.privacy()).is_ok()
+            && let Some(o) = foreign_owner(&self.path)
+        {
+            o.give(&path);
+        }
     }
 
     /// Every summary recomputed from observations (used after a framework changes, and by the
@@ -1121,6 +1182,44 @@ impl Store {
 }
 
 const LOCK_INFO: &str = "lock-info";
+/// Written after every committed write (see `Store::stamp`, `Change`).
+const CHANGED: &str = "changed";
+
+/// The last committed write to a store, as its `changed` file says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// Seconds since the epoch (with nanoseconds), as written.
+    pub when: String,
+    pub pid: u32,
+    pub user: String,
+}
+
+impl Change {
+    /// Read the `changed` file of the store in `dir`, without opening the store.
+    pub fn read(dir: &Path) -> Option<Change> {
+        let text = std::fs::read_to_string(dir.join(CHANGED)).ok()?;
+        let mut it = text.trim_end().splitn(3, ' ');
+        Some(Change {
+            when: it.next()?.to_string(),
+            pid: it.next()?.parse().ok()?,
+            user: crate::text::sanitize(it.next().unwrap_or("?")),
+        })
+    }
+
+    /// Made by this process.
+    pub fn is_ours(&self) -> bool {
+        self.pid == std::process::id()
+    }
+
+    /// Seconds since the epoch.
+    pub fn secs(&self) -> i64 {
+        self.when
+            .split('.')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    }
+}
 
 /// `meta` key of the years that have summaries, per framework (see `Store::years`).
 const YEARS_KEY: &str = "years";
@@ -1357,25 +1456,63 @@ fn with_store_umask<T>(dir: &Path, f: impl FnOnce() -> T) -> T {
     }
 }
 
-/// A store that belongs to another user is opened only read-only.
+/// Who may open a store that is not theirs: members of the group of a group-shared store
+/// (folder group-writable, e.g. `chmod 2770`), reading and writing; root, read-only. Anyone
+/// else is refused plainly (before, sled failed on a file it could not open).
 fn check_owner(dir: &Path, read_only: bool) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::MetadataExt;
-        if let Ok(m) = std::fs::metadata(dir) {
-            // SAFETY: geteuid has no preconditions
-            let me = unsafe { libc::geteuid() };
-            if m.uid() != me && !read_only {
-                return Err(StoreError::Invalid(format!(
-                    "the store {} belongs to another user (uid {}); open it with --read-only, or ask its owner for an export",
-                    dir.display(),
-                    m.uid()
-                )));
-            }
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let Ok(m) = std::fs::metadata(dir) else {
+            return Ok(());
+        };
+        // SAFETY: geteuid has no preconditions
+        let me = unsafe { libc::geteuid() };
+        if m.uid() == me {
+            return Ok(());
         }
+        let owner = log::account_name(m.uid()).unwrap_or_else(|| format!("uid {}", m.uid()));
+        let shared = m.permissions().mode() & 0o070 == 0o070 && in_group(m.gid());
+        if shared {
+            return Ok(());
+        }
+        if me == 0 {
+            if read_only {
+                return Ok(());
+            }
+            return Err(StoreError::Invalid(format!(
+                "the store {} belongs to {owner}; root opens it only with --read-only (so every file stays {owner}'s)",
+                dir.display()
+            )));
+        }
+        return Err(StoreError::Invalid(format!(
+            "the store {} belongs to {owner} and is not shared with your account; to share it, its folder must belong to a group you are in and be group-writable (README: \"Several officers, one store\"), or ask {owner} for an export",
+            dir.display()
+        )));
     }
-    let _ = (dir, read_only);
-    Ok(())
+    #[allow(unreachable_code)]
+    {
+        let _ = (dir, read_only);
+        Ok(())
+    }
+}
+
+/// Is this process in group `gid` (effective or supplementary)?
+#[cfg(unix)]
+fn in_group(gid: u32) -> bool {
+    // SAFETY: getegid has no preconditions; getgroups writes at most `n` ids into the buffer
+    unsafe {
+        if libc::getegid() == gid {
+            return true;
+        }
+        let n = libc::getgroups(0, std::ptr::null_mut());
+        if n <= 0 {
+            return false;
+        }
+        let mut groups = vec![0 as libc::gid_t; n as usize];
+        let n = libc::getgroups(n, groups.as_mut_ptr());
+        n > 0 && groups[..n as usize].contains(&gid)
+    }
 }
 
 /// Create the store directory readable by its owner only.

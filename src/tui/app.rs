@@ -15,7 +15,7 @@ use crate::framework::Framework;
 use crate::i18n::Lang;
 use crate::model::{Comparison, Level, Observation, Recognition, Target, Value};
 use crate::query::{Grid, GridRow, Query};
-use crate::store::{Audit, Flag, LogEntry, Store};
+use crate::store::{Audit, Flag, LogEntry, Session, Store, StoreError};
 use crate::text::{fold, matches};
 
 /// How the interface is drawn and spoken.
@@ -52,10 +52,19 @@ pub enum Screen {
     Audit,
 }
 
-/// The store the interface works on: shared (read-only) or exclusive (editing allowed).
+/// The store the interface works on: shared (read-only) or exclusive (editing allowed), or a
+/// session that opens it only while a key is handled (what `ntm` itself uses, so others can
+/// use the store while the interface is open).
 pub enum StoreRef<'s> {
     Shared(&'s Store),
     Exclusive(&'s mut Store),
+    Session(Box<Session>),
+}
+
+impl From<Session> for StoreRef<'_> {
+    fn from(s: Session) -> Self {
+        StoreRef::Session(Box::new(s))
+    }
 }
 
 impl<'s> From<&'s Store> for StoreRef<'s> {
@@ -71,16 +80,42 @@ impl<'s> From<&'s mut Store> for StoreRef<'s> {
 }
 
 impl StoreRef<'_> {
-    pub fn get(&self) -> &Store {
+    /// The store (a session opens it now if it is not open).
+    pub fn get(&self) -> Result<&Store, StoreError> {
         match self {
-            StoreRef::Shared(s) => s,
-            StoreRef::Exclusive(s) => s,
+            StoreRef::Shared(s) => Ok(s),
+            StoreRef::Exclusive(s) => Ok(s),
+            StoreRef::Session(s) => s.get(),
         }
     }
-    pub fn get_mut(&mut self) -> Option<&mut Store> {
+    /// The store for writing; `Ok(None)` when this reference cannot write.
+    pub fn get_mut(&mut self) -> Result<Option<&mut Store>, StoreError> {
         match self {
-            StoreRef::Shared(_) => None,
-            StoreRef::Exclusive(s) => Some(s),
+            StoreRef::Shared(_) => Ok(None),
+            StoreRef::Exclusive(s) => Ok(Some(s)),
+            StoreRef::Session(s) if s.is_read_only() => Ok(None),
+            StoreRef::Session(s) => s.get_mut().map(Some),
+        }
+    }
+    /// Writes are possible through this reference.
+    pub fn writable(&self) -> bool {
+        match self {
+            StoreRef::Shared(_) => false,
+            StoreRef::Exclusive(s) => !s.is_read_only(),
+            StoreRef::Session(s) => !s.is_read_only(),
+        }
+    }
+    /// Let go of the store between key presses (a session only).
+    pub fn release(&mut self) {
+        if let StoreRef::Session(s) = self {
+            s.release();
+        }
+    }
+    /// A write by another process since the last look (a session only).
+    pub fn changed_by_others(&mut self) -> Option<crate::store::Change> {
+        match self {
+            StoreRef::Session(s) => s.changed_by_others(),
+            _ => None,
         }
     }
 }
@@ -293,6 +328,9 @@ pub struct App<'s> {
     pub session: Vec<u64>,
     pub audits: AuditsView,
     pub audit: Option<AuditView>,
+    /// The observation as the edit form showed it (None: there was none), to refuse saving
+    /// over a change someone else made in the meantime.
+    pub edit_base: Option<Option<Observation>>,
 }
 
 /// Summary columns after the criteria: criteria met, recognised, findings.
@@ -302,9 +340,9 @@ impl<'s> App<'s> {
     /// An app on a store: `&Store` shows only, `&mut Store` also allows edits and marks.
     pub fn new(store: impl Into<StoreRef<'s>>, opts: Options, keymap: Keymap) -> Result<App<'s>> {
         let store = store.into();
-        let data = QData::load(store.get())?;
+        let data = QData::load(store.get()?)?;
         let q = Query {
-            store: store.get(),
+            store: store.get()?,
             reg: data.reg.clone(),
             units: data.units.clone(),
             recognitions: Vec::new().into(),
@@ -361,22 +399,23 @@ impl<'s> App<'s> {
             session: Vec::new(),
             audits: AuditsView::default(),
             audit: None,
+            edit_base: None,
         };
         app.reload(None, None)?;
         Ok(app)
     }
 
     /// The read API over the store (built from the loaded data).
-    pub fn query(&self) -> Query<'_> {
-        Query {
-            store: self.store.get(),
+    pub fn query(&self) -> Result<Query<'_>, StoreError> {
+        Ok(Query {
+            store: self.store.get()?,
             reg: self.q.reg.clone(),
             units: self.q.units.clone(),
             recognitions: self.q.recognitions.clone(),
             years: self.q.years.clone(),
             audits: self.q.audits.clone(),
             merges: self.q.merges.clone(),
-        }
+        })
     }
 
     /// All rows of a unit in a framework, by year.
@@ -385,7 +424,7 @@ impl<'s> App<'s> {
         for o in self
             .store
             .get()
-            .observations_of(unit, &fw.id)
+            .and_then(|s| s.observations_of(unit, &fw.id))
             .unwrap_or_default()
         {
             by_year.entry(o.year).or_default().push(o);
@@ -429,7 +468,7 @@ impl<'s> App<'s> {
             .reg
             .get(&self.fw_id)
             .ok_or_else(|| anyhow!("framework vanished"))?;
-        let q = self.query();
+        let q = self.query()?;
         let communes = q.communes_of(&self.parent)?;
         let years: Vec<u16> = q.years_of(fw, &communes)?.into_iter().collect();
         let year = match year {
@@ -587,7 +626,11 @@ impl<'s> App<'s> {
         let code = gr.report.unit.code.clone();
         let rows = self.rows(&code, fw);
         let targets = self.targets(fw, &code);
-        let log = self.store.get().log_entries().unwrap_or_default();
+        let log = self
+            .store
+            .get()
+            .and_then(|s| s.log_entries())
+            .unwrap_or_default();
         let indicators = crit
             .indicators
             .iter()
@@ -625,7 +668,7 @@ impl<'s> App<'s> {
                     })
                     .cloned()
                     .collect();
-                let flag = self.store.get().flag(&key).ok().flatten();
+                let flag = self.store.get().and_then(|s| s.flag(&key)).ok().flatten();
                 let linked = self.linked(&code, fw, ic, &by_year);
                 IndRow {
                     index: i,
@@ -640,7 +683,11 @@ impl<'s> App<'s> {
             })
             .collect::<Vec<_>>();
         let cursor = cursor.unwrap_or(0).min(indicators.len().saturating_sub(1));
-        let preds = self.query().predecessors(&code, fw).unwrap_or_default();
+        let preds = self
+            .query()
+            .ok()
+            .and_then(|q| q.predecessors(&code, fw).ok())
+            .unwrap_or_default();
         Some(Detail {
             row: 0,
             own: None,
@@ -672,7 +719,7 @@ impl<'s> App<'s> {
             let by_year: BTreeMap<u16, Observation> = self
                 .store
                 .get()
-                .observations_of(unit, &other)
+                .and_then(|s| s.observations_of(unit, &other))
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|o| o.indicator == code && !own.contains_key(&o.year))
