@@ -1440,11 +1440,13 @@ fn is_lock_error(e: &sled::Error) -> bool {
 fn with_store_umask<T>(dir: &Path, f: impl FnOnce() -> T) -> T {
     #[cfg(unix)]
     {
-        let group = crate::files::Privacy::of_dir(dir).file_mode & 0o070;
+        // the folder's group bits decide, not the user's own umask (often 022, which would
+        // take group write away from a store the group must write)
+        let group = crate::files::Privacy::of_dir(dir).dir_mode & 0o070;
         let strict = 0o077 & !group;
         // SAFETY: umask only swaps the process's file-creation mask; it cannot fail
         let old = unsafe { libc::umask(strict) };
-        unsafe { libc::umask(old | strict) };
+        unsafe { libc::umask((old | strict) & !group) };
         let out = f();
         unsafe { libc::umask(old) };
         out

@@ -613,6 +613,24 @@ impl<'s> App<'s> {
         }
     }
 
+    /// Before the interface waits for the next key: let go of the store (a session), so
+    /// others can use it while this screen is looked at.
+    pub fn before_idle(&mut self) {
+        self.store.release();
+    }
+
+    /// After waking (a key, or the idle timer): if another process wrote to the store since
+    /// the last look, reload and say so. Returns true when the screen must be redrawn.
+    pub fn check_external(&mut self) -> bool {
+        match self.store.changed_by_others() {
+            Some(c) => {
+                self.on_external_change(&c);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Another process committed a write: reload everything read from the store (keeping the
     /// cursor) and say who changed it and when (local time).
     pub fn on_external_change(&mut self, c: &crate::store::Change) {
