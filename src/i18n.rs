@@ -417,6 +417,16 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("nothing_changed", "Không có gì thay đổi", "Nothing changed"),
     ("saved", "Đã lưu, nhật ký #", "Saved, log entry #"),
+    (
+        "paste_first_line",
+        "Chỉ dán dòng đầu tiên (ô này một dòng)",
+        "Only the first line was pasted (this field is one line)",
+    ),
+    (
+        "paste_cut",
+        "Phần dán quá dài, đã cắt bớt",
+        "The paste was too long and was cut",
+    ),
     ("undone", "Đã hoàn tác, nhật ký #", "Undone, log entry #"),
     (
         "undo_none",
