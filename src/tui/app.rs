@@ -293,6 +293,8 @@ pub struct App<'s> {
     pub session: Vec<u64>,
     pub audits: AuditsView,
     pub audit: Option<AuditView>,
+    /// How many times the filter was applied (a paste or a burst of typing counts once).
+    pub filter_passes: u64,
 }
 
 /// Longest filter and picker query (characters).
@@ -364,6 +366,7 @@ impl<'s> App<'s> {
             session: Vec::new(),
             audits: AuditsView::default(),
             audit: None,
+            filter_passes: 0,
         };
         app.reload(None, None)?;
         Ok(app)
@@ -833,6 +836,7 @@ impl<'s> App<'s> {
     }
 
     fn apply_filter(&mut self) {
+        self.filter_passes += 1;
         let keep = self
             .current_row()
             .map(|r| self.grid.rows[r].report.unit.code.clone());
