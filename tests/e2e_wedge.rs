@@ -81,6 +81,9 @@ impl Pty {
         let out = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let fd = master.as_raw_fd();
+        // our side never blocks: a program that stops reading fails the test, not hangs it
+        // SAFETY: setting a status flag on a descriptor we own
+        unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) };
         let (o, st) = (Arc::clone(&out), Arc::clone(&stop));
         let reader = std::thread::spawn(move || read_all(fd, &o, &st));
         Pty {
@@ -119,16 +122,39 @@ impl Pty {
         }
     }
 
-    /// Write all of `bytes` (blocking while the program has not read what came before).
+    /// Write all of `bytes`, as fast as the program reads them; a program that stops
+    /// reading fails the test instead of hanging it.
     fn write(&self, bytes: &[u8]) {
         let fd = self.master.as_ref().expect("terminal open").as_raw_fd();
+        let start = Instant::now();
         let mut done = 0;
         while done < bytes.len() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "ntm stopped reading its input ({done} of {} bytes taken); screen:\n{}",
+                bytes.len(),
+                self.screen()
+            );
+            let mut pfd = libc::pollfd {
+                fd,
+                events: libc::POLLOUT,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd
+            if unsafe { libc::poll(&mut pfd, 1, 100) } <= 0 {
+                continue;
+            }
             // SAFETY: writing from a live buffer, at most its remaining length
             let n = unsafe { libc::write(fd, bytes[done..].as_ptr().cast(), bytes.len() - done) };
             if n < 0 {
                 let e = std::io::Error::last_os_error();
-                assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "write: {e}");
+                assert!(
+                    matches!(
+                        e.kind(),
+                        std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock
+                    ),
+                    "write: {e}"
+                );
                 continue;
             }
             done += n as usize;
@@ -234,6 +260,9 @@ fn read_all(fd: RawFd, out: &Mutex<Vec<u8>>, stop: &AtomicBool) {
         }
         // SAFETY: reading into a local buffer
         let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::WouldBlock {
+            continue;
+        }
         if n <= 0 {
             return;
         }
