@@ -23,10 +23,10 @@ pub mod review;
 pub mod theme;
 pub mod ui;
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 use ratatui::Terminal;
@@ -266,7 +266,7 @@ impl Signals {
     /// Empty the wake-up socket.
     fn drain(&self) {
         let mut buf = [0u8; 64];
-        while matches!((&self.wake).read(&mut buf), Ok(n) if n > 0) {}
+        while matches!(std::io::Read::read(&mut &self.wake, &mut buf), Ok(n) if n > 0) {}
     }
 }
 
@@ -436,7 +436,7 @@ where
     let mut dec = input::Decoder::new();
     let mut inputs = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
-    let mut last_input = Instant::now();
+    let mut last_input = std::time::Instant::now();
     let mut dirty = true;
     loop {
         if sig.stop.load(Ordering::Relaxed) {
@@ -471,7 +471,7 @@ where
                 if !read_input(&mut buf, &mut dec, &mut inputs) {
                     return Ok(Ended::HangUp);
                 }
-                last_input = Instant::now();
+                last_input = std::time::Instant::now();
             }
             Woke::Quiet => dec.timeout(&mut inputs),
             Woke::Signal => {}
