@@ -312,15 +312,21 @@ const INCOMPLETE: &[(&str, &[u8])] = &[
     ("unfinished paste", b"\x1b[200~d\xc4"),
 ];
 
+/// The signal comes at once (the sequence still pending) and after 300 ms (a reader that
+/// blocked waiting for the rest of the sequence would be blocked by then).
 fn signal_after_incomplete_input(sig: i32, name: &str) {
     for (what, bytes) in INCOMPLETE {
-        let mut t = Pty::start(&["demo"], true);
-        t.wait_for(GRID);
-        t.write(bytes);
-        t.signal(sig);
-        let (status, raw) = t.exit_within(SIGNAL_BOUND);
-        assert_eq!(status.code(), Some(0), "{name} after {what}: {status:?}");
-        assert_restored(&raw, &format!("{name} after {what}"));
+        for pause in [0, 300] {
+            let mut t = Pty::start(&["demo"], true);
+            t.wait_for(GRID);
+            t.write(bytes);
+            std::thread::sleep(Duration::from_millis(pause));
+            t.signal(sig);
+            let what = format!("{name} {pause} ms after {what}");
+            let (status, raw) = t.exit_within(SIGNAL_BOUND);
+            assert_eq!(status.code(), Some(0), "{what}: {status:?}");
+            assert_restored(&raw, &what);
+        }
     }
 }
 
@@ -347,6 +353,7 @@ fn a_hang_up_after_an_incomplete_sequence_ends_the_interface() {
             let mut t = Pty::start(&["demo"], controlling);
             t.wait_for(GRID);
             t.write(bytes);
+            std::thread::sleep(Duration::from_millis(300));
             t.hang_up();
             let (status, _) = t.exit_within(EXIT_BOUND);
             assert_eq!(
