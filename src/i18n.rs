@@ -460,6 +460,16 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "The data was just updated by",
     ),
     ("at_time", "lúc", "at"),
+    (
+        "paste_first_line",
+        "Chỉ dán dòng đầu tiên (ô này một dòng)",
+        "Only the first line was pasted (this field is one line)",
+    ),
+    (
+        "paste_cut",
+        "Phần dán quá dài, đã cắt bớt",
+        "The paste was too long and was cut",
+    ),
     ("undone", "Đã hoàn tác, nhật ký #", "Undone, log entry #"),
     (
         "undo_none",

@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
-use super::form::{Confirm, Form};
+use super::form::{Confirm, Form, text_chars};
 use super::keymap::{Feed, Key, Keymap};
 use crate::eval::{self, Finding, FindingKind, Options as EvalOptions, Status};
 use crate::framework::Framework;
@@ -104,6 +104,10 @@ impl StoreRef<'_> {
             StoreRef::Exclusive(s) => !s.is_read_only(),
             StoreRef::Session(s) => !s.is_read_only(),
         }
+    }
+    /// A session: the interface releases the store when idle and watches for others' writes.
+    pub fn watches(&self) -> bool {
+        matches!(self, StoreRef::Session(_))
     }
     /// Let go of the store between key presses (a session only).
     pub fn release(&mut self) {
@@ -331,7 +335,12 @@ pub struct App<'s> {
     /// The observation as the edit form showed it (None: there was none), to refuse saving
     /// over a change someone else made in the meantime.
     pub edit_base: Option<Option<Observation>>,
+    /// How many times the filter was applied (a paste or a burst of typing counts once).
+    pub filter_passes: u64,
 }
+
+/// Longest filter and picker query (characters).
+pub const FILTER_MAX: usize = 64;
 
 /// Summary columns after the criteria: criteria met, recognised, findings.
 pub const EXTRA_COLS: usize = 3;
@@ -400,6 +409,7 @@ impl<'s> App<'s> {
             audits: AuditsView::default(),
             audit: None,
             edit_base: None,
+            filter_passes: 0,
         };
         app.reload(None, None)?;
         Ok(app)
@@ -867,7 +877,7 @@ impl<'s> App<'s> {
                 }
             }
             KeyCode::Char(c) if !ctrl && !c.is_control() => {
-                if self.filter.chars().count() < 64 {
+                if self.filter.chars().count() < FILTER_MAX {
                     self.filter.push(c)
                 }
             }
@@ -877,6 +887,7 @@ impl<'s> App<'s> {
     }
 
     fn apply_filter(&mut self) {
+        self.filter_passes += 1;
         let keep = self
             .current_row()
             .map(|r| self.grid.rows[r].report.unit.code.clone());
@@ -898,18 +909,99 @@ impl<'s> App<'s> {
             KeyCode::Char(c)
                 if !ctrl && !e.modifiers.contains(KeyModifiers::ALT) && !c.is_control() =>
             {
-                p.query.push(c);
+                if p.query.chars().count() < FILTER_MAX {
+                    p.query.push(c);
+                }
             }
             KeyCode::Backspace if !p.query.is_empty() => {
                 p.query.pop();
             }
             _ => return false,
         }
-        p.shown = (0..p.all.len())
-            .filter(|&i| matches(&p.query, &p.all[i].1) || matches(&p.query, &p.all[i].0))
-            .collect();
-        p.cursor = 0;
+        self.refilter_picker();
         true
+    }
+
+    fn refilter_picker(&mut self) {
+        if let Some(p) = &mut self.picker {
+            p.shown = (0..p.all.len())
+                .filter(|&i| matches(&p.query, &p.all[i].1) || matches(&p.query, &p.all[i].0))
+                .collect();
+            p.cursor = 0;
+        }
+    }
+
+    /// A text field has the keyboard: the filter being edited, a form, or the picker's query.
+    pub fn takes_text(&self) -> bool {
+        self.confirm.is_none()
+            && (self.form.is_some()
+                || self.editing.is_some()
+                || (self.screen() == Screen::Picker && self.picker.is_some()))
+    }
+
+    /// Plain characters typed in a row: the same as one `on_key` each, but a text field takes
+    /// them at once (the filter is applied once, not once per character).
+    pub fn on_text(&mut self, s: &str) -> bool {
+        if !self.takes_text() {
+            let mut changed = false;
+            for c in s.chars() {
+                changed |= self.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+                if self.quit {
+                    break;
+                }
+            }
+            return changed;
+        }
+        self.message = None;
+        self.insert_text(s);
+        true
+    }
+
+    /// A bracketed paste. The text field with the keyboard takes its first line (every field
+    /// is one line), and the status line says so when there was more or it did not all fit;
+    /// without a text field it is ignored, never taken as keys.
+    pub fn on_paste(&mut self, s: &str) -> bool {
+        if !self.takes_text() {
+            return false;
+        }
+        self.message = None;
+        let mut lines = s.split(['\r', '\n']);
+        let first = lines.next().unwrap_or("");
+        let more = lines.any(|l| !l.trim().is_empty());
+        let cut = self.insert_text(first);
+        if more {
+            self.message = Some(self.t("paste_first_line").to_string());
+        } else if cut {
+            self.message = Some(self.t("paste_cut").to_string());
+        }
+        true
+    }
+
+    /// Insert text into the field with the keyboard, filtering once; true when some of it did
+    /// not fit.
+    fn insert_text(&mut self, s: &str) -> bool {
+        if let Some(form) = &mut self.form {
+            let focus = form.focus;
+            return form
+                .fields
+                .get_mut(focus)
+                .is_some_and(|f| f.edit.insert_str(s));
+        }
+        if self.editing.is_some() {
+            let room = FILTER_MAX.saturating_sub(self.filter.chars().count());
+            let (add, cut) = text_chars(s, room);
+            self.filter.push_str(&add);
+            self.apply_filter();
+            return cut;
+        }
+        let Some(p) = &mut self.picker else {
+            return false;
+        };
+        let room = FILTER_MAX.saturating_sub(p.query.chars().count());
+        let (add, cut) = text_chars(s, room);
+        p.query.push_str(&add);
+        self.refilter_picker();
+        cut
     }
 
     fn open_picker(&mut self) {
