@@ -595,3 +595,60 @@ fn line_editor_handles_vietnamese_and_the_cursor() {
     }
     assert_eq!(e.len(), 3);
 }
+
+#[test]
+fn an_edit_over_a_record_changed_meanwhile_is_refused() {
+    let (tmp, store) = demo();
+    let path = store.path().to_path_buf();
+    drop(store);
+    let session =
+        ntm::store::Session::new(&path, false, std::time::Duration::from_secs(5)).unwrap();
+    let mut a = App::new(session, opts(Lang::Vi, false), Keymap::default_map()).unwrap();
+    to_detail(&mut a);
+    let k = a.selected_key().unwrap();
+    key(&mut a, "e");
+    assert_eq!(a.form.as_ref().unwrap().get("numerator"), "2636");
+    // the interface lets go while the officer types; a colleague saves the same record
+    a.before_idle();
+    {
+        let mut other = Store::open(&path, false).unwrap();
+        let reg = other.registry().unwrap();
+        let mut o = other.observation(&k).unwrap().unwrap();
+        o.numerator = Some(2640.0);
+        other.set_figures(&o, "đồng nghiệp sửa", &reg).unwrap();
+    }
+    fill(&mut a, "numerator", "2650");
+    fill(&mut a, "reason", "đếm lại");
+    key(&mut a, "enter");
+    let err = a
+        .form
+        .as_ref()
+        .and_then(|f| f.error.clone())
+        .expect("the form stays open with the reason");
+    assert!(err.contains("vừa được sửa bởi"), "{err}");
+    assert!(
+        err.contains("2.640/2.693"),
+        "the new figures are shown: {err}"
+    );
+    a.before_idle();
+    let o = Store::open(&path, true)
+        .unwrap()
+        .observation(&k)
+        .unwrap()
+        .unwrap();
+    assert_eq!(o.numerator, Some(2640.0), "the colleague's figure stands");
+    // after Esc and opening the form again, the new figures are the base: saving works
+    key(&mut a, "esc");
+    key(&mut a, "e");
+    assert_eq!(a.form.as_ref().unwrap().get("numerator"), "2640");
+    fill(&mut a, "numerator", "2650");
+    fill(&mut a, "reason", "đếm lại");
+    key(&mut a, "enter");
+    assert!(
+        a.form.is_none(),
+        "{:?}",
+        a.form.as_ref().and_then(|f| f.error.clone())
+    );
+    drop(a);
+    drop(tmp);
+}

@@ -393,10 +393,10 @@ impl<'s> App<'s> {
         }
     }
 
-    /// An observation's figures as the form would show them.
+    /// An observation's figures as the interface shows them (`2.640/2.693`, `86,4`).
     fn figures_text(&self, o: &Observation) -> String {
         let lang = self.opts.lang;
-        let num = |x: f64| num_text(x, lang);
+        let num = |x: f64| crate::text::fmt_num(x, 3, lang.num_style());
         match (o.numerator, o.denominator, o.value) {
             (Some(n), Some(d), _) => format!("{}/{}", num(n), num(d)),
             (_, _, Some(Value::Number(x))) => num(x),
