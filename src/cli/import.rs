@@ -48,13 +48,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             for r in &rows {
                 eprintln!("{}", crate::text::sanitize(&r.to_string()));
             }
-            let n = crate::io::problem_count(&rows);
             return Err(Fail(
                 2,
                 anyhow!(
-                    "{} rejected: {n} problem{} listed above; nothing was imported",
+                    "{} rejected: {}; nothing was imported",
                     a.dir.display(),
-                    if n == 1 { "" } else { "s" }
+                    crate::io::problems_listed(&rows)
                 ),
             ));
         }

@@ -61,13 +61,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                     for r in &rows {
                         eprintln!("{}", sanitize(&r.to_string()));
                     }
-                    let n = crate::io::problem_count(&rows);
                     return Err(Fail(
                         2,
                         anyhow!(
-                            "{} rejected: {n} problem{} listed above; nothing was imported",
+                            "{} rejected: {}; nothing was imported",
                             file.display(),
-                            if n == 1 { "" } else { "s" }
+                            crate::io::problems_listed(&rows)
                         ),
                     ));
                 }
