@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         Ok(b) => b,
         Err(rows) => {
             for r in &rows {
-                eprintln!("{}", crate::text::sanitize(&r.to_string()));
+                say_err!("{}", crate::text::sanitize(&r.to_string()));
             }
             return Err(Fail(
                 2,
@@ -59,7 +59,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         }
     };
     if a.dry_run {
-        println!(
+        say!(
             "{}: valid ({} units, {} observations, {} recognitions{}); nothing written (--dry-run)",
             a.dir.display(),
             bundle.units.len(),
@@ -80,7 +80,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         }
     })?;
     bar.finish();
-    println!(
+    say!(
         "imported {} units, {} observations, {} recognitions{} into {}",
         st.units,
         st.observations,

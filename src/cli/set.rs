@@ -142,31 +142,31 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             Fail(2, anyhow!("{}; nothing was changed", list.join("; ")))
         })?;
         let e = store.set_figures(&o, reason, &reg)?;
-        println!("entry {}: {} figures set", e.seq, key);
+        say!("entry {}: {} figures set", e.seq, key);
     }
     if texts && existing.is_none() && !figures {
         return Err(anyhow!("no observation {key} to attach a note or source to").into());
     }
     if let Some(n) = &a.note {
         let e = store.set_note(&key, Some(n), reason, &reg)?;
-        println!("entry {}: {} note set", e.seq, key);
+        say!("entry {}: {} note set", e.seq, key);
     } else if a.clear_note {
         let e = store.set_note(&key, None, reason, &reg)?;
-        println!("entry {}: {} note cleared", e.seq, key);
+        say!("entry {}: {} note cleared", e.seq, key);
     }
     if let Some(s) = &a.source {
         let e = store.set_source(&key, Some(s), reason, &reg)?;
-        println!("entry {}: {} source set", e.seq, key);
+        say!("entry {}: {} source set", e.seq, key);
     } else if a.clear_source {
         let e = store.set_source(&key, None, reason, &reg)?;
-        println!("entry {}: {} source cleared", e.seq, key);
+        say!("entry {}: {} source cleared", e.seq, key);
     }
     if flags {
         if store.observation(&key)?.is_none() {
             return Err(anyhow!("no observation {key} to flag").into());
         }
         let e = store.set_flag(&key, a.flag.as_deref())?;
-        println!(
+        say!(
             "entry {}: {} {}",
             e.seq,
             key,
@@ -190,6 +190,6 @@ pub fn undo(ctx: &Ctx, a: UndoArgs) -> Res {
     let mut store = ctx.open_rw("undo")?;
     let reg = store.registry()?;
     let e = store.undo(a.entry, &reg)?;
-    println!("entry {}: undid entry {} ({})", e.seq, a.entry, e.what);
+    say!("entry {}: undid entry {} ({})", e.seq, a.entry, e.what);
     Ok(ExitCode::SUCCESS)
 }

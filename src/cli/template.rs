@@ -188,7 +188,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     ws.set_column_width(2, 14)?;
     ws.set_freeze_panes(1, 3)?;
     wb.save(&a.file)?;
-    println!(
+    say!(
         "wrote {} rows ({} communes × {} indicators of {}) to {}; fill value (pass/fail, numbers) or numerator+denominator (ratios), then: ntm import {}",
         r - 1,
         communes.len(),

@@ -63,7 +63,11 @@ pub fn read_xlsx(
                 path,
                 format!(
                     "the workbook has no sheet named \"{sheet}\" (it has: {})",
-                    names.join(", ")
+                    names
+                        .iter()
+                        .map(|n| crate::text::excerpt(n))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         };

@@ -44,6 +44,11 @@ pub fn sanitize(s: &str) -> String {
     out
 }
 
+/// `sanitize` each line, keeping the line breaks (for multi-line text output).
+pub fn sanitize_lines(s: &str) -> String {
+    s.split('\n').map(sanitize).collect::<Vec<_>>().join("\n")
+}
+
 /// How many characters of a value from a file an error message repeats.
 pub const EXCERPT_CHARS: usize = 40;
 
@@ -271,6 +276,11 @@ mod tests {
         assert!(!s.contains('\u{202E}') && !s.contains('\u{200B}'));
         assert!(s.starts_with('A') && s.ends_with('F'));
         assert_eq!(sanitize("Dĩnh Trì"), "Dĩnh Trì");
+    }
+
+    #[test]
+    fn sanitized_lines_keep_their_breaks() {
+        assert_eq!(sanitize_lines("a\u{1b}[2J\nb\r\n"), "a\u{FFFD}[2J\nb \n");
     }
 
     #[test]
