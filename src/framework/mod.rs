@@ -6,7 +6,9 @@ mod parse;
 use std::collections::BTreeMap;
 
 use crate::model::{Comparison, Kind, Target, TargetOrigin, TargetValue};
-pub use parse::{FrameworkError, parse_framework, parse_mapping, parse_override};
+pub use parse::{
+    FrameworkError, MAX_INDICATORS, code_problem, parse_framework, parse_mapping, parse_override,
+};
 
 /// Frameworks compiled into the binary: (file name, TOML text).
 pub const BUILTIN: &[(&str, &str)] = &[
