@@ -248,20 +248,20 @@ const SNIFF_BYTES: u64 = 64 << 10;
 
 /// Where the CSV parser is within a row, to count its bytes and columns as it streams.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Quote {
+enum Field {
     /// At the start of a field: a `"` here opens a quoted field.
     Start,
     Plain,
     Quoted,
     /// A `"` inside a quoted field: closes it, or escapes the next `"`.
-    QuoteInQuoted,
+    AfterQuote,
 }
 
 /// Checks the bytes on their way to the csv parser, so that no row is ever buffered whole
 /// past the limits: a row over `MAX_ROW_BYTES` or `MAX_COLUMNS` and bytes that are not UTF-8
 /// stop the read at once. Also hashes the file for the change log.
 struct Scan {
-    q: Quote,
+    q: Field,
     /// Physical line (1-based) the next byte is on, and the line the current row started on.
     line: u64,
     row_line: u64,
@@ -283,7 +283,7 @@ impl Scan {
         let mut sha = sha2::Sha256::new();
         sha.update(bom);
         Scan {
-            q: Quote::Start,
+            q: Field::Start,
             line: 1,
             row_line: 1,
             row_bytes: 0,
@@ -348,13 +348,13 @@ impl Scan {
         for &c in b {
             self.row_bytes += 1;
             match (self.q, c) {
-                (Quote::Quoted, b'"') => self.q = Quote::QuoteInQuoted,
-                (Quote::Quoted, b'\n') => self.line += 1,
-                (Quote::Quoted, _) => {}
-                (Quote::Start, b'"') | (Quote::QuoteInQuoted, b'"') => self.q = Quote::Quoted,
+                (Field::Quoted, b'"') => self.q = Field::AfterQuote,
+                (Field::Quoted, b'\n') => self.line += 1,
+                (Field::Quoted, _) => {}
+                (Field::Start, b'"') | (Field::AfterQuote, b'"') => self.q = Field::Quoted,
                 (_, b',') => {
                     self.commas += 1;
-                    self.q = Quote::Start;
+                    self.q = Field::Start;
                 }
                 (_, b'\n' | b'\r') => {
                     if c == b'\n' {
@@ -364,9 +364,9 @@ impl Scan {
                     self.header = false;
                     self.row_bytes = 0;
                     self.commas = 0;
-                    self.q = Quote::Start;
+                    self.q = Field::Start;
                 }
-                _ => self.q = Quote::Plain,
+                _ => self.q = Field::Plain,
             }
             if self.row_bytes > MAX_ROW_BYTES {
                 let (line, what) = (self.row_line, self.what());
