@@ -35,8 +35,30 @@ impl Lang {
     }
 }
 
+static PROCESS_LANG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+impl Lang {
+    /// The language this process speaks in notices from below the command layer (the store's
+    /// "rolling back an interrupted import"), set once by the command line.
+    pub fn set_process(self) {
+        PROCESS_LANG.store(self == Lang::En, std::sync::atomic::Ordering::Relaxed);
+    }
+    pub fn process() -> Lang {
+        if PROCESS_LANG.load(std::sync::atomic::Ordering::Relaxed) {
+            Lang::En
+        } else {
+            Lang::Vi
+        }
+    }
+}
+
 /// (key, Vietnamese, English)
 pub const CATALOGUE: &[(&str, &str, &str)] = &[
+    (
+        "rolling_back_import",
+        "đang hoàn tác lần nhập bị ngắt",
+        "rolling back an interrupted import",
+    ),
     ("framework", "Bộ tiêu chí", "Framework"),
     ("year", "Năm", "Year"),
     ("against", "So với", "Against"),

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod cli;
 pub mod eval;
+pub mod files;
 pub mod framework;
 pub mod i18n;
 pub mod io;

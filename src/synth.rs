@@ -7,6 +7,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use crate::files::{AtomicFile, Privacy};
 use crate::framework::Registry;
 use crate::model::{Comparison, Kind, Level, TargetValue, Unit, Units};
 use crate::text::fmt_plain;
@@ -301,8 +302,8 @@ pub fn bac_giang_sample(reg: &Registry, seed: u64, planted: bool) -> Vec<Row> {
 
 /// Write the sample as a bundle (units.csv and observations.csv).
 pub fn write_sample(dir: &Path, reg: &Registry, seed: u64, planted: bool) -> Result<usize> {
-    std::fs::create_dir_all(dir)?;
-    let mut w = csv::Writer::from_path(dir.join("units.csv"))?;
+    crate::files::create_dir(dir, Privacy::PRIVATE)?;
+    let mut w = csv_file(&dir.join("units.csv"))?;
     w.write_record(["code", "name", "level", "parent_code", "region"])?;
     for u in bac_giang_units() {
         w.write_record([
@@ -313,9 +314,9 @@ pub fn write_sample(dir: &Path, reg: &Registry, seed: u64, planted: bool) -> Res
             u.region.as_deref().unwrap_or(""),
         ])?;
     }
-    w.flush()?;
+    commit_csv(w)?;
     let rows = bac_giang_sample(reg, seed, planted);
-    let mut w = csv::Writer::from_path(dir.join("observations.csv"))?;
+    let mut w = csv_file(&dir.join("observations.csv"))?;
     w.write_record([
         "unit_code",
         "framework",
@@ -342,8 +343,23 @@ pub fn write_sample(dir: &Path, reg: &Registry, seed: u64, planted: bool) -> Res
             r.note.as_str(),
         ])?;
     }
-    w.flush()?;
+    commit_csv(w)?;
     Ok(rows.len())
+}
+
+/// A CSV file written safely (see `files`): renamed into place by `commit_csv`.
+fn csv_file(path: &Path) -> Result<csv::Writer<AtomicFile>> {
+    Ok(csv::Writer::from_writer(AtomicFile::create(
+        path,
+        Privacy::PRIVATE,
+    )?))
+}
+
+fn commit_csv(w: csv::Writer<AtomicFile>) -> Result<()> {
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("{}", e.error()))?
+        .commit()?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -668,12 +684,12 @@ pub fn write_national(
     let first = 2026 - years;
     let mut rng = Rng::new(seed);
     let units = national_units(shape, &mut rng);
-    std::fs::create_dir_all(dir)?;
+    crate::files::create_dir(dir, Privacy::PRIVATE)?;
     let mut all = Units::default();
     for u in &units {
         all.insert(u.clone());
     }
-    let mut w = csv::Writer::from_path(dir.join("units.csv"))?;
+    let mut w = csv_file(&dir.join("units.csv"))?;
     w.write_record(["code", "name", "level", "parent_code", "region"])?;
     for u in &units {
         w.write_record([
@@ -684,13 +700,12 @@ pub fn write_national(
             u.region.as_deref().unwrap_or(""),
         ])?;
     }
-    w.flush()?;
-    drop(w);
+    commit_csv(w)?;
 
-    let file = std::fs::File::create(dir.join("observations.csv"))?;
+    let file = AtomicFile::create(&dir.join("observations.csv"), Privacy::PRIVATE)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     out.write_all(b"unit_code,framework,indicator,year,value,numerator,denominator,stated_percent,source,note\n")?;
-    let rec_file = std::fs::File::create(dir.join("recognitions.csv"))?;
+    let rec_file = AtomicFile::create(&dir.join("recognitions.csv"), Privacy::PRIVATE)?;
     let mut rec_out = std::io::BufWriter::new(rec_file);
     rec_out.write_all(b"unit_code,kind,year,decision,issuer\n")?;
 
@@ -843,8 +858,8 @@ pub fn write_national(
         done += 1;
         progress(done, shape.communes);
     }
-    out.flush()?;
-    rec_out.flush()?;
+    out.into_inner().map_err(|e| e.into_error())?.commit()?;
+    rec_out.into_inner().map_err(|e| e.into_error())?.commit()?;
     Ok(NationalCounts {
         units: units.len(),
         observations: n_obs,

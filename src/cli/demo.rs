@@ -1,7 +1,7 @@
 //! `ntm demo`: a temporary store loaded with the bundled sample data (the Bắc Giang city report
 //! and the synthetic per-commune sample), removed again on exit.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use super::{Ctx, Res};
@@ -49,36 +49,7 @@ pub struct Args {
     pub ascii: bool,
 }
 
-/// A temporary directory removed when dropped (also on error paths).
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(prefix: &str) -> std::io::Result<TempDir> {
-        let base = std::env::temp_dir();
-        for i in 0..1000u32 {
-            let p = base.join(format!("{prefix}-{}-{i}", std::process::id()));
-            #[cfg(unix)]
-            let made = {
-                use std::os::unix::fs::DirBuilderExt;
-                std::fs::DirBuilder::new().mode(0o700).create(&p)
-            };
-            #[cfg(not(unix))]
-            let made = std::fs::create_dir(&p);
-            match made {
-                Ok(()) => return Ok(TempDir(p)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(std::io::Error::other("cannot create a temporary directory"))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+pub use crate::files::TempDir;
 
 /// Create a store under `root` holding the bundled data.
 pub fn load_demo(root: &Path) -> anyhow::Result<Store> {

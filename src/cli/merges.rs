@@ -100,7 +100,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         }
         Cmd::Export { file } => {
             let store = ctx.open()?;
-            let n = write_merges(&store.merges()?, &file)?;
+            let n = write_merges(&store.merges()?, &file, store.privacy())?;
             say!("exported {n} merges to {}", file.display());
             Ok(ExitCode::SUCCESS)
         }

@@ -119,32 +119,81 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The server administrator's settings: `/etc/ntm/config.toml` (or the file named by
-/// `NTM_ADMIN_CONFIG`). `read_only = true` there makes every write path unavailable to every
-/// user, whatever flags they give.
+/// Where the administrator's settings live. Fixed at build time (`NTM_ADMIN_CONFIG_PATH`
+/// when building, else `/etc/ntm/config.toml`): a user cannot point ntm elsewhere.
+pub const ADMIN_CONFIG: &str = match option_env!("NTM_ADMIN_CONFIG_PATH") {
+    Some(p) => p,
+    None => "/etc/ntm/config.toml",
+};
+
+/// The admin file to read: `ADMIN_CONFIG`, or `NTM_ADMIN_CONFIG` when the real user is root
+/// (tests, and an administrator trying a file out). Anyone else setting it is ignored, so
+/// `NTM_ADMIN_CONFIG=/dev/null` cannot lift a server's `read_only = true`.
+fn admin_config_path(real_uid: u32, env: Option<std::ffi::OsString>) -> PathBuf {
+    match env.filter(|e| !e.is_empty()) {
+        Some(p) if real_uid == 0 => PathBuf::from(p),
+        _ => PathBuf::from(ADMIN_CONFIG),
+    }
+}
+
+fn real_uid() -> u32 {
+    #[cfg(unix)]
+    {
+        // SAFETY: getuid has no preconditions and cannot fail
+        unsafe { libc::getuid() }
+    }
+    #[cfg(not(unix))]
+    {
+        u32::MAX
+    }
+}
+
+/// The server administrator's settings. `read_only = true` there makes every write path
+/// unavailable to every user, whatever flags they give. A missing file means no settings; a
+/// file that exists but cannot be read fails closed (read-only, with a warning); a file that
+/// is not valid TOML is an error.
 fn admin_read_only() -> Result<bool, Fail> {
-    let path = std::env::var_os("NTM_ADMIN_CONFIG")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/etc/ntm/config.toml"));
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(false);
+    let path = admin_config_path(real_uid(), std::env::var_os("NTM_ADMIN_CONFIG"));
+    match admin_read_only_at(&path) {
+        Ok(ro) => Ok(ro),
+        Err(AdminError::Unreadable(e)) => {
+            eprintln!(
+                "ntm: warning: {}: {}; the administrator's settings cannot be read, so the store opens read-only",
+                path.display(),
+                e
+            );
+            Ok(true)
+        }
+        Err(AdminError::Invalid(e)) => Err(Fail(2, anyhow::anyhow!("{}: {e}", path.display()))),
+    }
+}
+
+#[derive(Debug)]
+enum AdminError {
+    Unreadable(std::io::Error),
+    Invalid(String),
+}
+
+fn admin_read_only_at(path: &std::path::Path) -> Result<bool, AdminError> {
+    let text = match std::fs::read(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(AdminError::Unreadable(e)),
     };
+    let text = String::from_utf8(text).map_err(|_| AdminError::Invalid("not UTF-8 text".into()))?;
     #[derive(serde::Deserialize)]
     struct Admin {
         #[serde(default)]
         read_only: bool,
     }
-    let a: Admin = toml::from_str(&text).map_err(|e| {
-        Fail(
-            2,
-            anyhow::anyhow!("{}: {}", path.display(), e.message().trim()),
-        )
-    })?;
+    let a: Admin =
+        toml::from_str(&text).map_err(|e| AdminError::Invalid(e.message().trim().to_string()))?;
     Ok(a.read_only)
 }
 
 fn run(cli: Cli) -> Res {
     let lang = Lang::parse(&cli.lang).unwrap_or_default();
+    lang.set_process();
     let read_only = cli.read_only || admin_read_only()?;
     let ctx = Ctx {
         store_dir: cli.store.clone(),
@@ -260,4 +309,43 @@ impl Ctx {
 
 fn store_error(e: StoreError) -> anyhow::Error {
     anyhow::Error::new(e)
+}
+
+#[cfg(test)]
+mod admin_tests {
+    use super::*;
+
+    #[test]
+    fn only_root_may_name_another_admin_file() {
+        let env = Some(std::ffi::OsString::from("/dev/null"));
+        assert_eq!(
+            admin_config_path(0, env.clone()),
+            PathBuf::from("/dev/null")
+        );
+        assert_eq!(admin_config_path(1000, env), PathBuf::from(ADMIN_CONFIG));
+        assert_eq!(admin_config_path(0, None), PathBuf::from(ADMIN_CONFIG));
+        assert_eq!(
+            admin_config_path(0, Some(std::ffi::OsString::new())),
+            PathBuf::from(ADMIN_CONFIG)
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_no_settings_and_an_unreadable_one_fails_closed() {
+        let d = tempfile::tempdir().unwrap();
+        assert!(!admin_read_only_at(&d.path().join("none.toml")).unwrap());
+        // a folder where the file should be cannot be read (as root too, unlike mode 000)
+        assert!(matches!(
+            admin_read_only_at(d.path()),
+            Err(AdminError::Unreadable(_))
+        ));
+        let f = d.path().join("c.toml");
+        std::fs::write(&f, "read_only = true\n").unwrap();
+        assert!(admin_read_only_at(&f).unwrap());
+        std::fs::write(&f, "read_only = tru\n").unwrap();
+        assert!(matches!(
+            admin_read_only_at(&f),
+            Err(AdminError::Invalid(_))
+        ));
+    }
 }

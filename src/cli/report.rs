@@ -59,7 +59,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     }
     let t = q.appendix(fw, &a.unit, year, baseline, fw.options.percent_tolerance_pp)?;
     if let Some(path) = &a.xlsx {
-        xlsx_out(fw, &t, ctx.lang, path)?;
+        xlsx_out(fw, &t, ctx.lang, path, store.privacy())?;
         eprintln!(
             "wrote {}",
             crate::text::sanitize(&path.display().to_string())
@@ -521,6 +521,7 @@ fn xlsx_out(
     t: &AppendixTable,
     lang: Lang,
     path: &std::path::Path,
+    privacy: crate::files::Privacy,
 ) -> anyhow::Result<()> {
     use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
     let vi = lang == Lang::Vi;
@@ -700,6 +701,8 @@ fn xlsx_out(
         ws.write_string_with_format(r, 4, sanitize(rec.issuer.as_deref().unwrap_or("")), &cell)?;
     }
     ws.autofit();
-    wb.save(path)?;
+    let mut out = crate::files::AtomicFile::create(path, privacy)?;
+    wb.save_to_writer(&mut out)?;
+    out.commit()?;
     Ok(())
 }

@@ -187,7 +187,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     ws.set_column_width(1, 60)?;
     ws.set_column_width(2, 14)?;
     ws.set_freeze_panes(1, 3)?;
-    wb.save(&a.file)?;
+    let mut out = crate::files::AtomicFile::create(&a.file, store.privacy())?;
+    wb.save_to_writer(&mut out)?;
+    out.commit()?;
     say!(
         "wrote {} rows ({} communes × {} indicators of {}) to {}; fill value (pass/fail, numbers) or numerator+denominator (ratios), then: ntm import {}",
         r - 1,

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::files::{AtomicFile, Privacy};
 use crate::model::Value;
 use crate::query::natural;
 use crate::store::Store;
@@ -28,12 +29,13 @@ pub fn write_bundle_with(
     dir: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> anyhow::Result<(usize, usize, usize)> {
-    std::fs::create_dir_all(dir)?;
+    let privacy = store.privacy();
+    crate::files::create_dir(dir, privacy)?;
     let units = store.units()?;
     // the optional commune_group column only when a unit has one, so a bundle without it
     // exports byte for byte as before
     let groups = units.map.values().any(|u| u.commune_group.is_some());
-    let n_units = write_atomic(dir, "units.csv", |w| {
+    let n_units = write_atomic(&dir.join("units.csv"), privacy, |w| {
         let mut head = vec![
             "code",
             "name",
@@ -66,7 +68,7 @@ pub fn write_bundle_with(
         }
         Ok(units.map.len())
     })?;
-    let n_obs = write_atomic(dir, "observations.csv", |w| {
+    let n_obs = write_atomic(&dir.join("observations.csv"), privacy, |w| {
         w.write_record([
             "unit_code",
             "framework",
@@ -123,7 +125,7 @@ pub fn write_bundle_with(
     })?;
     let mut recs = store.recognitions()?;
     recs.sort_by(|a, b| (&a.unit_code, a.year, a.kind).cmp(&(&b.unit_code, b.year, b.kind)));
-    let n_rec = write_atomic(dir, "recognitions.csv", |w| {
+    let n_rec = write_atomic(&dir.join("recognitions.csv"), privacy, |w| {
         w.write_record(["unit_code", "kind", "year", "decision", "issuer"])?;
         for r in &recs {
             w.write_record([
@@ -140,13 +142,17 @@ pub fn write_bundle_with(
     // them exports exactly the three files of the format
     let merges = store.merges()?;
     if !merges.is_empty() {
-        write_merges(&merges, &dir.join("merges.csv"))?;
+        write_merges(&merges, &dir.join("merges.csv"), privacy)?;
     }
     Ok((n_units, n_obs, n_rec))
 }
 
 /// Write a merge file (columns old_code, new_code, effective_date, decision), sorted, atomically.
-pub fn write_merges(merges: &[crate::model::Merge], path: &Path) -> anyhow::Result<usize> {
+pub fn write_merges(
+    merges: &[crate::model::Merge],
+    path: &Path,
+    privacy: Privacy,
+) -> anyhow::Result<usize> {
     let mut m = merges.to_vec();
     m.sort_by(|a, b| {
         (&a.new_code, &a.old_code, &a.effective_date).cmp(&(
@@ -155,14 +161,7 @@ pub fn write_merges(merges: &[crate::model::Merge], path: &Path) -> anyhow::Resu
             &b.effective_date,
         ))
     });
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
-    let dir = dir.unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| anyhow::anyhow!("{} is not a file name", path.display()))?
-        .to_string_lossy()
-        .into_owned();
-    write_atomic(dir, &name, |w| {
+    write_atomic(path, privacy, |w| {
         w.write_record(super::MERGE_COLS)?;
         for x in &m {
             w.write_record([
@@ -176,29 +175,25 @@ pub fn write_merges(merges: &[crate::model::Merge], path: &Path) -> anyhow::Resu
     })
 }
 
+/// Write one CSV file through `files::AtomicFile`: a fresh temporary name that no planted
+/// link can redirect, synced, renamed into place; a failed write leaves nothing behind.
 fn write_atomic(
-    dir: &Path,
-    name: &str,
-    body: impl FnOnce(&mut csv::Writer<std::io::BufWriter<std::fs::File>>) -> anyhow::Result<usize>,
+    path: &Path,
+    privacy: Privacy,
+    body: impl FnOnce(&mut csv::Writer<std::io::BufWriter<AtomicFile>>) -> anyhow::Result<usize>,
 ) -> anyhow::Result<usize> {
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let f = std::fs::File::create(&tmp)?;
+    let name = path.display();
+    let f =
+        AtomicFile::create(path, privacy).map_err(|e| anyhow::anyhow!("writing {name}: {e}"))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(f));
-    let n = match body(&mut w) {
-        Ok(n) => n,
-        Err(e) => {
-            drop(w);
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
+    let n = body(&mut w)?;
     let inner = w
         .into_inner()
         .map_err(|e| anyhow::anyhow!("writing {name}: {e}"))?;
     let f = inner
         .into_inner()
         .map_err(|e| anyhow::anyhow!("writing {name}: {e}"))?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, dir.join(name))?;
+    f.commit()
+        .map_err(|e| anyhow::anyhow!("writing {name}: {e}"))?;
     Ok(n)
 }

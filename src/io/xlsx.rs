@@ -49,7 +49,7 @@ pub fn read_xlsx(
     let mut wb = open_workbook_auto(path)
         .map_err(|e| bad(path, format!("cannot open the workbook: {e}")))?;
     let names = wb.sheet_names();
-    let tmp = crate::cli::demo::TempDir::new("ntm-xlsx")
+    let tmp = crate::files::TempDir::new("ntm-xlsx")
         .map_err(|e| bad(path, format!("cannot make a temporary folder: {e}")))?;
     // per sheet: the first row/column of its range, and its header, to name cells in errors
     #[allow(clippy::type_complexity)]
@@ -210,7 +210,7 @@ const NUMERIC: &[&str] = &[
 /// Write the store as a workbook with the bundle's three sheets: numbers as numbers, text as
 /// text, header row bold and frozen.
 pub fn write_xlsx(store: &Store, path: &Path) -> anyhow::Result<(usize, usize, usize)> {
-    let tmp = crate::cli::demo::TempDir::new("ntm-xlsx")?;
+    let tmp = crate::files::TempDir::new("ntm-xlsx")?;
     let counts = super::write_bundle(store, &tmp.0)?;
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
@@ -245,9 +245,9 @@ pub fn write_xlsx(store: &Store, path: &Path) -> anyhow::Result<(usize, usize, u
         ws.set_autofit_max_width(60);
         ws.autofit();
     }
-    let tmp_out = path.with_extension("xlsx.tmp");
-    wb.save(&tmp_out)?;
-    std::fs::rename(&tmp_out, path)?;
+    let mut out = crate::files::AtomicFile::create(path, store.privacy())?;
+    wb.save_to_writer(&mut out)?;
+    out.commit()?;
     Ok(counts)
 }
 

@@ -138,6 +138,9 @@ pub struct Store {
     /// Previous values of what an import in progress overwrites (see `import`).
     undo: sled::Tree,
     ids: Ids,
+    /// Last field, so it runs after sled's handles are dropped: gives back files this process
+    /// created in another account's store (see `OwnerGuard`).
+    _owner: OwnerGuard,
 }
 
 fn io_err(path: &Path) -> impl Fn(sled::Error) -> StoreError + '_ {
@@ -163,13 +166,15 @@ impl Store {
     /// Open (creating if needed) the store in `dir`. Fails at once, never waits, when another
     /// process holds it.
     pub fn open(dir: &Path, read_only: bool) -> Result<Store, StoreError> {
+        // a read-only look never creates a store, not even sled's empty files in an existing
+        // folder (`--read-only --store /` must not leave `/db` behind)
+        if read_only && !dir.join("db").is_file() {
+            return Err(StoreError::Io {
+                path: dir.to_path_buf(),
+                msg: "no store here (import data first, or give --store)".into(),
+            });
+        }
         if !dir.exists() {
-            if read_only {
-                return Err(StoreError::Io {
-                    path: dir.to_path_buf(),
-                    msg: "no store here (import data first, or give --store)".into(),
-                });
-            }
             create_private_dir(dir).map_err(|e| StoreError::Io {
                 path: dir.to_path_buf(),
                 msg: e.to_string(),
@@ -181,7 +186,7 @@ impl Store {
             msg: format!("settling an interrupted snapshot: {e}"),
         })?;
         let open = || {
-            with_private_umask(|| {
+            with_store_umask(dir, || {
                 sled::Config::new()
                     .path(dir)
                     .cache_capacity(32 << 20)
@@ -211,6 +216,7 @@ impl Store {
         })?;
         // we hold the lock now: say who, for the next process that finds it taken
         write_lock_info(dir);
+        let owner = foreign_owner(dir);
         let t = |name: &str| db.open_tree(name).map_err(io_err(dir));
         let mut s = Store {
             meta: t("meta")?,
@@ -229,6 +235,7 @@ impl Store {
             path: dir.to_path_buf(),
             read_only,
             ids: Ids::default(),
+            _owner: OwnerGuard(owner.map(|o| (dir.to_path_buf(), o))),
         };
         s.check_format()?;
         if s.meta.contains_key(IMPORT_MARKER).map_err(io_err(dir))? {
@@ -264,6 +271,12 @@ impl Store {
 
     pub fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// What files written from this store (exports, reports, templates) get: the store's own
+    /// privacy (0600, or the group bits of a group-shared store).
+    pub fn privacy(&self) -> crate::files::Privacy {
+        crate::files::Privacy::of_dir(&self.path)
     }
 
     fn check_format(&self) -> Result<(), StoreError> {
@@ -906,7 +919,13 @@ impl Store {
         let Some(empty) = self.meta.get(IMPORT_MARKER).map_err(&io)? else {
             return Ok(false);
         };
+        // this can take a while on a large import: say what is happening, always (one line),
+        // with a bar on a terminal
+        let what = crate::i18n::Lang::process().t("rolling_back_import");
+        eprintln!("ntm: {what} ({}) …", self.path.display());
+        let mut bar = crate::progress::Progress::new(what, self.undo.len() as u64);
         for kv in self.undo.iter() {
+            bar.inc(1);
             let (k, v) = kv.map_err(&io)?;
             let n = usize::from(k[0]);
             let name = String::from_utf8_lossy(&k[1..1 + n]).into_owned();
@@ -930,6 +949,7 @@ impl Store {
         self.flush()?;
         self.undo.clear().map_err(&io)?;
         self.flush()?;
+        bar.finish();
         Ok(true)
     }
 
@@ -1066,22 +1086,160 @@ fn lock_holder(dir: &Path) -> String {
     }
 }
 
-fn write_lock_info(dir: &Path) {
-    let text = format!(
+fn lock_info_text() -> String {
+    format!(
         "# written by the ntm process that has this store open; removed when it closes\nuser = {}\npid = {}\nsince = {}\n",
         log::current_user(),
         std::process::id(),
         log::iso8601(log::now())
-    );
+    )
+}
+
+/// Say who holds the store. Written under a fresh name and renamed, so a `lock-info` symlink
+/// planted in the store is replaced, never written through; given to the store's owner when
+/// another account (root) writes it.
+fn write_lock_info(dir: &Path) {
     // best effort: the lock itself is sled's; this file only tells others who holds it
-    let _ = with_private_umask(|| std::fs::write(dir.join(LOCK_INFO), text));
+    let path = dir.join(LOCK_INFO);
+    let privacy = crate::files::Privacy::of_dir(dir);
+    if crate::files::write_atomic(&path, lock_info_text().as_bytes(), privacy).is_ok()
+        && let Some(o) = foreign_owner(dir)
+    {
+        o.give(&path);
+    }
+}
+
+/// Remove `lock-info` only if it is the regular file this process wrote (never a link, never
+/// another holder's).
+fn remove_lock_info(dir: &Path) {
+    let path = dir.join(LOCK_INFO);
+    let ours = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+        && std::fs::read_to_string(&path).is_ok_and(|t| {
+            t.lines()
+                .any(|l| l == format!("pid = {}", std::process::id()))
+        });
+    if ours {
+        let _ = std::fs::remove_file(&path);
+    }
+}
+
+/// The account that owns a store this process does not own (root reading an officer's store).
+#[derive(Clone, Copy, Debug)]
+struct Owner {
+    uid: u32,
+    gid: u32,
+    file_mode: u32,
+    dir_mode: u32,
+}
+
+impl Owner {
+    /// Hand a file this process created back to the store's owner, never through a link,
+    /// with the store's permissions.
+    fn give(self, path: &Path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let Ok(m) = std::fs::symlink_metadata(path) else {
+                return;
+            };
+            // SAFETY: geteuid has no preconditions
+            if m.uid() != unsafe { libc::geteuid() } {
+                return;
+            }
+            let _ = std::os::unix::fs::lchown(path, Some(self.uid), Some(self.gid));
+            if !m.file_type().is_symlink() {
+                use std::os::unix::fs::PermissionsExt;
+                let p = crate::files::Privacy {
+                    file_mode: self.file_mode,
+                    dir_mode: self.dir_mode,
+                };
+                let mode = if m.is_dir() { p.dir_mode } else { p.file_mode };
+                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = path;
+    }
+}
+
+fn foreign_owner(dir: &Path) -> Option<Owner> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(dir).ok()?;
+        // SAFETY: geteuid has no preconditions
+        if m.uid() == unsafe { libc::geteuid() } {
+            return None;
+        }
+        let p = crate::files::Privacy::of_dir(dir);
+        Some(Owner {
+            uid: m.uid(),
+            gid: m.gid(),
+            file_mode: p.file_mode,
+            dir_mode: p.dir_mode,
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// Runs after sled has let go of a store another account owns: waits until sled's lock is
+/// free (its threads finish the closing snapshot first), then gives every file and folder this
+/// process created in the store back to the owner. sled cannot be told not to write on open
+/// and close; this keeps what it writes the owner's.
+struct OwnerGuard(Option<(PathBuf, Owner)>);
+
+impl Drop for OwnerGuard {
+    fn drop(&mut self) {
+        let Some((dir, owner)) = self.0.take() else {
+            return;
+        };
+        wait_until_released(&dir);
+        give_tree(&dir, owner, 0);
+    }
+}
+
+fn give_tree(dir: &Path, owner: Owner, depth: u8) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        owner.give(&p);
+        if depth < 4 && e.file_type().is_ok_and(|t| t.is_dir()) {
+            give_tree(&p, owner, depth + 1);
+        }
+    }
+}
+
+/// Wait (at most 2 s) until no process holds sled's lock on the store's `db` file.
+fn wait_until_released(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let Ok(db) = std::fs::File::open(dir.join("db")) else {
+            return;
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        // SAFETY: flock on a descriptor we own; released when `db` is dropped
+        while unsafe { libc::flock(db.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
 
 impl Drop for Store {
     fn drop(&mut self) {
         // every exit path flushes; then the lock-info goes with the lock
         let _ = self.db.flush();
-        let _ = std::fs::remove_file(self.path.join(LOCK_INFO));
+        remove_lock_info(&self.path);
         if let Ok(mut c) = CLOSED.lock() {
             let now = std::time::Instant::now();
             c.retain(|(_, t)| now.duration_since(*t).as_secs() < 5);
@@ -1116,19 +1274,23 @@ fn is_lock_error(e: &sled::Error) -> bool {
             || io.to_string().contains("could not acquire lock"))
 }
 
-/// Files sled creates get no group/other permissions (a stricter umask is kept).
-fn with_private_umask<T>(f: impl FnOnce() -> T) -> T {
+/// Files sled creates get no permissions for others, and group permissions only where the
+/// store directory has them (a group-shared store stays readable by its group).
+fn with_store_umask<T>(dir: &Path, f: impl FnOnce() -> T) -> T {
     #[cfg(unix)]
     {
+        let group = crate::files::Privacy::of_dir(dir).file_mode & 0o070;
+        let strict = 0o077 & !group;
         // SAFETY: umask only swaps the process's file-creation mask; it cannot fail
-        let old = unsafe { libc::umask(0o077) };
-        unsafe { libc::umask(old | 0o077) };
+        let old = unsafe { libc::umask(strict) };
+        unsafe { libc::umask(old | strict) };
         let out = f();
         unsafe { libc::umask(old) };
         out
     }
     #[cfg(not(unix))]
     {
+        let _ = dir;
         f()
     }
 }
