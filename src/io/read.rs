@@ -19,7 +19,7 @@ const MAX_ERRORS: usize = 50;
 /// Files larger than this are refused before reading (a bundle is text, not a database dump).
 const MAX_FILE_BYTES: u64 = 2 << 30;
 /// A header with more columns than this is refused (the format has twelve at most).
-const MAX_COLUMNS: usize = 256;
+pub(super) const MAX_COLUMNS: usize = 256;
 /// A field longer than this is refused.
 const MAX_FIELD_BYTES: usize = 64 << 10;
 /// A row (a line, or lines joined by a quoted line break) longer than this is refused while
@@ -72,7 +72,8 @@ impl Errors {
             self.list.push(BadRow {
                 file: file.to_string(),
                 line,
-                column: column.to_string(),
+                // a column is named by its header word, which may be anything up to 64 KiB
+                column: excerpt(column),
                 reason: reason.into(),
             });
         } else {
@@ -484,12 +485,23 @@ fn read_table(
     }
     if let Some(order) = utf16_order(&head) {
         let stem = name.strip_suffix(".csv").unwrap_or(name);
+        // a name the shell would split or expand is quoted in the command
+        let q = |s: &str| {
+            if s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-+".contains(&b))
+            {
+                s.to_string()
+            } else {
+                format!("'{}'", s.replace('\'', "'\\''"))
+            }
+        };
+        let (shown, conv) = (q(name), q(&format!("{stem}.utf8.csv")));
         errs.push(
             name,
             1,
             "",
             format!(
-                "is UTF-16 text ({order}), not UTF-8; convert it with: iconv -f {order} -t UTF-8 {name} > {stem}.utf8.csv && mv {stem}.utf8.csv {name} (or save it from the spreadsheet as \"CSV UTF-8\")"
+                "is UTF-16 text ({order}), not UTF-8; convert it with: iconv -f {order} -t UTF-8 {shown} > {conv} && mv {conv} {shown} (or save it from the spreadsheet as \"CSV UTF-8\")"
             ),
         );
         return None;
