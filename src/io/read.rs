@@ -1422,7 +1422,19 @@ fn observation_row(
         );
         ok = false;
     }
-    if has_val && (has_num || has_den) {
+    // FORMAT.md §1: a pass/fail row always carries value, and may carry the counts behind it
+    if ind.kind == Kind::Bool && !has_val && (has_num || has_den) {
+        errs.push(
+            &t.file,
+            line,
+            "value",
+            format!(
+                "indicator {} is pass/fail: value (dat/chua_dat ...) is required; numerator and denominator may come with it",
+                excerpt(ind_code)
+            ),
+        );
+        ok = false;
+    } else if has_val && (has_num || has_den) && ind.kind != Kind::Bool {
         errs.push(
             &t.file,
             line,
@@ -1466,18 +1478,13 @@ fn observation_row(
             }
         }
     }
-    if has_num && ind.kind != Kind::Ratio {
+    if has_num && ind.kind == Kind::Number {
         errs.push(
             &t.file,
             line,
             "numerator",
             format!(
-                "indicator {ind_code} is {}; numerator/denominator only apply to ratios",
-                if ind.kind == Kind::Bool {
-                    "pass/fail"
-                } else {
-                    "a number"
-                },
+                "indicator {ind_code} is a number; numerator/denominator apply to ratios and pass/fail rows",
                 ind_code = excerpt(ind_code)
             ),
         );

@@ -632,3 +632,29 @@ fn problem_counts_never_claim_more_listed_than_are() {
     );
     assert_eq!(e.len(), 1);
 }
+
+#[test]
+fn a_pass_fail_row_may_carry_the_counts_behind_its_verdict() {
+    // FORMAT.md §1: "51/58 thôn" with the verdict; the status comes from value
+    let d = tempfile::tempdir().unwrap();
+    let obs = format!("{OBS_HEAD}c1,qd1980-2016,4.1,2020,chua_dat,58,58,100,,,,\n");
+    bundle(d.path(), UNITS, &obs);
+    let b = read(d.path(), &ReadOptions::default()).unwrap();
+    let o = &b.observations[0];
+    assert_eq!(o.value, Some(Value::Pass(false)));
+    assert_eq!((o.numerator, o.denominator), (Some(58.0), Some(58.0)));
+    assert_eq!(o.stated_percent, Some(100.0));
+    assert_eq!(o.effective(), Some(Value::Pass(false)));
+    // counts without the verdict are not a pass/fail row
+    assert_eq!(
+        row_error("c1,qd1980-2016,4.1,2020,,51,58,,,,,"),
+        "observations.csv:2:value: indicator 4.1 is pass/fail: value (dat/chua_dat ...) is required; numerator and denominator may come with it"
+    );
+    // the counts are held to the same bounds
+    assert_eq!(
+        row_error("c1,qd1980-2016,4.1,2020,dat,1e308,58,,,,,"),
+        "observations.csv:2:numerator: 1e308 is over 1000000000, the largest count or measure accepted"
+    );
+    // a number indicator takes no counts
+    assert!(row_error("c1,qd1980-2016,10,2020,,5,6,,,,,").contains("is a number"));
+}
