@@ -626,3 +626,82 @@ fn a_utf16_bundle_is_named_with_its_conversion_command() {
         "{err}"
     );
 }
+
+#[test]
+fn set_is_held_to_the_import_bounds_and_takes_counts_behind_a_verdict() {
+    let (_d, s) = imported(&["bac-giang"]);
+    let set = |args: &[&str]| {
+        ntm(&s)
+            .args(["set", "213"])
+            .args(args)
+            .args(["--reason", "test"])
+            .output()
+            .unwrap()
+    };
+    for (args, want) in [
+        (
+            &[
+                "17.6",
+                "2020",
+                "--numerator",
+                "1e308",
+                "--denominator",
+                "100",
+            ][..],
+            "--numerator: 1e308 is over 1000000000",
+        ),
+        (
+            &[
+                "17.6",
+                "2020",
+                "--numerator",
+                "5",
+                "--denominator",
+                "1e-320",
+            ][..],
+            "--denominator: 1e-320 is not a whole number",
+        ),
+        (
+            &["17.6", "2020", "--value", "50", "--stated-percent", "-1"][..],
+            "--stated-percent: -1 is not a percentage between 0 and 100",
+        ),
+        (
+            &[
+                "17.6",
+                "2020",
+                "--value",
+                "50",
+                "--numerator",
+                "5",
+                "--denominator",
+                "10",
+            ][..],
+            "give either value or numerator+denominator, not both",
+        ),
+    ] {
+        let o = set(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    // criterion 16 of the city report: "51/58 thôn" behind the verdict
+    let o = set(&[
+        "16",
+        "2020",
+        "--value",
+        "dat",
+        "--numerator",
+        "51",
+        "--denominator",
+        "58",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = ntm(&s)
+        .args(["export"])
+        .arg(s.with_extension("out"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let obs = std::fs::read_to_string(s.with_extension("out").join("observations.csv")).unwrap();
+    assert!(obs.contains("213,qd1980-2016,16,2020,dat,51,58,"), "{obs}");
+}

@@ -22,8 +22,9 @@ pub struct Args {
     /// Framework id (default: the one with data)
     #[arg(long)]
     pub framework: Option<String>,
-    /// New value: a number (percentage for ratios) or a pass/fail word
-    #[arg(long, conflicts_with_all = ["numerator", "denominator"], allow_hyphen_values = true)]
+    /// New value: a number (percentage for ratios) or a pass/fail word (which may come with
+    /// --numerator/--denominator, the counts behind the verdict)
+    #[arg(long, allow_hyphen_values = true)]
     pub value: Option<String>,
     /// New numerator (with --denominator)
     #[arg(long, requires = "denominator", allow_hyphen_values = true)]
@@ -92,8 +93,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         f.insert("indicator".into(), a.indicator.clone());
         f.insert("year".into(), a.year.to_string());
         match (&a.value, &a.numerator) {
-            (Some(v), _) => {
+            (Some(v), n) => {
+                // both only on a pass/fail row; the validator says so for the others
                 f.insert("value".into(), v.clone());
+                if let Some(n) = n {
+                    f.insert("numerator".into(), n.clone());
+                    f.insert(
+                        "denominator".into(),
+                        a.denominator.clone().unwrap_or_default(),
+                    );
+                }
             }
             (None, Some(n)) => {
                 f.insert("numerator".into(), n.clone());
@@ -110,7 +119,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 if let (Some(n), Some(d)) = (o.numerator, o.denominator) {
                     f.insert("numerator".into(), crate::text::fmt_plain(n));
                     f.insert("denominator".into(), crate::text::fmt_plain(d));
-                } else if let Some(v) = o.value {
+                }
+                if let Some(v) = o.value {
                     f.insert(
                         "value".into(),
                         match v {
