@@ -403,7 +403,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                         f3(t.verification_factor),
                         if t.flagged { " (outside band)" } else { "" }
                     );
-                    o
+                    // names and parameters from the store: never raw on a terminal
+                    crate::text::sanitize_lines(&o)
                 }
             };
             print!("{out}");
