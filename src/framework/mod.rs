@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use crate::model::{Comparison, Kind, Target, TargetOrigin, TargetValue};
 pub use parse::{
     FrameworkError, MAX_INDICATORS, code_problem, parse_framework, parse_mapping, parse_override,
+    parse_stored_framework,
 };
 
 /// Frameworks compiled into the binary: (file name, TOML text).

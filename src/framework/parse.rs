@@ -212,12 +212,31 @@ fn target_value(kind: Kind, v: &toml::Value) -> Result<TargetValue, String> {
 
 /// Parse and validate a framework file. `file` is used in error messages only.
 pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkError> {
+    parse_framework_with(file, text, true)
+}
+
+/// `parse_framework` for a file already in a store: the checks on codes and on the number of
+/// indicators came later than some stores, whose frameworks must still load (the id tables
+/// refuse to wrap whatever the file says).
+pub fn parse_stored_framework(file: &str, text: &str) -> Result<Framework, FrameworkError> {
+    parse_framework_with(file, text, false)
+}
+
+fn parse_framework_with(file: &str, text: &str, strict: bool) -> Result<Framework, FrameworkError> {
     let cx = Ctx { file, text };
+    // without `strict`, only the emptiness that was always refused
+    let code_problem = |what: &str, s: &str| {
+        if strict {
+            code_problem(what, s)
+        } else {
+            (what == "framework id" && s.trim().is_empty()).then(|| format!("{what} is empty"))
+        }
+    };
     let raw: RawFramework = toml::from_str(text).map_err(|e| cx.toml_err(e))?;
     if let Some(m) = code_problem("framework id", raw.id.get_ref()) {
         return cx.err(raw.id.span(), m);
     }
-    if raw.indicators.len() > MAX_INDICATORS {
+    if strict && raw.indicators.len() > MAX_INDICATORS {
         return cx.err(
             raw.id.span(),
             format!(

@@ -494,3 +494,14 @@ fn ids_and_codes_with_controls_or_spaces_are_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn a_framework_already_in_a_store_still_loads() {
+    // stores kept files from before the code checks: they load, a new add is refused
+    let old = MINI.replacen("code = \"1.2\"", "code = \"1 .2\"", 1);
+    assert!(parse_framework("mini.toml", &old).is_err());
+    let f = parse_stored_framework("mini.toml", &old).unwrap();
+    assert!(f.indicator("1 .2").is_some());
+    let empty = MINI.replacen("id = \"mini\"", "id = \" \"", 1);
+    assert!(parse_stored_framework("mini.toml", &empty).is_err());
+}

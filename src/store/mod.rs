@@ -28,7 +28,9 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::eval::{self, Status};
-use crate::framework::{Registry, parse_framework, parse_mapping, parse_override};
+use crate::framework::{
+    Registry, parse_framework, parse_mapping, parse_override, parse_stored_framework,
+};
 use crate::model::{Merge, Observation, Recognition, RecognitionKind, Unit, Units, Value};
 pub use codec::SCHEMA;
 use codec::{KeyPart, decode, encode, key, u16_at, u32_at};
@@ -341,8 +343,8 @@ impl Store {
             let (k, v) = kv.map_err(&io)?;
             let name = String::from_utf8_lossy(&k[10..]).into_owned();
             let text = String::from_utf8_lossy(&v);
-            let f =
-                parse_framework(&name, &text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let f = parse_stored_framework(&name, &text)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             reg.put_framework(f);
         }
         for kv in self.meta.scan_prefix("override:") {
