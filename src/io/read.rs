@@ -98,33 +98,32 @@ impl Table {
 
 /// How many problems a rejected read found: the rows listed plus those the cap left out.
 pub fn problem_count(rows: &[BadRow]) -> usize {
-    rows.iter()
-        .map(|r| {
-            let more = r.file.is_empty() && r.line == 0 && r.column.is_empty();
-            match r.reason.strip_prefix("… and ") {
-                Some(rest) if more => rest
-                    .split(' ')
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(1),
-                _ => 1,
-            }
-        })
-        .sum()
+    rows.iter().map(|r| not_listed(r).unwrap_or(1)).sum()
+}
+
+/// The count on the closing "… and N more problems not listed" line, if `r` is that line.
+fn not_listed(r: &BadRow) -> Option<usize> {
+    if !(r.file.is_empty() && r.line == 0 && r.column.is_empty()) {
+        return None;
+    }
+    let rest = r.reason.strip_prefix("… and ")?;
+    Some(
+        rest.split(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1),
+    )
 }
 
 /// "3 problems listed above", or "70 problems, the first 50 listed above": never a count
 /// of listed problems larger than the list.
 pub fn problems_listed(rows: &[BadRow]) -> String {
     let n = problem_count(rows);
-    let listed = rows.len().min(n);
+    let listed = rows.iter().filter(|r| not_listed(r).is_none()).count();
     match n {
-        1 => "1 problem listed above".into(),
+        1 if listed == 1 => "1 problem listed above".into(),
         n if n == listed => format!("{n} problems listed above"),
-        n => format!(
-            "{n} problems, the first {} listed above",
-            rows.len().saturating_sub(1)
-        ),
+        n => format!("{n} problems, the first {listed} listed above"),
     }
 }
 

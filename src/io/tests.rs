@@ -626,6 +626,25 @@ fn problem_counts_never_claim_more_listed_than_are() {
         problems_listed(&e),
         "80 problems, the first 50 listed above"
     );
+    // one over the cap: 50 listed, not 51
+    let mut obs = OBS_HEAD.to_string();
+    for _ in 0..51 {
+        obs += "c1,qd1980-2016,4.1,2020,maybe,,,,,,,\n";
+    }
+    bundle(d.path(), UNITS, &obs);
+    let e = read(d.path(), &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        problems_listed(&e),
+        "51 problems, the first 50 listed above"
+    );
+    // at the cap: all listed
+    let mut obs = OBS_HEAD.to_string();
+    for _ in 0..50 {
+        obs += "c1,qd1980-2016,4.1,2020,maybe,,,,,,,\n";
+    }
+    bundle(d.path(), UNITS, &obs);
+    let e = read(d.path(), &ReadOptions::default()).unwrap_err();
+    assert_eq!(problems_listed(&e), "50 problems listed above");
     let e = errors(
         UNITS,
         &format!("{OBS_HEAD}c1,qd1980-2016,4.1,2020,maybe,,,,,,,\n"),
