@@ -80,7 +80,7 @@ impl Ctx<'_> {
             file: self.file.to_string(),
             line: e.span().map(|s| self.line_of(s)).unwrap_or(1),
             // the parser's message may quote the file: keep it short and clean
-            reason: crate::text::excerpt_n(e.message().trim(), 300),
+            reason: crate::text::excerpt_n(e.message().trim(), crate::text::MESSAGE_CHARS),
         }
     }
 }

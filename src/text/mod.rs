@@ -52,6 +52,10 @@ pub fn sanitize_lines(s: &str) -> String {
 /// How many characters of a value from a file an error message repeats.
 pub const EXCERPT_CHARS: usize = 40;
 
+/// How many characters of a parser's whole message (which may quote the file) are shown:
+/// room for a list of every known name, not for a quoted 100 MB line.
+pub const MESSAGE_CHARS: usize = 1000;
+
 /// A value from a file as an error message repeats it: sanitised, and cut to
 /// `EXCERPT_CHARS` characters with `…` (a 100 MB header word must not be echoed whole).
 pub fn excerpt(s: &str) -> String {

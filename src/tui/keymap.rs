@@ -240,8 +240,11 @@ pub struct KeymapError {
 impl fmt::Display for KeymapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // the file name, key and message may quote the file: never raw, never long
-        use crate::text::{excerpt, excerpt_n, sanitize};
-        let (file, message) = (sanitize(&self.file), excerpt_n(&self.message, 300));
+        use crate::text::{MESSAGE_CHARS, excerpt, excerpt_n, sanitize};
+        let (file, message) = (
+            sanitize(&self.file),
+            excerpt_n(&self.message, MESSAGE_CHARS),
+        );
         if self.key.is_empty() {
             write!(f, "keymap {file}:{}: {message}", self.line)
         } else {

@@ -87,7 +87,7 @@ pub fn apply_config(s: &mut Settings) -> Result<()> {
         anyhow::anyhow!(
             "{}:{line}: {}",
             path.display(),
-            crate::text::excerpt_n(e.message().trim(), 300)
+            crate::text::excerpt_n(e.message().trim(), crate::text::MESSAGE_CHARS)
         )
     })?;
     if s.keymap.is_none() {
