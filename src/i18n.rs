@@ -55,6 +55,11 @@ impl Lang {
 /// (key, Vietnamese, English)
 pub const CATALOGUE: &[(&str, &str, &str)] = &[
     (
+        "migrating_store",
+        "đang chuyển kho dữ liệu sang cách lưu mới (một lần)",
+        "converting the store to the new layout (once)",
+    ),
+    (
         "rolling_back_import",
         "đang hoàn tác lần nhập bị ngắt",
         "rolling back an interrupted import",
@@ -439,6 +444,32 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("nothing_changed", "Không có gì thay đổi", "Nothing changed"),
     ("saved", "Đã lưu, nhật ký #", "Saved, log entry #"),
+    (
+        "edit_conflict",
+        "Không lưu: số liệu này vừa được sửa bởi",
+        "Not saved: this record was just changed by",
+    ),
+    (
+        "edit_conflict_hint",
+        "Esc rồi mở lại để sửa trên số mới",
+        "Esc, then open it again to edit the new figures",
+    ),
+    (
+        "changed_by_others",
+        "Số liệu vừa được cập nhật bởi",
+        "The data was just updated by",
+    ),
+    ("at_time", "lúc", "at"),
+    (
+        "paste_first_line",
+        "Chỉ dán dòng đầu tiên (ô này một dòng)",
+        "Only the first line was pasted (this field is one line)",
+    ),
+    (
+        "paste_cut",
+        "Phần dán quá dài, đã cắt bớt",
+        "The paste was too long and was cut",
+    ),
     ("undone", "Đã hoàn tác, nhật ký #", "Undone, log entry #"),
     (
         "undo_none",

@@ -124,8 +124,15 @@ fn edits_are_validated_logged_and_undoable() {
         "the new figures are stored"
     );
     let log = stdout(ntm(&s).args(["log", "--unit", "213-dinh-tri", "--indicator", "17.6"]));
+    // the change log names the real account, not $USER (set to thanh-tra above)
+    let me = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let me = String::from_utf8_lossy(&me.stdout).trim().to_string();
+    assert!(!log.contains("thanh-tra"), "$USER was believed: {log}");
     assert!(
-        log.contains("thanh-tra")
+        log.contains(&me)
             && log.contains("set_value")
             && log.contains("reason: biên bản kiểm tra 20/3/2021"),
         "{log}"

@@ -251,7 +251,7 @@ fn a_second_process_gets_a_clear_lock_error_at_once() {
     let held = ntm::store::Store::open(&s, false).unwrap();
     let t = Instant::now();
     ntm(&s)
-        .args(["check"])
+        .args(["--wait", "0", "check"])
         .timeout(Duration::from_secs(10))
         .assert()
         .code(2)
@@ -267,6 +267,38 @@ fn a_second_process_gets_a_clear_lock_error_at_once() {
         .args(["check", "--fail-on", "none"])
         .assert()
         .success();
+}
+
+#[test]
+fn a_writer_waits_for_the_holder_and_then_goes_through() {
+    let (_d, s) = imported(&["bac-giang"]);
+    let held = ntm::store::Store::open(&s, false).unwrap();
+    // the holder lets go after a second: the default wait (10 s) covers it
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1_000));
+        drop(held);
+    });
+    ntm(&s)
+        .args(["set", "213", "17.6", "2020", "--flag", "xem lại"])
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("đang chờ (tối đa 10 giây)"));
+    t.join().unwrap();
+    // a wait shorter than the hold fails, naming the store
+    let held = ntm::store::Store::open(&s, false).unwrap();
+    ntm(&s)
+        .args(["--wait", "0.5", "check"])
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("in use by another ntm process"));
+    drop(held);
+    ntm(&s)
+        .args(["--wait=-1", "check"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a number of seconds"));
 }
 
 #[test]

@@ -43,11 +43,15 @@ fn a_full_disk_loses_nothing() {
     let ntm = env!("CARGO_BIN_EXE_ntm");
     let script = format!(
         r#"set -u
-mount -t tmpfs -o size=600k tmpfs {m}
+mount -t tmpfs -o size=16m tmpfs {m}
 N="{ntm} --store {m}/s"
 $N import {bg} >/dev/null; echo "first=$?"
+# fill the disk, leaving 128 KiB: less than the second bundle needs
+dd if=/dev/zero of={m}/spare bs=1k count=128 2>/dev/null
+dd if=/dev/zero of={m}/filler bs=4k 2>/dev/null
+rm {m}/spare
 $N import {sample}; echo "second=$?"
-mount -o remount,size=16m {m}
+rm {m}/filler
 $N export {m}/out >/dev/null; echo "export=$?"
 wc -l < {m}/out/observations.csv | sed 's/^/rows=/'
 $N log verify; echo "verify=$?"

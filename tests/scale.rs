@@ -129,20 +129,20 @@ fn an_interrupted_import_is_rolled_back_on_the_next_writable_open() {
         // what step 2 of an import leaves behind when the process dies: a new key written,
         // an overwritten key, their undo records, and the marker
         let db = sled::open(&store).unwrap();
-        let obs = db.open_tree("obs").unwrap();
+        let obs = db.open_tree("series").unwrap();
         let undo = db.open_tree("undo").unwrap();
         let (k0, v0) = obs.first().unwrap().unwrap();
         obs.insert(&k0, b"garbage".to_vec()).unwrap();
-        let mut uk = vec![3u8];
-        uk.extend_from_slice(b"obs");
+        let mut uk = vec![6u8];
+        uk.extend_from_slice(b"series");
         uk.extend_from_slice(&k0);
         let mut uv = vec![1u8];
         uv.extend_from_slice(&v0);
         undo.insert(uk, uv).unwrap();
-        let new_key = [0xFFu8; 10];
+        let new_key = [0xFFu8; 6];
         obs.insert(new_key, b"new".to_vec()).unwrap();
-        let mut uk = vec![3u8];
-        uk.extend_from_slice(b"obs");
+        let mut uk = vec![6u8];
+        uk.extend_from_slice(b"series");
         uk.extend_from_slice(&new_key);
         undo.insert(uk, vec![0u8]).unwrap();
         let summary = db.open_tree("summary").unwrap();

@@ -47,6 +47,10 @@ pub struct Cli {
     /// Open the store without any write path
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Seconds to wait for another ntm process to let go of the store before giving up
+    /// (commands and the interface hold it only while they read or write)
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_wait)]
+    pub wait: f64,
     /// Language of the text output and the interface: vi or en
     #[arg(long, global = true, value_name = "LANG", default_value = "vi", value_parser = ["vi", "en"])]
     pub lang: String,
@@ -95,6 +99,13 @@ pub enum Cmd {
     Gen(generate::Args),
     /// Print the interface's keys as a Markdown table (for the active --keymap)
     Keys,
+}
+
+fn parse_wait(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && (0.0..=86_400.0).contains(&x) => Ok(x),
+        _ => Err(format!("{s:?} is not a number of seconds from 0 to 86400")),
+    }
 }
 
 /// An error with the exit code it maps to.
@@ -198,6 +209,7 @@ fn run(cli: Cli) -> Res {
     let ctx = Ctx {
         store_dir: cli.store.clone(),
         read_only,
+        wait: std::time::Duration::from_secs_f64(cli.wait),
         lang,
         tui: crate::tui::Settings {
             lang,
@@ -222,22 +234,21 @@ fn run(cli: Cli) -> Res {
                     ctx.store_path()?.display()
                 );
             }
-            let opened = ctx.open();
+            // the interface opens the store only while it reads or writes, so others can use
+            // it while the interface is open
+            let opened = crate::store::Session::new(&ctx.store_path()?, ctx.read_only, ctx.wait)
+                .map_err(|e| Fail(2, store_error(e)));
             if tty {
                 eprint!("\r\x1b[2K");
             }
-            let mut store = opened?;
+            let session = opened?;
             if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
                 // piped: the grid as text, like `ntm grid`
-                grid::print_default(&store, lang)?;
+                grid::print_default(session.get().map_err(store_error)?, lang)?;
                 return Ok(ExitCode::SUCCESS);
             }
             // writable unless --read-only (then every write action says so)
-            if ctx.read_only {
-                crate::tui::run(&store, &ctx.tui)?;
-            } else {
-                crate::tui::run(&mut store, &ctx.tui)?;
-            }
+            crate::tui::run(session, &ctx.tui)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Keys) => {
@@ -270,6 +281,8 @@ fn run(cli: Cli) -> Res {
 pub struct Ctx {
     pub store_dir: Option<PathBuf>,
     pub read_only: bool,
+    /// How long to wait for another process holding the store (`--wait`).
+    pub wait: std::time::Duration,
     pub lang: Lang,
     /// Settings of the terminal interface.
     pub tui: crate::tui::Settings,
@@ -296,7 +309,7 @@ impl Ctx {
 
     pub fn open(&self) -> Result<Store, Fail> {
         let p = self.store_path()?;
-        Store::open(&p, self.read_only).map_err(|e| Fail(2, store_error(e)))
+        Store::open_waiting(&p, self.read_only, self.wait).map_err(|e| Fail(2, store_error(e)))
     }
 
     pub fn open_rw(&self, what: &'static str) -> Result<Store, Fail> {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{KeyPart, decode, encode, key};
 use super::log::{LogEntry, current_user, now, verify_chain};
-use super::{ChainProblem, ObsRecord, Store, StoreError, Summary, io_err};
+use super::{ChainProblem, Store, StoreError, Summary, io_err};
 use crate::eval;
 use crate::framework::Registry;
 use crate::model::{Observation, Value};
@@ -212,11 +212,16 @@ impl Store {
 
     /// One observation, if stored.
     pub fn observation(&self, k: &ObsKey) -> Result<Option<Observation>, StoreError> {
-        let Some(kb) = self.obs_key_bytes(k) else {
+        let (Some(uid), Some(fid), Some(iid)) = (
+            self.ids.unit(&k.unit),
+            self.ids.framework(&k.framework),
+            self.ids.indicator(&k.framework, &k.indicator),
+        ) else {
             return Ok(None);
         };
-        match self.obs.get(&kb).map_err(io_err(&self.path))? {
-            Some(v) => Ok(Some(self.obs_from(&kb, &v)?)),
+        let rows = self.series_rows(uid, fid)?;
+        match super::series::find(&rows, iid, k.year) {
+            Some(r) => Ok(Some(self.obs_of(uid, fid, r.clone())?)),
             None => Ok(None),
         }
     }
@@ -235,25 +240,20 @@ impl Store {
         let uid = ids.intern_unit(&o.unit_code, &mut ids_b, &mut rev_b)?;
         let fid = ids.intern_framework(&o.framework, &mut ids_b, &mut rev_b)?;
         let iid = ids.intern_indicator(&o.framework, &o.indicator, &mut ids_b, &mut rev_b)?;
+        // the unit's series record with this row in place
         let mut obs_b = sled::Batch::default();
-        let rec = ObsRecord {
-            value: o.value,
-            numerator: o.numerator,
-            denominator: o.denominator,
-            stated_percent: o.stated_percent,
-            units_met: o.units_met,
-            units_total: o.units_total,
-            source: o.source.clone(),
-            note: o.note.clone(),
-        };
+        let mut rows = self.series_rows(uid, fid)?;
+        super::series::upsert(
+            &mut rows,
+            super::series::Row {
+                ind: iid,
+                year: o.year,
+                rec: super::series::ObsRecord::of(o),
+            },
+        );
         obs_b.insert(
-            key(&[
-                KeyPart::U32(uid),
-                KeyPart::U16(fid),
-                KeyPart::U16(iid),
-                KeyPart::U16(o.year),
-            ]),
-            encode(&rec),
+            super::series_key(uid, fid),
+            super::series::encode_rows(&rows),
         );
 
         // the unit-year's summary with this row in place
@@ -286,7 +286,7 @@ impl Store {
         self.commit(&[
             (&self.ids_t, ids_b),
             (&self.rev, rev_b),
-            (&self.obs, obs_b),
+            (&self.series, obs_b),
             (&self.summary, sum_b),
             (&self.log, log_b),
             (&self.meta, meta_b),

@@ -181,23 +181,37 @@ pub fn verify_chain(
 }
 
 /// The OS user running ntm.
+/// The account this process runs as, from the system's user database (the real uid), never
+/// from `$USER`/`$LOGNAME`, which anyone can set: the change log must name who really acted.
 pub fn current_user() -> String {
-    for v in ["USER", "LOGNAME"] {
-        if let Ok(u) = std::env::var(v)
-            && !u.is_empty()
-        {
-            return crate::text::sanitize(&u);
-        }
-    }
     #[cfg(unix)]
     {
         // SAFETY: getuid has no preconditions and cannot fail
-        format!("uid {}", unsafe { libc::getuid() })
+        let uid = unsafe { libc::getuid() };
+        account_name(uid).unwrap_or_else(|| format!("uid {uid}"))
     }
     #[cfg(not(unix))]
     {
         "unknown".into()
     }
+}
+
+/// The login name of `uid`, if the user database has one.
+#[cfg(unix)]
+pub fn account_name(uid: u32) -> Option<String> {
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: a zeroed passwd is a valid out-parameter; getpwuid_r writes at most buf.len()
+    // bytes into buf and sets `found` to null or to `pw`
+    let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    let r =
+        unsafe { libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr().cast(), buf.len(), &mut found) };
+    if r != 0 || found.is_null() || pw.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: pw_name points into buf, NUL-terminated by getpwuid_r
+    let name = unsafe { std::ffi::CStr::from_ptr(pw.pw_name) };
+    Some(crate::text::sanitize(&name.to_string_lossy()))
 }
 
 /// Now, in seconds since the epoch (UTC).

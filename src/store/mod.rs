@@ -2,22 +2,26 @@
 //! - `meta`: format, schema, id counters, frameworks/overrides added by users
 //! - `units`: unit code → Unit
 //! - `ids` / `rev`: interned ids for units (u32), frameworks (u16), indicators (u16)
-//! - `obs`: [unit u32][framework u16][indicator u16][year u16] → observation fields
+//! - `series`: [unit u32][framework u16] → every observation of that unit in that framework,
+//!   all indicators and years, in one record (layout 2, see `series`; layout 1 had one record
+//!   per observation in `obs`, migrated on the first writable open, see `migrate`)
 //! - `recog`: [unit u32][year u16][kind u8] → Recognition
 //! - `summary`: [unit u32][framework u16][year u16] → criteria statuses, maintained on write
 //! - `merges`: [new unit u32][old unit u32] → Merge (administrative history: old became new)
 //! - `undo`: previous values while an import is being written (empty otherwise; see `import`)
 //!
-//! Keys are fixed-width big-endian, so "all years of a unit" is a prefix range scan; "all units
-//! of an indicator" is one point read per unit in scope (an index tree for it doubled the cost
-//! of every import and was dropped; stores that still have `obs_ind` lose it on the next
-//! writable open). Every multi-tree write is one sled transaction, flushed on commit,
+//! Keys are fixed-width big-endian, so "all frameworks of a unit" is a prefix range scan and
+//! "a unit in a framework" one point read; "all units of an indicator" is one point read per
+//! unit in scope. Every multi-tree write is one sled transaction, flushed on commit,
 //! except an import, which is written in batches under a marker and rolled back if interrupted.
 
 mod codec;
 mod edit;
 mod ids;
 pub mod log;
+mod migrate;
+mod series;
+mod session;
 mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -31,15 +35,21 @@ use crate::eval::{self, Status};
 use crate::framework::{
     Registry, parse_framework, parse_mapping, parse_override, parse_stored_framework,
 };
-use crate::model::{Merge, Observation, Recognition, RecognitionKind, Unit, Units, Value};
+use crate::model::{Merge, Observation, Recognition, RecognitionKind, Unit, Units};
 pub use codec::SCHEMA;
 use codec::{KeyPart, decode, encode, key, u16_at, u32_at};
 pub use edit::{Audit, AuditMark, AuditRecord, Flag, MarkStatus, ObsKey};
 use ids::Ids;
 pub use ids::IdsFull;
 pub use log::{ChainProblem, LogEntry};
+use series::{ObsRecord, Row};
+pub use session::Session;
 
 const FORMAT: &[u8] = b"ntm-bincode2-standard";
+/// The store layout this build writes, kept in `meta` as `schema` (1: one record per
+/// observation; 2: one record per unit and framework). An older build refuses a store with a
+/// higher number ("written by a newer ntm") instead of misreading it.
+pub const LAYOUT: u8 = 2;
 /// In `meta` while an import is being written (value: the trees that were empty before it).
 const IMPORT_MARKER: &str = "import-in-progress";
 /// Keys per tree written in one sled batch by an import.
@@ -51,11 +61,11 @@ const IMPORT_FLUSH_EVERY: u64 = 400_000;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "the store {0} is in use by another ntm process{1}; one process at a time can open a store: close the other session, or work on an export (ntm export) in a store of your own"
+        "the store {0} is in use by another ntm process{1} and was not let go within the wait; try again, or wait longer with --wait SECONDS"
     )]
     Locked(PathBuf, String),
     #[error(
-        "the store was written by a newer ntm (record schema {found}; this build reads up to {supported}); upgrade ntm to open it"
+        "the store was written by a newer ntm (store schema {found}; this build reads up to {supported}); upgrade ntm to open it"
     )]
     NewerSchema { found: u8, supported: u8 },
     #[error("{0} is not an ntm store (its format marker is {1:?})")]
@@ -85,19 +95,6 @@ impl Summary {
     pub fn met(&self) -> usize {
         self.criteria().filter(|s| *s == Status::Met).count()
     }
-}
-
-/// Observation fields stored under the fixed-width key (the codes live in the key).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct ObsRecord {
-    value: Option<Value>,
-    numerator: Option<f64>,
-    denominator: Option<f64>,
-    stated_percent: Option<f64>,
-    units_met: Option<u32>,
-    units_total: Option<u32>,
-    source: Option<String>,
-    note: Option<String>,
 }
 
 /// Everything one import writes.
@@ -130,7 +127,9 @@ pub struct Store {
     units: sled::Tree,
     ids_t: sled::Tree,
     rev: sled::Tree,
-    obs: sled::Tree,
+    series: sled::Tree,
+    /// Layout 1's per-observation tree, while a store still has it (see `migrate`).
+    legacy_obs: Option<sled::Tree>,
     recog: sled::Tree,
     summary: sled::Tree,
     merges: sled::Tree,
@@ -157,6 +156,14 @@ type KeyValue = (Vec<u8>, Vec<u8>);
 
 type TxResult<T> = Result<T, TransactionError<StoreError>>;
 
+/// (unit id, framework id): what a series record is keyed by.
+type SeriesId = (u32, u16);
+
+/// Key of the series record of a unit in a framework.
+fn series_key(uid: u32, fid: u16) -> Vec<u8> {
+    key(&[KeyPart::U32(uid), KeyPart::U16(fid)])
+}
+
 fn tx_err(path: &Path, e: TransactionError<StoreError>) -> StoreError {
     match e {
         TransactionError::Abort(e) => e,
@@ -165,9 +172,21 @@ fn tx_err(path: &Path, e: TransactionError<StoreError>) -> StoreError {
 }
 
 impl Store {
-    /// Open (creating if needed) the store in `dir`. Fails at once, never waits, when another
-    /// process holds it.
+    /// Open (creating if needed) the store in `dir`. Fails at once (after `LOCK_PATIENCE`)
+    /// when another process holds it.
     pub fn open(dir: &Path, read_only: bool) -> Result<Store, StoreError> {
+        Store::open_waiting(dir, read_only, std::time::Duration::ZERO)
+    }
+
+    /// `open`, waiting up to `wait` for another process to let go of the store (sled lets one
+    /// process in at a time; ntm's commands and the interface hold it only while they read or
+    /// write, so a wait of a few seconds lets several people share a store). Says once on
+    /// stderr who it is waiting for.
+    pub fn open_waiting(
+        dir: &Path,
+        read_only: bool,
+        wait: std::time::Duration,
+    ) -> Result<Store, StoreError> {
         // a read-only look never creates a store, not even sled's empty files in an existing
         // folder (`--read-only --store /` must not leave `/db` behind)
         if read_only && !dir.join("db").is_file() {
@@ -207,9 +226,30 @@ impl Store {
         } else {
             LOCK_PATIENCE
         };
-        let deadline = std::time::Instant::now() + patience;
+        let started = std::time::Instant::now();
+        let deadline = started + patience.max(wait);
+        let mut told = false;
         while db.as_ref().is_err_and(is_lock_error) && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            if !told && wait > patience && started.elapsed() >= LOCK_PATIENCE {
+                told = true;
+                let holder = lock_holder(dir);
+                let (vi, n) = (
+                    crate::i18n::Lang::process() == crate::i18n::Lang::Vi,
+                    wait.as_secs_f64(),
+                );
+                if vi {
+                    eprintln!(
+                        "ntm: kho dữ liệu {} đang được dùng{holder}; đang chờ (tối đa {n} giây) …",
+                        dir.display()
+                    );
+                } else {
+                    eprintln!(
+                        "ntm: the store {} is in use{holder}; waiting (up to {n} s) …",
+                        dir.display()
+                    );
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
             db = open();
         }
         let db = db.map_err(|e| match &e {
@@ -225,7 +265,16 @@ impl Store {
             units: t("units")?,
             ids_t: t("ids")?,
             rev: t("rev")?,
-            obs: t("obs")?,
+            series: t(series::TREE)?,
+            legacy_obs: if db
+                .tree_names()
+                .iter()
+                .any(|n| n == migrate::LEGACY_TREE.as_bytes())
+            {
+                Some(t(migrate::LEGACY_TREE)?)
+            } else {
+                None
+            },
             recog: t("recog")?,
             summary: t("summary")?,
             merges: t("merges")?,
@@ -239,7 +288,7 @@ impl Store {
             ids: Ids::default(),
             _owner: OwnerGuard(owner.map(|o| (dir.to_path_buf(), o))),
         };
-        s.check_format()?;
+        let layout = s.check_format()?;
         if s.meta.contains_key(IMPORT_MARKER).map_err(io_err(dir))? {
             if read_only {
                 return Err(StoreError::Invalid(format!(
@@ -248,6 +297,18 @@ impl Store {
                 )));
             }
             s.roll_back_interrupted_import()?;
+        }
+        if layout < LAYOUT {
+            if read_only {
+                return Err(StoreError::Invalid(format!(
+                    "the store {} was written by an earlier ntm (one record per observation); open it once without --read-only (any ntm command, e.g. `ntm --store {} check`) to convert it — everything in it is kept",
+                    dir.display(),
+                    dir.display()
+                )));
+            }
+            migrate::run(&mut s)?;
+        } else if !read_only {
+            migrate::drop_legacy(&mut s)?;
         }
         if !read_only
             && s.db
@@ -281,7 +342,9 @@ impl Store {
         crate::files::Privacy::of_dir(&self.path)
     }
 
-    fn check_format(&self) -> Result<(), StoreError> {
+    /// Check the format marker and return the store's layout (1 or 2); a new store gets the
+    /// current layout.
+    fn check_format(&self) -> Result<u8, StoreError> {
         let io = io_err(&self.path);
         match self.meta.get("format").map_err(&io)? {
             Some(f) if f.as_ref() != FORMAT => {
@@ -294,21 +357,23 @@ impl Store {
             None => {
                 if !self.read_only {
                     self.meta.insert("format", FORMAT).map_err(&io)?;
-                    self.meta.insert("schema", &[SCHEMA]).map_err(&io)?;
+                    self.meta.insert("schema", &[LAYOUT]).map_err(&io)?;
                     self.db.flush().map_err(&io)?;
                 }
             }
         }
-        if let Some(v) = self.meta.get("schema").map_err(&io)? {
-            let found = v.first().copied().unwrap_or(0);
-            if found > SCHEMA {
-                return Err(StoreError::NewerSchema {
-                    found,
-                    supported: SCHEMA,
-                });
-            }
+        let found = match self.meta.get("schema").map_err(&io)? {
+            Some(v) => v.first().copied().unwrap_or(1),
+            // a read-only look at a store that never got its marker: nothing written yet
+            None => LAYOUT,
+        };
+        if found > LAYOUT {
+            return Err(StoreError::NewerSchema {
+                found,
+                supported: LAYOUT,
+            });
         }
-        Ok(())
+        Ok(found)
     }
 
     fn writable(&self, what: &'static str) -> Result<(), StoreError> {
@@ -442,6 +507,7 @@ impl Store {
         });
         r.map_err(|e| tx_err(&self.path, e))?;
         self.flush()?;
+        self.stamp();
         Ok(n)
     }
 
@@ -487,9 +553,8 @@ impl Store {
         Ok(out)
     }
 
-    fn obs_from(&self, k: &[u8], v: &[u8]) -> Result<Observation, StoreError> {
-        let (uid, fid, iid, year) = (u32_at(k, 0), u16_at(k, 4), u16_at(k, 6), u16_at(k, 8));
-        let r: ObsRecord = decode(v, "observation")?;
+    /// The observation of a series row, with its codes looked up.
+    fn obs_of(&self, uid: u32, fid: u16, r: Row) -> Result<Observation, StoreError> {
         let unit = self
             .ids
             .unit_code(uid)
@@ -500,25 +565,46 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt(format!("unknown framework id {fid}")))?;
         let ind = self
             .ids
-            .indicator_code(iid)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown indicator id {iid}")))?;
+            .indicator_code(r.ind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown indicator id {}", r.ind)))?;
         Ok(Observation {
             unit_code: unit.to_string(),
             framework: fw.to_string(),
             indicator: ind.to_string(),
-            year,
-            value: r.value,
-            numerator: r.numerator,
-            denominator: r.denominator,
-            stated_percent: r.stated_percent,
-            units_met: r.units_met,
-            units_total: r.units_total,
-            source: r.source,
-            note: r.note,
+            year: r.year,
+            value: r.rec.value,
+            numerator: r.rec.numerator,
+            denominator: r.rec.denominator,
+            stated_percent: r.rec.stated_percent,
+            units_met: r.rec.units_met,
+            units_total: r.rec.units_total,
+            source: r.rec.source,
+            note: r.rec.note,
         })
     }
 
-    /// All observations of a unit in a framework, every year (a prefix scan).
+    /// The rows of one series record (empty when there is none).
+    fn series_rows(&self, uid: u32, fid: u16) -> Result<Vec<Row>, StoreError> {
+        match self
+            .series
+            .get(series_key(uid, fid))
+            .map_err(io_err(&self.path))?
+        {
+            Some(v) => series::decode_rows(&v),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The observations of one series record (key and value as stored).
+    fn series_obs(&self, k: &[u8], v: &[u8]) -> Result<Vec<Observation>, StoreError> {
+        let (uid, fid) = (u32_at(k, 0), u16_at(k, 4));
+        series::decode_rows(v)?
+            .into_iter()
+            .map(|r| self.obs_of(uid, fid, r))
+            .collect()
+    }
+
+    /// All observations of a unit in a framework, every year (one record).
     pub fn observations_of(
         &self,
         unit: &str,
@@ -527,15 +613,10 @@ impl Store {
         let (Some(uid), Some(fid)) = (self.ids.unit(unit), self.ids.framework(framework)) else {
             return Ok(Vec::new());
         };
-        let mut out = Vec::new();
-        for kv in self
-            .obs
-            .scan_prefix(key(&[KeyPart::U32(uid), KeyPart::U16(fid)]))
-        {
-            let (k, v) = kv.map_err(io_err(&self.path))?;
-            out.push(self.obs_from(&k, &v)?);
-        }
-        Ok(out)
+        self.series_rows(uid, fid)?
+            .into_iter()
+            .map(|r| self.obs_of(uid, fid, r))
+            .collect()
     }
 
     /// All observations of a unit, every framework and year (a prefix scan).
@@ -544,18 +625,37 @@ impl Store {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        for kv in self.obs.scan_prefix(key(&[KeyPart::U32(uid)])) {
+        for kv in self.series.scan_prefix(key(&[KeyPart::U32(uid)])) {
             let (k, v) = kv.map_err(io_err(&self.path))?;
-            out.push(self.obs_from(&k, &v)?);
+            out.extend(self.series_obs(&k, &v)?);
         }
         Ok(out)
     }
 
-    /// Every observation in the store, in key order.
+    /// Every observation in the store, in (unit, framework, indicator, year) id order, one
+    /// series record in memory at a time.
     pub fn all_observations(&self) -> impl Iterator<Item = Result<Observation, StoreError>> + '_ {
-        self.obs.iter().map(move |kv| {
+        self.series.iter().flat_map(move |kv| {
+            let obs = kv
+                .map_err(io_err(&self.path))
+                .and_then(|(k, v)| self.series_obs(&k, &v));
+            match obs {
+                Ok(v) => v.into_iter().map(Ok).collect::<Vec<_>>(),
+                Err(e) => vec![Err(e)],
+            }
+        })
+    }
+
+    /// Every series record as (unit code, framework id, observations), one at a time.
+    pub fn all_series(
+        &self,
+    ) -> impl Iterator<Item = Result<(String, String, Vec<Observation>), StoreError>> + '_ {
+        self.series.iter().map(move |kv| {
             let (k, v) = kv.map_err(io_err(&self.path))?;
-            self.obs_from(&k, &v)
+            let (uid, fid) = (u32_at(&k, 0), u16_at(&k, 4));
+            let unit = self.ids.unit_code(uid).unwrap_or("?").to_string();
+            let fw = self.ids.framework_id(fid).unwrap_or("?").to_string();
+            Ok((unit, fw, self.series_obs(&k, &v)?))
         })
     }
 
@@ -649,7 +749,6 @@ impl Store {
         let mut ids_w: Vec<KeyValue> = Vec::new();
         let mut rev_w: Vec<KeyValue> = Vec::new();
         let mut rec_w: Vec<KeyValue> = Vec::new();
-        let mut sum_w: Vec<KeyValue> = Vec::new();
         let mut sum_years: Vec<(String, u16)> = Vec::new();
         let mut mer_w: Vec<KeyValue> = Vec::new();
 
@@ -688,98 +787,48 @@ impl Store {
             let old = ids.intern_unit(&m.old_code, &mut ids_w, &mut rev_w)?;
             mer_w.push((key(&[KeyPart::U32(new), KeyPart::U32(old)]), encode(m)));
         }
-        // summaries of touched unit-years, from stored rows overlaid with the new ones
-        let mut group_keys: Vec<(&str, &str)> = groups.keys().copied().collect();
+        // per (unit, framework) in key order: one series record, and the summaries of the
+        // years this import touches
+        let mut group_keys: Vec<(SeriesId, (&str, &str))> = groups
+            .keys()
+            .map(|&(unit, fwid)| {
+                let uid = ids.unit(unit).expect("interned above");
+                let fid = ids.framework(fwid).expect("interned above");
+                ((uid, fid), (unit, fwid))
+            })
+            .collect();
         group_keys.sort_unstable();
-        for (unit, fwid) in group_keys {
-            let Some(fw) = reg.get(fwid) else { continue };
-            // a unit new to the store has no stored rows: no scan
-            let stored = if self.ids.unit(unit).is_some() {
-                self.observations_of(unit, fwid)?
-            } else {
-                Vec::new()
-            };
-            let mut rows: BTreeMap<(u16, &str), &Observation> = stored
-                .iter()
-                .map(|o| ((o.year, o.indicator.as_str()), o))
-                .collect();
-            let mut years = BTreeSet::new();
-            for &i in &groups[&(unit, fwid)] {
-                let o = &b.observations[i];
-                rows.insert((o.year, o.indicator.as_str()), o);
-                years.insert(o.year);
+        let mut series_keys: Vec<Vec<u8>> = Vec::with_capacity(group_keys.len());
+        let mut sum_keys: Vec<Vec<u8>> = Vec::new();
+        for &((uid, fid), (unit, fwid)) in &group_keys {
+            series_keys.push(series_key(uid, fid));
+            if reg.get(fwid).is_none() {
+                continue;
             }
-            let targets = eval::targets_for(fw, &units, unit, &reg.overrides);
-            let uid = ids.unit(unit).expect("interned above");
-            let fid = ids.framework(fwid).expect("interned above");
+            let years: BTreeSet<u16> = groups[&(unit, fwid)]
+                .iter()
+                .map(|&i| b.observations[i].year)
+                .collect();
             for y in years {
-                let ev = eval::evaluate(
-                    fw,
-                    &targets,
-                    &eval::by_indicator(
-                        fw,
-                        rows.range((y, "")..)
-                            .take_while(|((yy, _), _)| *yy == y)
-                            .map(|(_, o)| *o),
-                    ),
-                );
-                let s = Summary {
-                    statuses: ev.criteria.iter().map(|s| s.as_u8()).collect(),
-                };
                 sum_years.push((fwid.to_string(), y));
-                sum_w.push((
-                    key(&[KeyPart::U32(uid), KeyPart::U16(fid), KeyPart::U16(y)]),
-                    encode(&s),
-                ));
+                sum_keys.push(key(&[
+                    KeyPart::U32(uid),
+                    KeyPart::U16(fid),
+                    KeyPart::U16(y),
+                ]));
             }
         }
-        let n_sum = sum_w.len();
-        // rows in key order: sled then appends to the tree's rightmost leaves instead of
-        // splitting pages all over it (much less work and memory for a national bundle)
-        let mut order: Vec<u32> = (0..b.observations.len() as u32).collect();
-        order.sort_unstable_by_key(|&i| {
-            let (uid, fid, iid) = row_ids[i as usize];
-            (uid, fid, iid, b.observations[i as usize].year)
-        });
-        let obs_chunk = |range: std::ops::Range<usize>| -> Vec<KeyValue> {
-            let mut ow = Vec::with_capacity(range.len());
-            for &i in &order[range] {
-                let i = i as usize;
-                let o = &b.observations[i];
-                let (uid, fid, iid) = row_ids[i];
-                let rec = ObsRecord {
-                    value: o.value,
-                    numerator: o.numerator,
-                    denominator: o.denominator,
-                    stated_percent: o.stated_percent,
-                    units_met: o.units_met,
-                    units_total: o.units_total,
-                    source: o.source.clone(),
-                    note: o.note.clone(),
-                };
-                ow.push((
-                    key(&[
-                        KeyPart::U32(uid),
-                        KeyPart::U16(fid),
-                        KeyPart::U16(iid),
-                        KeyPart::U16(o.year),
-                    ]),
-                    encode(&rec),
-                ));
-            }
-            ow
-        };
+        let n_sum = sum_keys.len();
         let n_obs = b.observations.len();
-        let total = (n_obs + units_w.len() + rec_w.len() + sum_w.len() + mer_w.len()) as u64;
+        let total = (n_obs + units_w.len() + rec_w.len() + n_sum + mer_w.len()) as u64;
 
         // 1. undo records and the marker
         self.undo.clear().map_err(&io)?;
-        let small: [(&str, &[KeyValue]); 6] = [
+        let small: [(&str, &[KeyValue]); 5] = [
             ("units", &units_w),
             ("ids", &ids_w),
             ("rev", &rev_w),
             ("recog", &rec_w),
-            ("summary", &sum_w),
             ("merges", &mer_w),
         ];
         let mut empty_trees: Vec<&str> = Vec::new();
@@ -790,12 +839,11 @@ impl Store {
                 self.save_undo(name, kv.iter().map(|(k, _)| k.as_slice()))?;
             }
         }
-        if self.obs.is_empty() {
-            empty_trees.push("obs");
-        } else {
-            for start in (0..n_obs).step_by(IMPORT_CHUNK) {
-                let ow = obs_chunk(start..(start + IMPORT_CHUNK).min(n_obs));
-                self.save_undo("obs", ow.iter().map(|(k, _)| k.as_slice()))?;
+        for (name, keys) in [("summary", &sum_keys), (series::TREE, &series_keys)] {
+            if self.tree(name).is_empty() {
+                empty_trees.push(name);
+            } else {
+                self.save_undo(name, keys.iter().map(Vec::as_slice))?;
             }
         }
         self.meta
@@ -803,7 +851,7 @@ impl Store {
             .map_err(&io)?;
         self.flush()?;
 
-        // 2. the records, in batches
+        // 2. the records: the small trees, then series and summaries unit by unit
         let mut done = 0u64;
         for (name, kv) in small {
             for part in kv.chunks(IMPORT_CHUNK) {
@@ -812,13 +860,67 @@ impl Store {
                 progress(done, total);
             }
         }
-        for start in (0..n_obs).step_by(IMPORT_CHUNK) {
-            let ow = obs_chunk(start..(start + IMPORT_CHUNK).min(n_obs));
-            done += ow.len() as u64;
-            self.apply("obs", ow)?;
-            let before = done.saturating_sub(IMPORT_CHUNK as u64);
-            if done / IMPORT_FLUSH_EVERY != before / IMPORT_FLUSH_EVERY {
+        let mut since_flush = 0u64;
+        for &((uid, fid), (unit, fwid)) in &group_keys {
+            // a unit new to the store has no stored rows: no read
+            let stored = if self.ids.unit(unit).is_some() {
+                self.observations_of(unit, fwid)?
+            } else {
+                Vec::new()
+            };
+            let mut rows: BTreeMap<(u16, u16), &Observation> = BTreeMap::new();
+            for o in &stored {
+                let iid = ids
+                    .indicator(&o.framework, &o.indicator)
+                    .expect("a stored indicator has an id");
+                rows.insert((iid, o.year), o);
+            }
+            let mut years = BTreeSet::new();
+            let new_rows = &groups[&(unit, fwid)];
+            for &i in new_rows {
+                let o = &b.observations[i];
+                rows.insert((row_ids[i].2, o.year), o);
+                years.insert(o.year);
+            }
+            let recs: Vec<Row> = rows
+                .iter()
+                .map(|(&(ind, year), o)| Row {
+                    ind,
+                    year,
+                    rec: ObsRecord::of(o),
+                })
+                .collect();
+            self.series
+                .insert(series_key(uid, fid), series::encode_rows(&recs))
+                .map_err(&io)?;
+            if let Some(fw) = reg.get(fwid) {
+                let targets = eval::targets_for(fw, &units, unit, &reg.overrides);
+                for y in years {
+                    let ev = eval::evaluate(
+                        fw,
+                        &targets,
+                        &eval::by_indicator(
+                            fw,
+                            rows.iter().filter(|((_, yy), _)| *yy == y).map(|(_, o)| *o),
+                        ),
+                    );
+                    let s = Summary {
+                        statuses: ev.criteria.iter().map(|s| s.as_u8()).collect(),
+                    };
+                    self.summary
+                        .insert(
+                            key(&[KeyPart::U32(uid), KeyPart::U16(fid), KeyPart::U16(y)]),
+                            encode(&s),
+                        )
+                        .map_err(&io)?;
+                    done += 1;
+                }
+            }
+            done += new_rows.len() as u64;
+            since_flush += recs.len() as u64;
+            if since_flush >= IMPORT_FLUSH_EVERY {
                 self.flush()?;
+                since_flush = 0;
             }
             progress(done, total);
         }
@@ -863,7 +965,11 @@ impl Store {
             "units" => &self.units,
             "ids" => &self.ids_t,
             "rev" => &self.rev,
-            "obs" => &self.obs,
+            series::TREE => &self.series,
+            migrate::LEGACY_TREE => self
+                .legacy_obs
+                .as_ref()
+                .expect("an old store's rollback runs before its migration"),
             "recog" => &self.recog,
             "summary" => &self.summary,
             "merges" => &self.merges,
@@ -952,6 +1058,7 @@ impl Store {
         self.undo.clear().map_err(&io)?;
         self.flush()?;
         bar.finish();
+        self.stamp();
         Ok(true)
     }
 
@@ -965,29 +1072,48 @@ impl Store {
             Ok::<(), ConflictableTransactionError<StoreError>>(())
         });
         r.map_err(|e| tx_err(&self.path, e))?;
-        self.flush()
+        self.flush()?;
+        self.stamp();
+        Ok(())
+    }
+
+    /// Tell open interfaces that the store changed: the `changed` file (outside sled, so a
+    /// reader can look at it without opening the store) names the time, process and user of
+    /// the last committed write. Best effort: the data is committed already.
+    fn stamp(&self) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let text = format!(
+            "{}.{:09} {} {}\n",
+            now.as_secs(),
+            now.subsec_nanos(),
+            std::process::id(),
+            log::current_user()
+        );
+        let path = self.path.join(CHANGED);
+        if crate::files::write_atomic(&path, text.as_bytes(), self.privacy()).is_ok()
+            && let Some(o) = foreign_owner(&self.path)
+        {
+            o.give(&path);
+        }
     }
 
     /// Every summary recomputed from observations (used after a framework changes, and by the
     /// invariant check).
     fn all_summaries(&self, reg: &Registry, units: &Units) -> Result<Vec<KeyValue>, StoreError> {
-        let mut groups: BTreeMap<(String, String), Vec<Observation>> = BTreeMap::new();
-        for o in self.all_observations() {
-            let o = o?;
-            groups
-                .entry((o.unit_code.clone(), o.framework.clone()))
-                .or_default()
-                .push(o);
-        }
         let mut out = Vec::new();
-        for ((unit, fwid), rows) in groups {
-            let Some(fw) = reg.get(&fwid) else { continue };
-            let targets = eval::targets_for(fw, units, &unit, &reg.overrides);
+        // one series record at a time: a unit in a framework, all its years
+        for kv in self.series.iter() {
+            let (k, v) = kv.map_err(io_err(&self.path))?;
+            let (uid, fid) = (u32_at(&k, 0), u16_at(&k, 4));
+            let rows = self.series_obs(&k, &v)?;
+            let Some(first) = rows.first() else { continue };
+            let Some(fw) = reg.get(&first.framework) else {
+                continue;
+            };
+            let targets = eval::targets_for(fw, units, &first.unit_code, &reg.overrides);
             let years: BTreeSet<u16> = rows.iter().map(|o| o.year).collect();
-            let (uid, fid) = (
-                self.ids.unit(&unit).unwrap_or(0),
-                self.ids.framework(&fwid).unwrap_or(0),
-            );
             for y in years {
                 let ev = eval::evaluate(
                     fw,
@@ -1061,6 +1187,44 @@ impl Store {
 }
 
 const LOCK_INFO: &str = "lock-info";
+/// Written after every committed write (see `Store::stamp`, `Change`).
+const CHANGED: &str = "changed";
+
+/// The last committed write to a store, as its `changed` file says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// Seconds since the epoch (with nanoseconds), as written.
+    pub when: String,
+    pub pid: u32,
+    pub user: String,
+}
+
+impl Change {
+    /// Read the `changed` file of the store in `dir`, without opening the store.
+    pub fn read(dir: &Path) -> Option<Change> {
+        let text = std::fs::read_to_string(dir.join(CHANGED)).ok()?;
+        let mut it = text.trim_end().splitn(3, ' ');
+        Some(Change {
+            when: it.next()?.to_string(),
+            pid: it.next()?.parse().ok()?,
+            user: crate::text::sanitize(it.next().unwrap_or("?")),
+        })
+    }
+
+    /// Made by this process.
+    pub fn is_ours(&self) -> bool {
+        self.pid == std::process::id()
+    }
+
+    /// Seconds since the epoch.
+    pub fn secs(&self) -> i64 {
+        self.when
+            .split('.')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    }
+}
 
 /// `meta` key of the years that have summaries, per framework (see `Store::years`).
 const YEARS_KEY: &str = "years";
@@ -1281,11 +1445,13 @@ fn is_lock_error(e: &sled::Error) -> bool {
 fn with_store_umask<T>(dir: &Path, f: impl FnOnce() -> T) -> T {
     #[cfg(unix)]
     {
-        let group = crate::files::Privacy::of_dir(dir).file_mode & 0o070;
+        // the folder's group bits decide, not the user's own umask (often 022, which would
+        // take group write away from a store the group must write)
+        let group = crate::files::Privacy::of_dir(dir).dir_mode & 0o070;
         let strict = 0o077 & !group;
         // SAFETY: umask only swaps the process's file-creation mask; it cannot fail
         let old = unsafe { libc::umask(strict) };
-        unsafe { libc::umask(old | strict) };
+        unsafe { libc::umask((old | strict) & !group) };
         let out = f();
         unsafe { libc::umask(old) };
         out
@@ -1297,25 +1463,63 @@ fn with_store_umask<T>(dir: &Path, f: impl FnOnce() -> T) -> T {
     }
 }
 
-/// A store that belongs to another user is opened only read-only.
+/// Who may open a store that is not theirs: members of the group of a group-shared store
+/// (folder group-writable, e.g. `chmod 2770`), reading and writing; root, read-only. Anyone
+/// else is refused plainly (before, sled failed on a file it could not open).
 fn check_owner(dir: &Path, read_only: bool) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::MetadataExt;
-        if let Ok(m) = std::fs::metadata(dir) {
-            // SAFETY: geteuid has no preconditions
-            let me = unsafe { libc::geteuid() };
-            if m.uid() != me && !read_only {
-                return Err(StoreError::Invalid(format!(
-                    "the store {} belongs to another user (uid {}); open it with --read-only, or ask its owner for an export",
-                    dir.display(),
-                    m.uid()
-                )));
-            }
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let Ok(m) = std::fs::metadata(dir) else {
+            return Ok(());
+        };
+        // SAFETY: geteuid has no preconditions
+        let me = unsafe { libc::geteuid() };
+        if m.uid() == me {
+            return Ok(());
         }
+        let owner = log::account_name(m.uid()).unwrap_or_else(|| format!("uid {}", m.uid()));
+        let shared = m.permissions().mode() & 0o070 == 0o070 && in_group(m.gid());
+        if shared {
+            return Ok(());
+        }
+        if me == 0 {
+            if read_only {
+                return Ok(());
+            }
+            return Err(StoreError::Invalid(format!(
+                "the store {} belongs to {owner}; root opens it only with --read-only (so every file stays {owner}'s)",
+                dir.display()
+            )));
+        }
+        return Err(StoreError::Invalid(format!(
+            "the store {} belongs to {owner} and is not shared with your account; to share it, its folder must belong to a group you are in and be group-writable (README: \"Several officers, one store\"), or ask {owner} for an export",
+            dir.display()
+        )));
     }
-    let _ = (dir, read_only);
-    Ok(())
+    #[allow(unreachable_code)]
+    {
+        let _ = (dir, read_only);
+        Ok(())
+    }
+}
+
+/// Is this process in group `gid` (effective or supplementary)?
+#[cfg(unix)]
+fn in_group(gid: u32) -> bool {
+    // SAFETY: getegid has no preconditions; getgroups writes at most `n` ids into the buffer
+    unsafe {
+        if libc::getegid() == gid {
+            return true;
+        }
+        let n = libc::getgroups(0, std::ptr::null_mut());
+        if n <= 0 {
+            return false;
+        }
+        let mut groups = vec![0 as libc::gid_t; n as usize];
+        let n = libc::getgroups(n, groups.as_mut_ptr());
+        n > 0 && groups[..n as usize].contains(&gid)
+    }
 }
 
 /// Create the store directory readable by its owner only.

@@ -1,6 +1,6 @@
 use super::codec::{KeyPart, SCHEMA, decode, encode, key};
 use super::*;
-use crate::model::Level;
+use crate::model::{Level, Value};
 
 #[test]
 fn keys_sort_numerically() {
@@ -138,7 +138,7 @@ fn a_store_from_a_newer_version_is_refused() {
     let p = dir.path().join("s");
     {
         let s = Store::open(&p, false).unwrap();
-        s.meta.insert("schema", &[SCHEMA + 1]).unwrap();
+        s.meta.insert("schema", &[super::LAYOUT + 1]).unwrap();
         s.flush().unwrap();
     }
     let e = Store::open(&p, false).err().expect("refused");

@@ -8,14 +8,14 @@ use anyhow::{Result, anyhow};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
-use super::form::{Confirm, Form};
+use super::form::{Confirm, Form, text_chars};
 use super::keymap::{Feed, Key, Keymap};
 use crate::eval::{self, Finding, FindingKind, Options as EvalOptions, Status};
 use crate::framework::Framework;
 use crate::i18n::Lang;
 use crate::model::{Comparison, Level, Observation, Recognition, Target, Value};
 use crate::query::{Grid, GridRow, Query};
-use crate::store::{Audit, Flag, LogEntry, Store};
+use crate::store::{Audit, Flag, LogEntry, Session, Store, StoreError};
 use crate::text::{fold, matches};
 
 /// How the interface is drawn and spoken.
@@ -52,10 +52,19 @@ pub enum Screen {
     Audit,
 }
 
-/// The store the interface works on: shared (read-only) or exclusive (editing allowed).
+/// The store the interface works on: shared (read-only) or exclusive (editing allowed), or a
+/// session that opens it only while a key is handled (what `ntm` itself uses, so others can
+/// use the store while the interface is open).
 pub enum StoreRef<'s> {
     Shared(&'s Store),
     Exclusive(&'s mut Store),
+    Session(Box<Session>),
+}
+
+impl From<Session> for StoreRef<'_> {
+    fn from(s: Session) -> Self {
+        StoreRef::Session(Box::new(s))
+    }
 }
 
 impl<'s> From<&'s Store> for StoreRef<'s> {
@@ -71,16 +80,46 @@ impl<'s> From<&'s mut Store> for StoreRef<'s> {
 }
 
 impl StoreRef<'_> {
-    pub fn get(&self) -> &Store {
+    /// The store (a session opens it now if it is not open).
+    pub fn get(&self) -> Result<&Store, StoreError> {
         match self {
-            StoreRef::Shared(s) => s,
-            StoreRef::Exclusive(s) => s,
+            StoreRef::Shared(s) => Ok(s),
+            StoreRef::Exclusive(s) => Ok(s),
+            StoreRef::Session(s) => s.get(),
         }
     }
-    pub fn get_mut(&mut self) -> Option<&mut Store> {
+    /// The store for writing; `Ok(None)` when this reference cannot write.
+    pub fn get_mut(&mut self) -> Result<Option<&mut Store>, StoreError> {
         match self {
-            StoreRef::Shared(_) => None,
-            StoreRef::Exclusive(s) => Some(s),
+            StoreRef::Shared(_) => Ok(None),
+            StoreRef::Exclusive(s) => Ok(Some(s)),
+            StoreRef::Session(s) if s.is_read_only() => Ok(None),
+            StoreRef::Session(s) => s.get_mut().map(Some),
+        }
+    }
+    /// Writes are possible through this reference.
+    pub fn writable(&self) -> bool {
+        match self {
+            StoreRef::Shared(_) => false,
+            StoreRef::Exclusive(s) => !s.is_read_only(),
+            StoreRef::Session(s) => !s.is_read_only(),
+        }
+    }
+    /// A session: the interface releases the store when idle and watches for others' writes.
+    pub fn watches(&self) -> bool {
+        matches!(self, StoreRef::Session(_))
+    }
+    /// Let go of the store between key presses (a session only).
+    pub fn release(&mut self) {
+        if let StoreRef::Session(s) = self {
+            s.release();
+        }
+    }
+    /// A write by another process since the last look (a session only).
+    pub fn changed_by_others(&mut self) -> Option<crate::store::Change> {
+        match self {
+            StoreRef::Session(s) => s.changed_by_others(),
+            _ => None,
         }
     }
 }
@@ -293,7 +332,15 @@ pub struct App<'s> {
     pub session: Vec<u64>,
     pub audits: AuditsView,
     pub audit: Option<AuditView>,
+    /// The observation as the edit form showed it (None: there was none), to refuse saving
+    /// over a change someone else made in the meantime.
+    pub edit_base: Option<Option<Observation>>,
+    /// How many times the filter was applied (a paste or a burst of typing counts once).
+    pub filter_passes: u64,
 }
+
+/// Longest filter and picker query (characters).
+pub const FILTER_MAX: usize = 64;
 
 /// Summary columns after the criteria: criteria met, recognised, findings.
 pub const EXTRA_COLS: usize = 3;
@@ -302,9 +349,9 @@ impl<'s> App<'s> {
     /// An app on a store: `&Store` shows only, `&mut Store` also allows edits and marks.
     pub fn new(store: impl Into<StoreRef<'s>>, opts: Options, keymap: Keymap) -> Result<App<'s>> {
         let store = store.into();
-        let data = QData::load(store.get())?;
+        let data = QData::load(store.get()?)?;
         let q = Query {
-            store: store.get(),
+            store: store.get()?,
             reg: data.reg.clone(),
             units: data.units.clone(),
             recognitions: Vec::new().into(),
@@ -361,22 +408,24 @@ impl<'s> App<'s> {
             session: Vec::new(),
             audits: AuditsView::default(),
             audit: None,
+            edit_base: None,
+            filter_passes: 0,
         };
         app.reload(None, None)?;
         Ok(app)
     }
 
     /// The read API over the store (built from the loaded data).
-    pub fn query(&self) -> Query<'_> {
-        Query {
-            store: self.store.get(),
+    pub fn query(&self) -> Result<Query<'_>, StoreError> {
+        Ok(Query {
+            store: self.store.get()?,
             reg: self.q.reg.clone(),
             units: self.q.units.clone(),
             recognitions: self.q.recognitions.clone(),
             years: self.q.years.clone(),
             audits: self.q.audits.clone(),
             merges: self.q.merges.clone(),
-        }
+        })
     }
 
     /// All rows of a unit in a framework, by year.
@@ -385,7 +434,7 @@ impl<'s> App<'s> {
         for o in self
             .store
             .get()
-            .observations_of(unit, &fw.id)
+            .and_then(|s| s.observations_of(unit, &fw.id))
             .unwrap_or_default()
         {
             by_year.entry(o.year).or_default().push(o);
@@ -429,7 +478,7 @@ impl<'s> App<'s> {
             .reg
             .get(&self.fw_id)
             .ok_or_else(|| anyhow!("framework vanished"))?;
-        let q = self.query();
+        let q = self.query()?;
         let communes = q.communes_of(&self.parent)?;
         let years: Vec<u16> = q.years_of(fw, &communes)?.into_iter().collect();
         let year = match year {
@@ -587,7 +636,11 @@ impl<'s> App<'s> {
         let code = gr.report.unit.code.clone();
         let rows = self.rows(&code, fw);
         let targets = self.targets(fw, &code);
-        let log = self.store.get().log_entries().unwrap_or_default();
+        let log = self
+            .store
+            .get()
+            .and_then(|s| s.log_entries())
+            .unwrap_or_default();
         let indicators = crit
             .indicators
             .iter()
@@ -625,7 +678,7 @@ impl<'s> App<'s> {
                     })
                     .cloned()
                     .collect();
-                let flag = self.store.get().flag(&key).ok().flatten();
+                let flag = self.store.get().and_then(|s| s.flag(&key)).ok().flatten();
                 let linked = self.linked(&code, fw, ic, &by_year);
                 IndRow {
                     index: i,
@@ -640,7 +693,11 @@ impl<'s> App<'s> {
             })
             .collect::<Vec<_>>();
         let cursor = cursor.unwrap_or(0).min(indicators.len().saturating_sub(1));
-        let preds = self.query().predecessors(&code, fw).unwrap_or_default();
+        let preds = self
+            .query()
+            .ok()
+            .and_then(|q| q.predecessors(&code, fw).ok())
+            .unwrap_or_default();
         Some(Detail {
             row: 0,
             own: None,
@@ -672,7 +729,7 @@ impl<'s> App<'s> {
             let by_year: BTreeMap<u16, Observation> = self
                 .store
                 .get()
-                .observations_of(unit, &other)
+                .and_then(|s| s.observations_of(unit, &other))
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|o| o.indicator == code && !own.contains_key(&o.year))
@@ -820,7 +877,7 @@ impl<'s> App<'s> {
                 }
             }
             KeyCode::Char(c) if !ctrl && !c.is_control() => {
-                if self.filter.chars().count() < 64 {
+                if self.filter.chars().count() < FILTER_MAX {
                     self.filter.push(c)
                 }
             }
@@ -830,6 +887,7 @@ impl<'s> App<'s> {
     }
 
     fn apply_filter(&mut self) {
+        self.filter_passes += 1;
         let keep = self
             .current_row()
             .map(|r| self.grid.rows[r].report.unit.code.clone());
@@ -851,18 +909,99 @@ impl<'s> App<'s> {
             KeyCode::Char(c)
                 if !ctrl && !e.modifiers.contains(KeyModifiers::ALT) && !c.is_control() =>
             {
-                p.query.push(c);
+                if p.query.chars().count() < FILTER_MAX {
+                    p.query.push(c);
+                }
             }
             KeyCode::Backspace if !p.query.is_empty() => {
                 p.query.pop();
             }
             _ => return false,
         }
-        p.shown = (0..p.all.len())
-            .filter(|&i| matches(&p.query, &p.all[i].1) || matches(&p.query, &p.all[i].0))
-            .collect();
-        p.cursor = 0;
+        self.refilter_picker();
         true
+    }
+
+    fn refilter_picker(&mut self) {
+        if let Some(p) = &mut self.picker {
+            p.shown = (0..p.all.len())
+                .filter(|&i| matches(&p.query, &p.all[i].1) || matches(&p.query, &p.all[i].0))
+                .collect();
+            p.cursor = 0;
+        }
+    }
+
+    /// A text field has the keyboard: the filter being edited, a form, or the picker's query.
+    pub fn takes_text(&self) -> bool {
+        self.confirm.is_none()
+            && (self.form.is_some()
+                || self.editing.is_some()
+                || (self.screen() == Screen::Picker && self.picker.is_some()))
+    }
+
+    /// Plain characters typed in a row: the same as one `on_key` each, but a text field takes
+    /// them at once (the filter is applied once, not once per character).
+    pub fn on_text(&mut self, s: &str) -> bool {
+        if !self.takes_text() {
+            let mut changed = false;
+            for c in s.chars() {
+                changed |= self.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+                if self.quit {
+                    break;
+                }
+            }
+            return changed;
+        }
+        self.message = None;
+        self.insert_text(s);
+        true
+    }
+
+    /// A bracketed paste. The text field with the keyboard takes its first line (every field
+    /// is one line), and the status line says so when there was more or it did not all fit;
+    /// without a text field it is ignored, never taken as keys.
+    pub fn on_paste(&mut self, s: &str) -> bool {
+        if !self.takes_text() {
+            return false;
+        }
+        self.message = None;
+        let mut lines = s.split(['\r', '\n']);
+        let first = lines.next().unwrap_or("");
+        let more = lines.any(|l| !l.trim().is_empty());
+        let cut = self.insert_text(first);
+        if more {
+            self.message = Some(self.t("paste_first_line").to_string());
+        } else if cut {
+            self.message = Some(self.t("paste_cut").to_string());
+        }
+        true
+    }
+
+    /// Insert text into the field with the keyboard, filtering once; true when some of it did
+    /// not fit.
+    fn insert_text(&mut self, s: &str) -> bool {
+        if let Some(form) = &mut self.form {
+            let focus = form.focus;
+            return form
+                .fields
+                .get_mut(focus)
+                .is_some_and(|f| f.edit.insert_str(s));
+        }
+        if self.editing.is_some() {
+            let room = FILTER_MAX.saturating_sub(self.filter.chars().count());
+            let (add, cut) = text_chars(s, room);
+            self.filter.push_str(&add);
+            self.apply_filter();
+            return cut;
+        }
+        let Some(p) = &mut self.picker else {
+            return false;
+        };
+        let room = FILTER_MAX.saturating_sub(p.query.chars().count());
+        let (add, cut) = text_chars(s, room);
+        p.query.push_str(&add);
+        self.refilter_picker();
+        cut
     }
 
     fn open_picker(&mut self) {

@@ -19,6 +19,21 @@ use crate::text::width;
 /// Longest text a field takes (characters).
 pub const MAX_LEN: usize = 500;
 
+/// The characters of `s` a one-line field takes: no control characters (a tab becomes a
+/// space), at most `room` of them; true as well when some did not fit.
+pub fn text_chars(s: &str, room: usize) -> (String, bool) {
+    let mut chars = s
+        .chars()
+        .filter_map(|c| match c {
+            '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .peekable();
+    let add: String = chars.by_ref().take(room).collect();
+    (add, chars.peek().is_some())
+}
+
 /// One line of text with a cursor (a char index).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LineEdit {
@@ -57,6 +72,16 @@ impl LineEdit {
         let b = self.byte_at(self.cursor);
         self.text.insert(b, c);
         self.cursor += 1;
+    }
+
+    /// Insert text at the cursor, leaving out control characters (a tab becomes a space) and
+    /// what does not fit in `MAX_LEN`; true when some of it did not fit.
+    pub fn insert_str(&mut self, s: &str) -> bool {
+        let (add, cut) = text_chars(s, MAX_LEN.saturating_sub(self.len()));
+        let b = self.byte_at(self.cursor);
+        self.text.insert_str(b, &add);
+        self.cursor += add.chars().count();
+        cut
     }
 
     pub fn backspace(&mut self) {

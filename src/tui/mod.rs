@@ -1,9 +1,11 @@
 //! The terminal interface: app state (`app`), actions and keymaps as data (`action`,
 //! `keymap`), one module per screen, and the loop here that owns the terminal.
 //!
-//! The loop blocks on input and redraws only after something changed. The terminal is
-//! restored on normal exit, on panic (hook) and on SIGTERM/SIGHUP/SIGINT (signal flag).
-//! No terminal queries are sent at start-up.
+//! The loop blocks on input and redraws only after something changed. It reads the terminal
+//! itself with poll(2) and decodes keys and pastes in `input` (crossterm only draws): an
+//! incomplete sequence, a hang-up or a paste of any size can never leave it blocked in a read
+//! or spinning. The terminal is restored on normal exit, on panic (hook) and on
+//! SIGTERM/SIGHUP/SIGINT (signal flag). No terminal queries are sent at start-up.
 
 pub mod action;
 pub mod app;
@@ -14,6 +16,7 @@ pub mod form;
 pub mod grid;
 pub mod help;
 pub mod indicator;
+pub mod input;
 pub mod keymap;
 pub mod picker;
 pub mod review;
@@ -28,7 +31,6 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
-use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use ratatui::crossterm::{cursor, execute, terminal};
 use ratatui::prelude::CrosstermBackend;
 
@@ -141,9 +143,15 @@ pub fn check_terminal() -> Result<()> {
     Ok(())
 }
 
+/// Bracketed paste on and off (xterm's mode 2004): a paste then comes as one input.
+const PASTE_ON: &[u8] = b"\x1b[?2004h";
+const PASTE_OFF: &[u8] = b"\x1b[?2004l";
+
+/// Give the terminal back: raw mode off, bracketed paste off, main screen, cursor shown.
 fn restore_terminal() {
     let _ = terminal::disable_raw_mode();
     let mut out = std::io::stdout();
+    let _ = out.write_all(PASTE_OFF);
     let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
     let _ = out.flush();
 }
@@ -161,18 +169,7 @@ pub fn run<'s>(store: impl Into<app::StoreRef<'s>>, s: &Settings) -> Result<()> 
     let opts = options(&s);
     let mut app = App::new(store, opts, km)?;
 
-    let stop = Arc::new(AtomicBool::new(false));
-    #[cfg(unix)]
-    let signals = [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-        signal_hook::consts::SIGINT,
-    ];
-    #[cfg(not(unix))]
-    let signals = [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT];
-    for sig in signals {
-        signal_hook::flag::register(sig, Arc::clone(&stop))?;
-    }
+    let signals = Signals::register()?;
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
@@ -181,23 +178,33 @@ pub fn run<'s>(store: impl Into<app::StoreRef<'s>>, s: &Settings) -> Result<()> 
 
     terminal::enable_raw_mode()?;
     let mut out = std::io::stdout();
-    if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide) {
+    if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide)
+        .and_then(|()| out.write_all(PASTE_ON))
+        .and_then(|()| out.flush())
+    {
         restore_terminal();
         return Err(e.into());
     }
-    let result = (|| -> Result<()> {
+    let result = (|| -> Result<Ended> {
         let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-        let ended = event_loop(&mut term, &mut app, &stop)?;
+        let ended = event_loop(&mut term, &mut app, &signals)?;
         if ended == Ended::HangUp {
             // the terminal is gone: ratatui's drop would report the cursor it cannot show on
             // stderr — the same dead terminal — and panic doing so
             std::mem::forget(term);
         }
-        Ok(())
+        Ok(ended)
     })();
-    restore_terminal();
+    match result {
+        // nothing can be written to a terminal that is gone (nor is there anyone to read it)
+        Ok(Ended::HangUp) => {
+            let _ = terminal::disable_raw_mode();
+        }
+        _ => restore_terminal(),
+    }
     let _ = std::panic::take_hook();
-    result
+    drop(signals);
+    result.map(|_| ())
 }
 
 /// Draw one frame, then apply the colour and ASCII passes.
@@ -224,84 +231,312 @@ enum Ended {
     HangUp,
 }
 
-fn event_loop<B: Backend>(term: &mut Terminal<B>, app: &mut App, stop: &AtomicBool) -> Result<Ended>
-where
-    B::Error: Send + Sync + 'static,
-{
-    let mut dirty = true;
-    while !app.quit && !stop.load(Ordering::Relaxed) {
-        if dirty {
-            draw(term, app)?;
-            dirty = false;
-            // lets the end-to-end tests check that a panic restores the terminal
-            if std::env::var_os("NTM_TUI_TEST_PANIC").is_some() {
-                panic!("panic requested by NTM_TUI_TEST_PANIC");
-            }
-        }
-        // handle every event crossterm already holds, then sleep on the terminal itself
-        while event::poll(Duration::ZERO)? {
-            match event::read()? {
-                Event::Key(k) if k.kind == KeyEventKind::Press => dirty |= app.on_key(k),
-                Event::Resize(..) => dirty = true,
-                _ => {}
-            }
-            if app.quit {
-                return Ok(Ended::Normally);
-            }
-        }
-        if dirty {
-            continue;
-        }
-        match wait_for_input()? {
-            Wait::Input | Wait::Nothing => {}
-            // the SSH connection (the terminal) is gone: nothing more will come, stop as on SIGHUP
-            Wait::HangUp => return Ok(Ended::HangUp),
-        }
-    }
-    Ok(Ended::Normally)
+/// SIGTERM, SIGHUP and SIGINT stop the interface; SIGWINCH redraws it. Each also writes a
+/// byte to `wake`, which the loop polls beside the terminal: a signal handled on another
+/// thread (sled has some) or just before poll(2) still wakes it.
+#[cfg(unix)]
+struct Signals {
+    stop: Arc<AtomicBool>,
+    resized: Arc<AtomicBool>,
+    wake: std::os::unix::net::UnixStream,
+    ids: Vec<signal_hook::SigId>,
 }
 
-enum Wait {
+#[cfg(unix)]
+impl Signals {
+    fn register() -> Result<Signals> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGWINCH};
+        let (wake, tx) = std::os::unix::net::UnixStream::pair()?;
+        wake.set_nonblocking(true)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let resized = Arc::new(AtomicBool::new(false));
+        let mut ids = Vec::new();
+        for (sig, flag) in [
+            (SIGTERM, &stop),
+            (SIGHUP, &stop),
+            (SIGINT, &stop),
+            (SIGWINCH, &resized),
+        ] {
+            // the flag first: the loop, once woken, must find it set
+            ids.push(signal_hook::flag::register(sig, Arc::clone(flag))?);
+            ids.push(signal_hook::low_level::pipe::register(
+                sig,
+                tx.try_clone()?,
+            )?);
+        }
+        Ok(Signals {
+            stop,
+            resized,
+            wake,
+            ids,
+        })
+    }
+
+    /// Empty the wake-up socket.
+    fn drain(&self) {
+        let mut buf = [0u8; 64];
+        while matches!(std::io::Read::read(&mut &self.wake, &mut buf), Ok(n) if n > 0) {}
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Signals {
+    fn drop(&mut self) {
+        // the handlers write to the socket, which is closed with us
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
+/// What woke the loop.
+#[cfg(unix)]
+enum Woke {
     Input,
-    /// A signal or the timeout.
-    Nothing,
+    /// The pending sequence's timeout passed without input.
+    Quiet,
+    Signal,
     HangUp,
 }
 
-/// Block until the terminal has input, hangs up, or a signal arrives (poll(2) returns on a
-/// signal, so SIGTERM/SIGHUP are noticed at once; the timeout is only a safety net). crossterm's
-/// own poll spins on a hung-up terminal, so the hangup is detected here.
+/// The most read from the terminal before the inputs are handled and the screen drawn.
 #[cfg(unix)]
-fn wait_for_input() -> std::io::Result<Wait> {
+const READ_ROUND: usize = 1 << 20;
+
+/// Block until the terminal has input or hangs up, a signal arrives, or `timeout` passes
+/// (None: no timeout, so an idle interface uses no CPU).
+#[cfg(unix)]
+fn wait(sig: &Signals, timeout: Option<Duration>) -> std::io::Result<Woke> {
+    use std::os::fd::AsRawFd;
+    let mut fds = [
+        libc::pollfd {
+            fd: 0,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: sig.wake.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    // rounded up: waking a little early would cut a sequence short
+    let ms = timeout.map_or(-1, |t| t.as_micros().div_ceil(1000).min(60_000) as i32);
+    // SAFETY: two valid pollfds on descriptors we hold
+    let r = unsafe { libc::poll(fds.as_mut_ptr(), 2, ms) };
+    if r < 0 {
+        let e = std::io::Error::last_os_error();
+        return if e.kind() == std::io::ErrorKind::Interrupted {
+            Ok(Woke::Signal)
+        } else {
+            Err(e)
+        };
+    }
+    if r == 0 {
+        return Ok(Woke::Quiet);
+    }
+    if fds[1].revents != 0 {
+        sig.drain();
+        return Ok(Woke::Signal);
+    }
+    if fds[0].revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        return Ok(Woke::HangUp);
+    }
+    Ok(Woke::Input)
+}
+
+/// The terminal has hung up (checked without waiting).
+#[cfg(unix)]
+fn terminal_gone() -> bool {
     let mut pfd = libc::pollfd {
         fd: 0,
         events: libc::POLLIN,
         revents: 0,
     };
     // SAFETY: one valid pollfd on our own stdin
-    let r = unsafe { libc::poll(&mut pfd, 1, 5_000) };
-    if r < 0 {
-        let e = std::io::Error::last_os_error();
-        return if e.kind() == std::io::ErrorKind::Interrupted {
-            Ok(Wait::Nothing)
-        } else {
-            Err(e)
-        };
+    let r = unsafe { libc::poll(&mut pfd, 1, 0) };
+    r > 0 && pfd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+}
+
+/// Read what the terminal has (poll(2) said it has some, so the first read does not block;
+/// further reads only while poll still says so). False at the end of input: read() gave 0
+/// or an error — a hung-up terminal, never something to retry.
+#[cfg(unix)]
+fn read_input(buf: &mut [u8], dec: &mut input::Decoder, out: &mut Vec<input::Input>) -> bool {
+    let mut total = 0;
+    loop {
+        // SAFETY: reading into a buffer we own, at most its length
+        let n = unsafe { libc::read(0, buf.as_mut_ptr().cast(), buf.len()) };
+        if n == 0 {
+            return false;
+        }
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            return matches!(
+                e.kind(),
+                std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock
+            );
+        }
+        dec.feed(&buf[..n as usize], out);
+        total += n as usize;
+        if total >= READ_ROUND || !readable_now() {
+            return true;
+        }
     }
-    if r == 0 {
-        return Ok(Wait::Nothing);
+}
+
+#[cfg(unix)]
+fn readable_now() -> bool {
+    let mut pfd = libc::pollfd {
+        fd: 0,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd on our own stdin
+    let r = unsafe { libc::poll(&mut pfd, 1, 0) };
+    r > 0 && pfd.revents & libc::POLLIN != 0
+}
+
+/// Hand decoded inputs to the app; true when something changed. A run of plain characters
+/// typed into a text field is inserted at once (a burst from a terminal without bracketed
+/// paste filters once, not once per character).
+pub fn deliver(app: &mut App, inputs: &mut Vec<input::Input>) -> bool {
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+    let plain = |i: &input::Input| match i {
+        input::Input::Key(k)
+            if !k
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            match k.code {
+                KeyCode::Char(c) => Some(c),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let mut dirty = false;
+    let mut i = 0;
+    while i < inputs.len() && !app.quit {
+        if app.takes_text() && plain(&inputs[i]).is_some() {
+            let mut run = String::new();
+            while let Some(c) = inputs.get(i).and_then(plain) {
+                run.push(c);
+                i += 1;
+            }
+            dirty |= app.on_text(&run);
+            continue;
+        }
+        match &inputs[i] {
+            input::Input::Key(k) => dirty |= app.on_key(*k),
+            input::Input::Paste(p) => dirty |= app.on_paste(p),
+        }
+        i += 1;
     }
-    if pfd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
-        return Ok(Wait::HangUp);
+    inputs.clear();
+    dirty
+}
+
+#[cfg(unix)]
+fn event_loop<B: Backend>(term: &mut Terminal<B>, app: &mut App, sig: &Signals) -> Result<Ended>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let mut dec = input::Decoder::new();
+    let mut inputs = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut last_input = std::time::Instant::now();
+    let mut dirty = true;
+    loop {
+        if sig.stop.load(Ordering::Relaxed) {
+            return Ok(if terminal_gone() {
+                Ended::HangUp
+            } else {
+                Ended::Normally
+            });
+        }
+        if sig.resized.swap(false, Ordering::Relaxed) {
+            dirty = true;
+        }
+        if dirty {
+            if let Err(e) = draw(term, app) {
+                // a terminal that hung up while the app was busy
+                if terminal_gone() {
+                    return Ok(Ended::HangUp);
+                }
+                return Err(e.into());
+            }
+            dirty = false;
+            // lets the end-to-end tests check that a panic restores the terminal
+            if std::env::var_os("NTM_TUI_TEST_PANIC").is_some() {
+                panic!("panic requested by NTM_TUI_TEST_PANIC");
+            }
+        }
+        // idle: hold no store (others may use it), but look every 2 s for their writes
+        app.before_idle();
+        let timeout = dec
+            .pending()
+            .map(|p| p.timeout().saturating_sub(last_input.elapsed()))
+            .or(app.store.watches().then_some(WATCH_EVERY));
+        match wait(sig, timeout)? {
+            Woke::Input => {
+                if !read_input(&mut buf, &mut dec, &mut inputs) {
+                    return Ok(Ended::HangUp);
+                }
+                last_input = std::time::Instant::now();
+            }
+            Woke::Quiet => dec.timeout(&mut inputs),
+            Woke::Signal => {}
+            Woke::HangUp => return Ok(Ended::HangUp),
+        }
+        dirty |= deliver(app, &mut inputs);
+        if app.quit {
+            return Ok(Ended::Normally);
+        }
+        dirty |= app.check_external();
     }
-    Ok(Wait::Input)
+}
+
+/// How often an idle interface looks for writes by other processes (a read of one small
+/// file; the store itself stays closed).
+#[cfg(unix)]
+const WATCH_EVERY: Duration = Duration::from_secs(2);
+
+/// Elsewhere than Unix: crossterm's own input, stopped by the signal flag.
+#[cfg(not(unix))]
+struct Signals {
+    stop: Arc<AtomicBool>,
 }
 
 #[cfg(not(unix))]
-fn wait_for_input() -> std::io::Result<Wait> {
-    Ok(if event::poll(Duration::from_secs(1))? {
-        Wait::Input
-    } else {
-        Wait::Nothing
-    })
+impl Signals {
+    fn register() -> Result<Signals> {
+        let stop = Arc::new(AtomicBool::new(false));
+        for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+            signal_hook::flag::register(sig, Arc::clone(&stop))?;
+        }
+        Ok(Signals { stop })
+    }
+}
+
+#[cfg(not(unix))]
+fn event_loop<B: Backend>(term: &mut Terminal<B>, app: &mut App, sig: &Signals) -> Result<Ended>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let mut dirty = true;
+    while !app.quit && !sig.stop.load(Ordering::Relaxed) {
+        if dirty {
+            draw(term, app)?;
+            dirty = false;
+        }
+        if event::poll(Duration::from_secs(1))? {
+            match event::read()? {
+                Event::Key(k) if k.kind == KeyEventKind::Press => dirty |= app.on_key(k),
+                Event::Resize(..) => dirty = true,
+                _ => {}
+            }
+        }
+    }
+    Ok(Ended::Normally)
 }

@@ -52,16 +52,21 @@ impl<'s> App<'s> {
     /// Writes are possible: not `--read-only`, the store is not read-only, and the app holds
     /// it exclusively.
     pub fn can_write(&self) -> bool {
-        !self.opts.read_only
-            && !self.store.get().is_read_only()
-            && matches!(self.store, super::app::StoreRef::Exclusive(_))
+        !self.opts.read_only && self.store.writable()
     }
 
+    /// The store for a write, or None (with the reason on the status line when the store
+    /// could not be opened, e.g. another process held it past the wait).
     fn store_mut(&mut self) -> Option<&mut Store> {
-        if self.can_write() {
-            self.store.get_mut()
-        } else {
-            None
+        if !self.can_write() {
+            return None;
+        }
+        match self.store.get_mut() {
+            Ok(s) => s,
+            Err(e) => {
+                self.message = Some(crate::text::sanitize(&e.to_string()));
+                None
+            }
         }
     }
 
@@ -152,6 +157,7 @@ impl<'s> App<'s> {
         fields.push(Field::new("note", "f_note", &text(|o| &o.note)));
         fields.push(Field::new("source", "f_source", &text(|o| &o.source)));
         fields.push(Field::new("reason", "f_reason", ""));
+        self.edit_base = Some(o.clone());
         self.form = Some(Form {
             kind: FormKind::Edit { key, kind },
             fields,
@@ -173,7 +179,7 @@ impl<'s> App<'s> {
             self.message = Some(format!("{} {key}", self.t("none")));
             return;
         }
-        let flag = self.store.get().flag(&key).ok().flatten();
+        let flag = self.store.get().and_then(|s| s.flag(&key)).ok().flatten();
         let comment = flag
             .as_ref()
             .map(|f| super::ui::clean(&f.comment))
@@ -247,7 +253,7 @@ impl<'s> App<'s> {
         let e = self
             .store
             .get()
-            .log_entries()
+            .and_then(|s| s.log_entries())
             .unwrap_or_default()
             .into_iter()
             .find(|e| e.seq == seq);
@@ -378,6 +384,27 @@ impl<'s> App<'s> {
         )
     }
 
+    /// The store's folder (for its `changed` file).
+    fn store_path(&self) -> &std::path::Path {
+        match &self.store {
+            super::app::StoreRef::Shared(s) => s.path(),
+            super::app::StoreRef::Exclusive(s) => s.path(),
+            super::app::StoreRef::Session(s) => s.path(),
+        }
+    }
+
+    /// An observation's figures as the form would show them.
+    fn figures_text(&self, o: &Observation) -> String {
+        let lang = self.opts.lang;
+        let num = |x: f64| num_text(x, lang);
+        match (o.numerator, o.denominator, o.value) {
+            (Some(n), Some(d), _) => format!("{}/{}", num(n), num(d)),
+            (_, _, Some(Value::Number(x))) => num(x),
+            (_, _, Some(Value::Pass(p))) => pass_text(p, lang).to_string(),
+            _ => "—".into(),
+        }
+    }
+
     fn submit_edit(&mut self, form: &Form, key: ObsKey) {
         let figures: Vec<(&str, &str)> = [
             "value",
@@ -398,7 +425,35 @@ impl<'s> App<'s> {
                 return;
             }
         };
-        let old = self.store.get().observation(&key).ok().flatten();
+        let old = self
+            .store
+            .get()
+            .and_then(|s| s.observation(&key))
+            .ok()
+            .flatten();
+        // the record changed since the form showed it (another officer saved it): refuse, and
+        // show what it is now — never save over a change unseen
+        if let Some(base) = &self.edit_base
+            && !same_record(base.as_ref(), old.as_ref())
+        {
+            let who = crate::store::Change::read(self.store_path())
+                .map(|c| c.user)
+                .unwrap_or_else(|| "?".into());
+            let now = old
+                .as_ref()
+                .map(|o| self.figures_text(o))
+                .unwrap_or_else(|| self.t("none").to_string());
+            self.form_error(
+                format!(
+                    "{} {who}: {now}. {}",
+                    self.t("edit_conflict"),
+                    self.t("edit_conflict_hint")
+                ),
+                None,
+            );
+            self.after_write();
+            return;
+        }
         let figures_changed = old.as_ref().is_none_or(|o| {
             o.value != new.value
                 || o.numerator != new.numerator
@@ -558,9 +613,40 @@ impl<'s> App<'s> {
         }
     }
 
+    /// Before the interface waits for the next key: let go of the store (a session), so
+    /// others can use it while this screen is looked at.
+    pub fn before_idle(&mut self) {
+        self.store.release();
+    }
+
+    /// After waking (a key, or the idle timer): if another process wrote to the store since
+    /// the last look, reload and say so. Returns true when the screen must be redrawn.
+    pub fn check_external(&mut self) -> bool {
+        match self.store.changed_by_others() {
+            Some(c) => {
+                self.on_external_change(&c);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Another process committed a write: reload everything read from the store (keeping the
+    /// cursor) and say who changed it and when (local time).
+    pub fn on_external_change(&mut self, c: &crate::store::Change) {
+        self.after_write();
+        self.message = Some(format!(
+            "{} {} {} {}",
+            self.t("changed_by_others"),
+            c.user,
+            self.t("at_time"),
+            local_hh_mm(c.secs())
+        ));
+    }
+
     /// After a write: reload what was read from the store, the grid, the detail, the audit.
     pub fn after_write(&mut self) {
-        if let Ok(d) = QData::load(self.store.get()) {
+        if let Some(d) = self.store.get().ok().and_then(|s| QData::load(s).ok()) {
             self.q = d;
         }
         if let Some(av) = &mut self.audit
@@ -578,7 +664,7 @@ impl<'s> App<'s> {
 
     /// Open the list of audits (from anywhere: the stack above the grid is replaced).
     pub fn open_audits(&mut self) {
-        if let Ok(d) = QData::load(self.store.get()) {
+        if let Some(d) = self.store.get().ok().and_then(|s| QData::load(s).ok()) {
             self.q = d;
         }
         self.screens.truncate(1);
@@ -631,7 +717,9 @@ impl<'s> App<'s> {
             .years
             .get(&fw.id)
             .and_then(|ys| ys.range(..k.year).next_back().copied());
-        let q = self.query();
+        let Ok(q) = self.query() else {
+            return;
+        };
         let Ok(report) = q.report(fw, &unit, k.year, against, &EvalOptions::default()) else {
             return;
         };
@@ -658,4 +746,34 @@ impl<'s> App<'s> {
         }
         self.audit_detail();
     }
+}
+
+/// The same record as far as an edit is concerned: figures, note and source.
+fn same_record(a: Option<&Observation>, b: Option<&Observation>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            a.value == b.value
+                && a.numerator == b.numerator
+                && a.denominator == b.denominator
+                && a.stated_percent == b.stated_percent
+                && a.note == b.note
+                && a.source == b.source
+        }
+        _ => false,
+    }
+}
+
+/// `HH:MM` of a time in the server's local time zone (where the officers are).
+fn local_hh_mm(secs: i64) -> String {
+    #[cfg(unix)]
+    {
+        let t = secs as libc::time_t;
+        // SAFETY: localtime_r writes into the zeroed tm we pass and reads only `t`
+        let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+        if !unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
+            return format!("{:02}:{:02}", tm.tm_hour, tm.tm_min);
+        }
+    }
+    crate::store::log::iso8601(secs)[11..16].to_string()
 }

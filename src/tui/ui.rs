@@ -191,7 +191,11 @@ fn status_line(f: &mut Frame, app: &App, area: Rect) {
     let bar = th.status_bar();
     if app.editing.is_some() {
         let cursor = if app.opts.ascii { "_" } else { "▏" };
-        let right = format!(" {} ", app.t("edit_hint"));
+        // a message (a paste cut to its first line) takes the place of the hint
+        let right = match &app.message {
+            Some(m) => format!(" {} ", crate::text::truncate(&sanitize(m), w / 2)),
+            None => format!(" {} ", app.t("edit_hint")),
+        };
         let left_w = w.saturating_sub(width(&right));
         let left = format!("/{}{cursor}", sanitize(&app.filter));
         let left = if width(&left) > left_w {

@@ -1,0 +1,77 @@
+//! A store opened only while it is used: the interface holds a `Session`, which opens sled at
+//! the first read or write of a key press and lets go (`release`) before the interface waits
+//! for the next one. An idle interface thus holds nothing, and others — a colleague's
+//! interface, `check` in cron, an import — get the store between two key presses.
+
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{Change, Store, StoreError};
+
+pub struct Session {
+    path: PathBuf,
+    read_only: bool,
+    wait: Duration,
+    open: OnceCell<Store>,
+    /// The last change seen (see `changed_by_others`).
+    seen: Option<Change>,
+}
+
+impl Session {
+    /// A session on the store in `dir`; it is opened (and checked) at once, then released.
+    pub fn new(dir: &Path, read_only: bool, wait: Duration) -> Result<Session, StoreError> {
+        let s = Session {
+            path: dir.to_path_buf(),
+            read_only,
+            wait,
+            open: OnceCell::new(),
+            seen: Change::read(dir),
+        };
+        s.get()?;
+        Ok(s)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The store, opened if it is not (waiting up to the session's wait for another holder).
+    pub fn get(&self) -> Result<&Store, StoreError> {
+        if let Some(s) = self.open.get() {
+            return Ok(s);
+        }
+        let s = Store::open_waiting(&self.path, self.read_only, self.wait)?;
+        Ok(self.open.get_or_init(|| s))
+    }
+
+    pub fn get_mut(&mut self) -> Result<&mut Store, StoreError> {
+        self.get()?;
+        Ok(self.open.get_mut().expect("opened above"))
+    }
+
+    /// Close the store (flushed on drop) until it is needed again.
+    pub fn release(&mut self) {
+        self.open.take();
+    }
+
+    /// Is the store open now?
+    pub fn is_open(&self) -> bool {
+        self.open.get().is_some()
+    }
+
+    /// A change committed by another process since the last call (or since the session
+    /// started); changes made through this session are taken as seen.
+    pub fn changed_by_others(&mut self) -> Option<Change> {
+        let now = Change::read(&self.path);
+        if now == self.seen {
+            return None;
+        }
+        self.seen = now.clone();
+        now.filter(|c| !c.is_ours())
+    }
+}

@@ -1,0 +1,327 @@
+//! A store written in layout 1 (one sled record per observation, `fixtures/store-v1/store`,
+//! made by the last build with that layout) is converted on its first writable open, and every
+//! output — check JSON/text/CSV, report, grid, change log, audits, merges, export — is byte for
+//! byte what that build printed (`fixtures/store-v1/expected`). Also: a read-only open says how
+//! to convert; a conversion interrupted at any point (including SIGKILL) leaves the old store
+//! or the new one, never a mix; a store of a newer layout is refused.
+
+#![cfg(unix)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{fixtures, ntm};
+use predicates::prelude::*;
+
+fn v1() -> PathBuf {
+    fixtures().join("store-v1")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// A private copy of the layout-1 store.
+fn old_store() -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("store");
+    copy_dir(&v1().join("store"), &s);
+    (d, s)
+}
+
+/// The commands whose output the layout-1 build recorded, by file name.
+const OUTPUTS: &[(&str, &[&str])] = &[
+    (
+        "check-qd1980.json",
+        &[
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--framework",
+            "qd1980-2016",
+        ],
+    ),
+    (
+        "check-qd1980-2011.json",
+        &[
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--framework",
+            "qd1980-2016",
+            "--year",
+            "2011",
+        ],
+    ),
+    (
+        "check-qd51.json",
+        &[
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--framework",
+            "qd51-2025",
+        ],
+    ),
+    (
+        "check-qd1980.txt",
+        &["check", "--fail-on", "none", "--framework", "qd1980-2016"],
+    ),
+    (
+        "check-qd1980-2020.json",
+        &[
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--framework",
+            "qd1980-2016",
+            "--year",
+            "2020",
+        ],
+    ),
+    (
+        "check-qd1980-2020.txt",
+        &[
+            "check",
+            "--fail-on",
+            "none",
+            "--framework",
+            "qd1980-2016",
+            "--year",
+            "2020",
+        ],
+    ),
+    (
+        "check-qd1980-2020.csv",
+        &[
+            "--lang",
+            "en",
+            "check",
+            "--fail-on",
+            "none",
+            "--framework",
+            "qd1980-2016",
+            "--year",
+            "2020",
+            "--format",
+            "csv",
+        ],
+    ),
+    (
+        "report-213.txt",
+        &["report", "--unit", "213", "--framework", "qd1980-2016"],
+    ),
+    (
+        "grid-213.txt",
+        &["grid", "--unit", "213", "--framework", "qd1980-2016"],
+    ),
+    ("log.txt", &["log"]),
+    ("audit-report.txt", &["audit", "report", "kt2020"]),
+    ("audit-show.txt", &["audit", "show", "kt2020"]),
+    ("merges.txt", &["merges", "list"]),
+];
+
+/// Every recorded output of the store equals the layout-1 build's (`all`), or the ones that
+/// cover every figure, flag, audit and log entry (the export, check JSON, the log, the audit).
+fn assert_outputs_as_before(store: &Path, scratch: &Path, all: bool) {
+    let expected = v1().join("expected");
+    let quick = ["check-qd1980-2020.json", "log.txt", "audit-show.txt"];
+    for (file, args) in OUTPUTS.iter().filter(|(f, _)| all || quick.contains(f)) {
+        let out = ntm(store).args(*args).output().unwrap();
+        assert!(
+            out.status.code() == Some(0),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let want = std::fs::read(expected.join(file)).unwrap();
+        assert!(
+            out.stdout == want,
+            "{file} differs from what the layout-1 build printed:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let exp = scratch.join("export");
+    let _ = std::fs::remove_dir_all(&exp);
+    ntm(store).arg("export").arg(&exp).assert().success();
+    for f in [
+        "units.csv",
+        "observations.csv",
+        "recognitions.csv",
+        "merges.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(exp.join(f)).unwrap(),
+            std::fs::read(expected.join("export").join(f)).unwrap(),
+            "export {f}"
+        );
+    }
+    ntm(store)
+        .args(["log", "verify"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("10 entries"));
+}
+
+fn tree_names(store: &Path) -> Vec<String> {
+    let db = sled::open(store).unwrap();
+    db.tree_names()
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect()
+}
+
+#[test]
+fn an_old_store_is_converted_and_says_the_same_as_before() {
+    let (d, s) = old_store();
+    // read-only: refused, with the way out, and nothing converted
+    ntm(&s)
+        .args(["--read-only", "check"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("earlier ntm"))
+        .stderr(predicate::str::contains("without --read-only"));
+    assert!(tree_names(&s).contains(&"obs".to_string()));
+    // the first writable command converts, and says so once
+    ntm(&s)
+        .args(["check", "--fail-on", "none"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("cách lưu mới"));
+    let names = tree_names(&s);
+    assert!(!names.contains(&"obs".to_string()), "{names:?}");
+    assert!(names.contains(&"series".to_string()));
+    ntm(&s)
+        .args(["check", "--fail-on", "none"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("cách lưu mới").not());
+    assert_outputs_as_before(&s, d.path(), true);
+    // read-only works once converted
+    ntm(&s)
+        .args([
+            "--read-only",
+            "report",
+            "--unit",
+            "213",
+            "--framework",
+            "qd1980-2016",
+        ])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_conversion_interrupted_before_the_switch_starts_over() {
+    let (d, s) = old_store();
+    {
+        // what a conversion killed half-way leaves: part of `series`, layout still 1
+        let db = sled::open(&s).unwrap();
+        let series = db.open_tree("series").unwrap();
+        series
+            .insert([0u8, 0, 0, 1, 0, 1], b"torn".to_vec())
+            .unwrap();
+        series.insert([0xFFu8; 6], b"junk".to_vec()).unwrap();
+        db.flush().unwrap();
+    }
+    assert_outputs_as_before(&s, d.path(), true);
+}
+
+#[test]
+fn a_conversion_interrupted_after_the_switch_only_drops_the_old_tree() {
+    let (d, s) = old_store();
+    ntm(&s)
+        .args(["check", "--fail-on", "none"])
+        .assert()
+        .success();
+    {
+        // the switch was made but the old tree was not dropped yet
+        let db = sled::open(&s).unwrap();
+        let obs = db.open_tree("obs").unwrap();
+        obs.insert([0u8; 10], b"stale".to_vec()).unwrap();
+        db.flush().unwrap();
+    }
+    assert_outputs_as_before(&s, d.path(), true);
+    assert!(!tree_names(&s).contains(&"obs".to_string()));
+}
+
+#[test]
+fn a_conversion_killed_at_any_moment_leaves_the_old_store_or_the_new() {
+    let runs: u64 = std::env::var("NTM_CRASH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_ntm"));
+    // how long an uninterrupted conversion + check takes here: the kills are spread over it
+    let whole = {
+        let (_d, s) = old_store();
+        let t = std::time::Instant::now();
+        ntm(&s)
+            .args(["check", "--fail-on", "none"])
+            .assert()
+            .success();
+        t.elapsed()
+    };
+    let (mut old, mut new) = (0, 0);
+    for i in 0..runs {
+        let (d, s) = old_store();
+        let mut child = std::process::Command::new(&bin)
+            .arg("--store")
+            .arg(&s)
+            .args(["check", "--fail-on", "none"])
+            .env_remove("NTM_STORE")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // spread the kills evenly over the start, the conversion and the check
+        std::thread::sleep(whole.mul_f64(i as f64 / runs as f64));
+        // SAFETY: kill on our own child's pid
+        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        let _ = child.wait();
+        if tree_names(&s).contains(&"obs".to_string()) {
+            old += 1;
+        } else {
+            new += 1;
+        }
+        assert_outputs_as_before(&s, d.path(), false);
+    }
+    eprintln!(
+        "conversion killed {runs} times (spread over {whole:?}): {old} with the old tree still there, {new} converted"
+    );
+}
+
+#[test]
+fn a_store_of_a_newer_layout_is_refused() {
+    let (_d, s) = old_store();
+    {
+        let db = sled::open(&s).unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert("schema", &[ntm::store::LAYOUT + 1])
+            .unwrap();
+        db.flush().unwrap();
+    }
+    ntm(&s)
+        .args(["check"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("newer ntm"));
+}
