@@ -285,7 +285,11 @@ pub fn bac_giang_sample(reg: &Registry, seed: u64, planted: bool) -> Vec<Row> {
                             }
                             row.numerator = fmt_plain(num);
                             row.denominator = fmt_plain(den);
-                            row.stated = fmt_plain(stated);
+                            // a percentage over 100 is refused on import: such a source
+                            // prints the counts only
+                            if stated <= 100.0 {
+                                row.stated = fmt_plain(stated);
+                            }
                         }
                     }
                 }
@@ -822,7 +826,9 @@ pub fn write_national(
                             }
                             num_s = fmt_plain(num);
                             den_s = fmt_plain(den);
-                            stated_s = fmt_plain(stated);
+                            if stated <= 100.0 {
+                                stated_s = fmt_plain(stated);
+                            }
                         }
                     }
                 }

@@ -561,5 +561,179 @@ fn one_bad_unit_is_reported_once_and_the_count_is_every_problem() {
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("… and 20 more problems not listed"), "{err}");
-    assert!(err.contains("rejected: 70 problems listed above"), "{err}");
+    assert!(
+        err.contains("rejected: 70 problems, the first 50 listed above"),
+        "{err}"
+    );
+}
+
+#[test]
+fn hostile_framework_text_never_reaches_the_terminal_raw() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("store");
+    let base = std::fs::read_to_string(fixtures().join("frameworks/qd1980-2016.toml")).unwrap();
+    // an id with an OSC title sequence: refused at parse time, and the refusal is clean
+    let evil_id = base.replacen(
+        "id = \"qd1980-2016\"",
+        "id = \"x\\u001b]0;pwned\\u0007\\u001b[2J\"",
+        1,
+    );
+    let p = d.path().join("evil\u{1b}[31m.toml");
+    std::fs::write(&p, evil_id).unwrap();
+    let o = ntm(&s).args(["framework", "add"]).arg(&p).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("framework id") && err.contains("control characters"),
+        "{err}"
+    );
+    assert!(
+        !o.stderr.contains(&0x1b) && !o.stderr.contains(&0x07),
+        "{err:?}"
+    );
+    // escapes in the parts a framework may hold (region, name, decision, unit, target key):
+    // added, listed and shown, never raw
+    let evil = base
+        .replacen("id = \"qd1980-2016\"", "id = \"evil-set\"", 1)
+        .replace("\"TDMNPB\"", "\"T\\u001b[31mD\"")
+        .replace("TDMNPB =", "\"T\\u001b[31mD\" =")
+        .replacen("name = \"", "name = \"\\u001b]0;t\\u0007", 1)
+        .replacen("unit = \"hộ\"", "unit = \"h\\u001b[5m\"", 1);
+    std::fs::write(d.path().join("evil.toml"), evil).unwrap();
+    for args in [
+        vec![
+            "framework",
+            "add",
+            d.path().join("evil.toml").to_str().unwrap(),
+        ],
+        vec!["framework", "list"],
+        vec!["framework", "show", "evil-set"],
+    ] {
+        let o = ntm(&s).args(&args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains("evil-set"), "{args:?}: {out}");
+        assert!(
+            !o.stdout.contains(&0x1b) && !o.stdout.contains(&0x07),
+            "{args:?}: {out:?}"
+        );
+        assert!(!o.stderr.contains(&0x1b), "{args:?}");
+    }
+}
+
+#[test]
+fn a_utf16_bundle_is_named_with_its_conversion_command() {
+    let d = tempfile::tempdir().unwrap();
+    let b = d.path().join("b");
+    std::fs::create_dir(&b).unwrap();
+    let units = "code,name,level\nc1,Dĩnh Trì,commune\n";
+    // what Excel's "Unicode text" writes: little-endian with a byte-order mark
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in units.encode_utf16() {
+        bytes.extend(u.to_le_bytes());
+    }
+    std::fs::write(b.join("units.csv"), bytes).unwrap();
+    std::fs::write(
+        b.join("observations.csv"),
+        "unit_code,framework,indicator,year,value\n",
+    )
+    .unwrap();
+    let o = ntm(&d.path().join("s"))
+        .arg("import")
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("units.csv:1: is UTF-16 text (UTF-16LE), not UTF-8; convert it with: iconv -f UTF-16LE -t UTF-8 units.csv > units.utf8.csv"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("Windows-1258") && !err.contains('\u{FFFD}'),
+        "{err}"
+    );
+}
+
+#[test]
+fn set_is_held_to_the_import_bounds_and_takes_counts_behind_a_verdict() {
+    let (_d, s) = imported(&["bac-giang"]);
+    let set = |args: &[&str]| {
+        ntm(&s)
+            .args(["set", "213"])
+            .args(args)
+            .args(["--reason", "test"])
+            .output()
+            .unwrap()
+    };
+    for (args, want) in [
+        (
+            &[
+                "17.6",
+                "2020",
+                "--numerator",
+                "1e308",
+                "--denominator",
+                "100",
+            ][..],
+            "--numerator: 1e308 is over 1000000000",
+        ),
+        (
+            &[
+                "17.6",
+                "2020",
+                "--numerator",
+                "5",
+                "--denominator",
+                "1e-320",
+            ][..],
+            "--denominator: 1e-320 is not a whole number",
+        ),
+        (
+            &["17.6", "2020", "--value", "50", "--stated-percent", "-1"][..],
+            "--stated-percent: -1 is not a percentage between 0 and 100",
+        ),
+        (
+            &[
+                "17.6",
+                "2020",
+                "--value",
+                "50",
+                "--numerator",
+                "5",
+                "--denominator",
+                "10",
+            ][..],
+            "give either value or numerator+denominator, not both",
+        ),
+    ] {
+        let o = set(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    // criterion 16 of the city report: "51/58 thôn" behind the verdict
+    let o = set(&[
+        "16",
+        "2020",
+        "--value",
+        "dat",
+        "--numerator",
+        "51",
+        "--denominator",
+        "58",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = ntm(&s)
+        .args(["export"])
+        .arg(s.with_extension("out"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let obs = std::fs::read_to_string(s.with_extension("out").join("observations.csv")).unwrap();
+    assert!(obs.contains("213,qd1980-2016,16,2020,dat,51,58,"), "{obs}");
 }

@@ -159,3 +159,22 @@ fn catalogue_has_every_ui_key_once() {
         assert!(seen.contains(a.hint_key()), "{}", a.hint_key());
     }
 }
+
+#[test]
+fn hostile_keymap_text_is_echoed_short_and_clean() {
+    let long = format!("\u{1b}]0;x\u{7}{}", "k".repeat(5000));
+    let toml_str = long
+        .replace('\u{1b}', "\\u001b")
+        .replace('\u{7}', "\\u0007");
+    for text in [
+        format!("[keys]\nquit = \"{toml_str}\"\n"),
+        format!("[keys]\n\"{toml_str}\" = \"q\"\n"),
+        format!("base = \"{toml_str}\"\n"),
+    ] {
+        let shown = err(&text).to_string();
+        assert!(shown.starts_with("keymap bad.toml:"), "{shown}");
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(shown.len() < 1200, "{} bytes: {shown}", shown.len());
+        assert!(!shown.contains(&"k".repeat(41)), "{shown}");
+    }
+}

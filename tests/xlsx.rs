@@ -346,3 +346,57 @@ fn the_appendix_sheet_of_a_single_year_has_one_year_of_columns() {
     assert_eq!(years, vec!["Năm 2026"]);
     assert!(r.width() <= 6, "{} columns", r.width());
 }
+
+#[test]
+fn bounds_apply_to_workbooks_with_the_cell_named() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("s");
+    let book = d.path().join("b.xlsx");
+    let head: &[&str] = &[
+        "unit_code",
+        "framework",
+        "indicator",
+        "year",
+        "value",
+        "numerator",
+        "denominator",
+        "stated_percent",
+    ];
+    workbook(
+        &book,
+        &[
+            head,
+            &["c1", "qd1980-2016", "17.6", "2020", "", "1e308", "100", ""],
+            &["c1", "qd1980-2016", "17.7", "2020", "", "5", "100", "-3"],
+            &["c1", "qd1980-2016", "17.8", "2021.5", "", "5", "100", ""],
+        ],
+        false,
+    );
+    ntm(&s)
+        .arg("import")
+        .arg(&book)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "observations!F2: 1e308 is over 1000000000, the largest count or measure accepted (in hộ) (numerator)",
+        ))
+        .stderr(predicate::str::contains(
+            "observations!H3: -3 is not a percentage between 0 and 100 (stated_percent)",
+        ))
+        .stderr(predicate::str::contains(
+            "observations!D4: \"2021.5\" is not a four-digit year",
+        ));
+    // a sheet wider than the column limit is refused before it is converted
+    let mut wide: Vec<String> = head.iter().map(|h| h.to_string()).collect();
+    wide.extend((0..300).map(|i| format!("x{i}")));
+    let wide: Vec<&str> = wide.iter().map(String::as_str).collect();
+    workbook(&book, &[&wide], false);
+    ntm(&s)
+        .arg("import")
+        .arg(&book)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "sheet observations is 308 columns wide, over the limit of 256",
+        ));
+}

@@ -156,13 +156,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 }
             };
             store.save_audit(&audit)?;
-            println!(
+            say!(
                 "audit {name}: {} records drawn; {}",
                 audit.records.len(),
                 audit.params
             );
-            println!("sample hash sha256 {}", audit.hash);
-            println!(
+            say!("sample hash sha256 {}", audit.hash);
+            say!(
                 "next: ntm audit show {name}; ntm audit mark {name} N --confirmed | --discrepancy VALUE | --cannot-verify"
             );
             Ok(ExitCode::SUCCESS)
@@ -171,7 +171,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             let store = ctx.open()?;
             for a in store.audits()? {
                 let marked = a.records.iter().filter(|r| r.mark.is_some()).count();
-                println!(
+                say!(
                     "{:<16} {}/{} marked  {}  by {}  {}",
                     a.name,
                     marked,
@@ -189,7 +189,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 .audit(&name)?
                 .ok_or_else(|| anyhow!("no audit named {name}"))?;
             let marked = a.records.iter().filter(|r| r.mark.is_some()).count();
-            println!(
+            say!(
                 "audit {}: {}/{} marked; {}",
                 a.name,
                 marked,
@@ -211,7 +211,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                         s
                     }
                 };
-                println!(
+                say!(
                     "{:>4}  {}  reported {:<10} {:<24} {}",
                     i + 1,
                     pad(&r.key.to_string(), 34),
@@ -258,7 +258,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 when: now(),
             };
             let e = store.mark_audit(&name, index - 1, mark)?;
-            println!("entry {}: {}", e.seq, e.what);
+            say!("entry {}: {}", e.seq, e.what);
             Ok(ExitCode::SUCCESS)
         }
         AuditCmd::Report {
@@ -403,7 +403,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                         f3(t.verification_factor),
                         if t.flagged { " (outside band)" } else { "" }
                     );
-                    o
+                    // names and parameters from the store: never raw on a terminal
+                    crate::text::sanitize_lines(&o)
                 }
             };
             print!("{out}");

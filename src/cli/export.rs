@@ -30,14 +30,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         }
         (None, None) => return Err(anyhow!("give a folder, or --xlsx FILE").into()),
     };
-    println!(
+    say!(
         "exported {u} units, {o} observations, {r} recognitions to {}",
         target.display()
     );
     let merges = store.merges()?.len();
     if a.xlsx.is_some() && merges > 0 {
         // a workbook has the bundle's three sheets only: say what it leaves out
-        eprintln!(
+        say_err!(
             "ntm: note: the {merges} merge{} of this store are not in the workbook; keep them with `ntm merges export FILE.csv`",
             if merges == 1 { "" } else { "s" }
         );

@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             let store = ctx.open()?;
             let reg = store.registry()?;
             for f in &reg.frameworks {
-                println!(
+                say!(
                     "{:<14} {} criteria, {} indicators  {}{}",
                     f.id,
                     f.criteria.len(),
@@ -57,7 +57,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 );
             }
             for o in &reg.overrides {
-                println!(
+                say!(
                     "  override: {} province {} — {} ({} targets)",
                     o.framework,
                     o.province,
@@ -66,7 +66,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 );
             }
             for m in &reg.mappings {
-                println!(
+                say!(
                     "  mapping: {} → {} ({} pairs: {})",
                     m.from,
                     m.to,
@@ -86,9 +86,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             let f = reg
                 .get(&id)
                 .ok_or_else(|| anyhow!("unknown framework {id}"))?;
-            print!("{}", show_framework(f));
+            print!("{}", crate::text::sanitize_lines(&show_framework(f)));
             for o in reg.overrides.iter().filter(|o| o.framework == f.id) {
-                println!(
+                say!(
                     "\noverride by province {} — {}",
                     o.province,
                     sanitize(&o.decision)
@@ -98,7 +98,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                         TargetValue::Pass(_) => "đạt".to_string(),
                         TargetValue::Number(x) => fmt_num(x, 2, crate::text::NumStyle::En),
                     };
-                    println!(
+                    say!(
                         "  {:<6} {v}  {}",
                         t.indicator,
                         sanitize(t.note.as_deref().unwrap_or(""))
@@ -125,7 +125,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or(name);
                 store.add_mapping(&key, &text)?;
-                println!(
+                say!(
                     "added mapping {} → {} ({} pairs)",
                     m.from,
                     m.to,
@@ -139,7 +139,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or(name);
                 let n = store.add_override(&key, &text)?;
-                println!(
+                say!(
                     "added override of {} for province {} ({} targets); {n} summaries re-evaluated",
                     o.framework,
                     o.province,
@@ -148,7 +148,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             } else {
                 let f = parse_framework(&name, &text).map_err(|e| Fail(2, e.into()))?;
                 let n = store.add_framework(&f.id, &text)?;
-                println!(
+                say!(
                     "added framework {} ({} criteria, {} indicators); {n} summaries re-evaluated",
                     f.id,
                     f.criteria.len(),

@@ -35,7 +35,7 @@ pub fn run(a: Args) -> Res {
             bar.set(d as u64)
         })?;
         bar.finish();
-        println!(
+        say!(
             "wrote {} units, {} observations, {} recognitions to {}",
             c.units,
             c.observations,
@@ -45,6 +45,6 @@ pub fn run(a: Args) -> Res {
         return Ok(ExitCode::SUCCESS);
     }
     let n = crate::synth::write_sample(&a.out, &reg, a.seed, !a.clean)?;
-    println!("wrote {n} observations to {}", a.out.display());
+    say!("wrote {n} observations to {}", a.out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -46,21 +46,20 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         Ok(b) => b,
         Err(rows) => {
             for r in &rows {
-                eprintln!("{}", crate::text::sanitize(&r.to_string()));
+                say_err!("{}", crate::text::sanitize(&r.to_string()));
             }
-            let n = crate::io::problem_count(&rows);
             return Err(Fail(
                 2,
                 anyhow!(
-                    "{} rejected: {n} problem{} listed above; nothing was imported",
+                    "{} rejected: {}; nothing was imported",
                     a.dir.display(),
-                    if n == 1 { "" } else { "s" }
+                    crate::io::problems_listed(&rows)
                 ),
             ));
         }
     };
     if a.dry_run {
-        println!(
+        say!(
             "{}: valid ({} units, {} observations, {} recognitions{}); nothing written (--dry-run)",
             a.dir.display(),
             bundle.units.len(),
@@ -81,7 +80,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         }
     })?;
     bar.finish();
-    println!(
+    say!(
         "imported {} units, {} observations, {} recognitions{} into {}",
         st.units,
         st.observations,

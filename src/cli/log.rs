@@ -39,13 +39,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         let problems = store.verify_log()?;
         let n = store.log_raw()?.len();
         if problems.is_empty() {
-            println!("change log intact: {n} entries, hash chain verified");
+            say!("change log intact: {n} entries, hash chain verified");
             return Ok(ExitCode::SUCCESS);
         }
         for p in &problems {
-            println!("{p}");
+            say!("{p}");
         }
-        println!(
+        say!(
             "change log NOT intact: {} problem(s) in {n} entries",
             problems.len()
         );
@@ -89,7 +89,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         return Ok(ExitCode::SUCCESS);
     }
     for e in &entries {
-        println!(
+        say!(
             "{:>5}  {}  {:<10} {:<12} {}",
             e.seq,
             iso8601(e.when),
@@ -98,18 +98,18 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             sanitize(&e.what)
         );
         if e.old.is_some() || e.new.is_some() {
-            println!(
+            say!(
                 "       {} → {}",
                 sanitize(e.old.as_deref().unwrap_or("—")),
                 sanitize(e.new.as_deref().unwrap_or("—"))
             );
         }
         if let Some(r) = &e.reason {
-            println!("       reason: {}", sanitize(r));
+            say!("       reason: {}", sanitize(r));
         }
     }
     if entries.is_empty() {
-        println!(
+        say!(
             "no changes recorded{}",
             if a.unit.is_some() || a.indicator.is_some() || a.since.is_some() {
                 " for that filter"

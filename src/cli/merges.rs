@@ -59,21 +59,20 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 Ok(m) => m,
                 Err(rows) => {
                     for r in &rows {
-                        eprintln!("{}", sanitize(&r.to_string()));
+                        say_err!("{}", sanitize(&r.to_string()));
                     }
-                    let n = crate::io::problem_count(&rows);
                     return Err(Fail(
                         2,
                         anyhow!(
-                            "{} rejected: {n} problem{} listed above; nothing was imported",
+                            "{} rejected: {}; nothing was imported",
                             file.display(),
-                            if n == 1 { "" } else { "s" }
+                            crate::io::problems_listed(&rows)
                         ),
                     ));
                 }
             };
             if dry_run {
-                println!(
+                say!(
                     "{}: valid ({} merges); nothing written (--dry-run)",
                     file.display(),
                     merges.len()
@@ -96,13 +95,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 ..Bundle::default()
             };
             store.import(&b, &reg)?;
-            println!("imported {n} merges into {}", store.path().display());
+            say!("imported {n} merges into {}", store.path().display());
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Export { file } => {
             let store = ctx.open()?;
             let n = write_merges(&store.merges()?, &file, store.privacy())?;
-            println!("exported {n} merges to {}", file.display());
+            say!("exported {n} merges to {}", file.display());
             Ok(ExitCode::SUCCESS)
         }
         Cmd::List => {
@@ -111,10 +110,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             let name = |c: &str| units.get(c).map_or("?", |u| u.name.as_str()).to_string();
             let merges = store.merges()?;
             if merges.is_empty() {
-                println!("no merges in {}", store.path().display());
+                say!("no merges in {}", store.path().display());
             }
             for m in merges {
-                println!(
+                say!(
                     "{}  {} ({}) → {} ({})  {}",
                     m.effective_date,
                     sanitize(&name(&m.old_code)),

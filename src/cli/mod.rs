@@ -1,6 +1,21 @@
 //! Command line: parsing (clap derive), dispatch, and mapping errors to exit codes
 //! (0 ok, 1 findings at or above --fail-on, 2 usage or data error).
 
+/// `println!` for text holding anything from a file or the store (ids, names, paths, keys):
+/// every line sanitised, so no escape sequence reaches the terminal.
+macro_rules! say {
+    ($($t:tt)*) => {
+        println!("{}", $crate::text::sanitize_lines(&format!($($t)*)))
+    };
+}
+
+/// `eprintln!` with the same sanitising as `say!`.
+macro_rules! say_err {
+    ($($t:tt)*) => {
+        eprintln!("{}", $crate::text::sanitize_lines(&format!($($t)*)))
+    };
+}
+
 mod audit;
 mod check;
 pub mod demo;

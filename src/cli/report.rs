@@ -60,7 +60,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     let t = q.appendix(fw, &a.unit, year, baseline, fw.options.percent_tolerance_pp)?;
     if let Some(path) = &a.xlsx {
         xlsx_out(fw, &t, ctx.lang, path, store.privacy())?;
-        eprintln!("wrote {}", path.display());
+        eprintln!(
+            "wrote {}",
+            crate::text::sanitize(&path.display().to_string())
+        );
     }
     let out = match a.format.as_str() {
         "csv" => csv_out(fw, &t)?,

@@ -22,8 +22,9 @@ pub struct Args {
     /// Framework id (default: the one with data)
     #[arg(long)]
     pub framework: Option<String>,
-    /// New value: a number (percentage for ratios) or a pass/fail word
-    #[arg(long, conflicts_with_all = ["numerator", "denominator"], allow_hyphen_values = true)]
+    /// New value: a number (percentage for ratios) or a pass/fail word (which may come with
+    /// --numerator/--denominator, the counts behind the verdict)
+    #[arg(long, allow_hyphen_values = true)]
     pub value: Option<String>,
     /// New numerator (with --denominator)
     #[arg(long, requires = "denominator", allow_hyphen_values = true)]
@@ -92,8 +93,16 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         f.insert("indicator".into(), a.indicator.clone());
         f.insert("year".into(), a.year.to_string());
         match (&a.value, &a.numerator) {
-            (Some(v), _) => {
+            (Some(v), n) => {
+                // both only on a pass/fail row; the validator says so for the others
                 f.insert("value".into(), v.clone());
+                if let Some(n) = n {
+                    f.insert("numerator".into(), n.clone());
+                    f.insert(
+                        "denominator".into(),
+                        a.denominator.clone().unwrap_or_default(),
+                    );
+                }
             }
             (None, Some(n)) => {
                 f.insert("numerator".into(), n.clone());
@@ -110,7 +119,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 if let (Some(n), Some(d)) = (o.numerator, o.denominator) {
                     f.insert("numerator".into(), crate::text::fmt_plain(n));
                     f.insert("denominator".into(), crate::text::fmt_plain(d));
-                } else if let Some(v) = o.value {
+                }
+                if let Some(v) = o.value {
                     f.insert(
                         "value".into(),
                         match v {
@@ -142,31 +152,31 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             Fail(2, anyhow!("{}; nothing was changed", list.join("; ")))
         })?;
         let e = store.set_figures(&o, reason, &reg)?;
-        println!("entry {}: {} figures set", e.seq, key);
+        say!("entry {}: {} figures set", e.seq, key);
     }
     if texts && existing.is_none() && !figures {
         return Err(anyhow!("no observation {key} to attach a note or source to").into());
     }
     if let Some(n) = &a.note {
         let e = store.set_note(&key, Some(n), reason, &reg)?;
-        println!("entry {}: {} note set", e.seq, key);
+        say!("entry {}: {} note set", e.seq, key);
     } else if a.clear_note {
         let e = store.set_note(&key, None, reason, &reg)?;
-        println!("entry {}: {} note cleared", e.seq, key);
+        say!("entry {}: {} note cleared", e.seq, key);
     }
     if let Some(s) = &a.source {
         let e = store.set_source(&key, Some(s), reason, &reg)?;
-        println!("entry {}: {} source set", e.seq, key);
+        say!("entry {}: {} source set", e.seq, key);
     } else if a.clear_source {
         let e = store.set_source(&key, None, reason, &reg)?;
-        println!("entry {}: {} source cleared", e.seq, key);
+        say!("entry {}: {} source cleared", e.seq, key);
     }
     if flags {
         if store.observation(&key)?.is_none() {
             return Err(anyhow!("no observation {key} to flag").into());
         }
         let e = store.set_flag(&key, a.flag.as_deref())?;
-        println!(
+        say!(
             "entry {}: {} {}",
             e.seq,
             key,
@@ -190,6 +200,6 @@ pub fn undo(ctx: &Ctx, a: UndoArgs) -> Res {
     let mut store = ctx.open_rw("undo")?;
     let reg = store.registry()?;
     let e = store.undo(a.entry, &reg)?;
-    println!("entry {}: undid entry {} ({})", e.seq, a.entry, e.what);
+    say!("entry {}: undid entry {} ({})", e.seq, a.entry, e.what);
     Ok(ExitCode::SUCCESS)
 }

@@ -190,7 +190,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     let mut out = crate::files::AtomicFile::create(&a.file, store.privacy())?;
     wb.save_to_writer(&mut out)?;
     out.commit()?;
-    println!(
+    say!(
         "wrote {} rows ({} communes × {} indicators of {}) to {}; fill value (pass/fail, numbers) or numerator+denominator (ratios), then: ntm import {}",
         r - 1,
         communes.len(),

@@ -6,7 +6,10 @@ mod parse;
 use std::collections::BTreeMap;
 
 use crate::model::{Comparison, Kind, Target, TargetOrigin, TargetValue};
-pub use parse::{FrameworkError, parse_framework, parse_mapping, parse_override};
+pub use parse::{
+    FrameworkError, MAX_INDICATORS, code_problem, parse_framework, parse_mapping, parse_override,
+    parse_stored_framework,
+};
 
 /// Frameworks compiled into the binary: (file name, TOML text).
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -82,6 +85,42 @@ pub struct Indicator {
     /// False when the indicator itself (its code, name or breakdown) is not confirmed.
     pub confirmed: bool,
     pub note: Option<String>,
+}
+
+/// Units that count whole things: a ratio in one of these has whole numerators and
+/// denominators. Anything else (km, ha, money) is a measure and may have decimals.
+const COUNT_UNITS: &[&str] = &[
+    "hộ",
+    "người",
+    "trẻ em",
+    "trường",
+    "thôn",
+    "học sinh",
+    "cơ sở",
+    "xã",
+    "huyện",
+    "lao động",
+    "doanh nghiệp",
+    "hợp tác xã",
+    "bản",
+    "ấp",
+    "làng",
+    "lớp",
+    "trạm",
+    "chợ",
+    "households",
+    "people",
+    "schools",
+    "villages",
+];
+
+impl Indicator {
+    /// True when the indicator's unit counts whole things (households, people, schools ...),
+    /// as opposed to a measure (km, ha, money) or no unit at all.
+    pub fn counts_whole(&self) -> bool {
+        let u = self.unit.trim().to_lowercase();
+        !u.is_empty() && u.split(',').all(|p| COUNT_UNITS.contains(&p.trim()))
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -12,7 +12,34 @@ use super::{
     Registry,
 };
 use crate::model::{Comparison, Kind, TargetValue};
-use crate::text::nfc;
+use crate::text::{excerpt, nfc};
+
+/// Indicator ids in the store are u16 (keys are `[unit u32][fw u16][ind u16][year u16]`):
+/// one framework cannot have more indicators than that width counts.
+pub const MAX_INDICATORS: usize = u16::MAX as usize;
+
+/// Codes and ids are short (`qd318-2022-nang-cao`, `17.1a`); a longer one is a mistake.
+const MAX_CODE_CHARS: usize = 64;
+
+/// A problem with a code that becomes part of a store key or is printed: empty, or holding
+/// spaces, control, bidi or zero-width characters.
+pub fn code_problem(what: &str, s: &str) -> Option<String> {
+    if s.is_empty() {
+        Some(format!("{what} is empty"))
+    } else if s.chars().count() > MAX_CODE_CHARS {
+        Some(format!(
+            "{what} \"{}\" is longer than {MAX_CODE_CHARS} characters",
+            excerpt(s)
+        ))
+    } else if s.chars().any(char::is_whitespace) || crate::text::sanitize(s) != s {
+        Some(format!(
+            "{what} \"{}\" contains spaces or control characters",
+            excerpt(s)
+        ))
+    } else {
+        None
+    }
+}
 
 /// A framework or override file that cannot be used.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +51,8 @@ pub struct FrameworkError {
 
 impl fmt::Display for FrameworkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.reason)
+        let s = crate::text::sanitize;
+        write!(f, "{}:{}: {}", s(&self.file), self.line, s(&self.reason))
     }
 }
 
@@ -51,7 +79,8 @@ impl Ctx<'_> {
         FrameworkError {
             file: self.file.to_string(),
             line: e.span().map(|s| self.line_of(s)).unwrap_or(1),
-            reason: e.message().trim().to_string(),
+            // the parser's message may quote the file: keep it short and clean
+            reason: crate::text::excerpt_n(e.message().trim(), crate::text::MESSAGE_CHARS),
         }
     }
 }
@@ -169,27 +198,60 @@ fn target_value(kind: Kind, v: &toml::Value) -> Result<TargetValue, String> {
     match (kind, v) {
         (Kind::Bool, toml::Value::Boolean(b)) => Ok(TargetValue::Pass(*b)),
         (Kind::Bool, other) => Err(format!(
-            "a pass/fail indicator needs a true/false target, not {other}"
+            "a pass/fail indicator needs a true/false target, not {}",
+            excerpt(&other.to_string())
         )),
         (_, toml::Value::Float(f)) if f.is_finite() => Ok(TargetValue::Number(*f)),
         (_, toml::Value::Integer(i)) => Ok(TargetValue::Number(*i as f64)),
         (_, other) => Err(format!(
-            "a numeric indicator needs a number target, not {other}"
+            "a numeric indicator needs a number target, not {}",
+            excerpt(&other.to_string())
         )),
     }
 }
 
 /// Parse and validate a framework file. `file` is used in error messages only.
 pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkError> {
+    parse_framework_with(file, text, true)
+}
+
+/// `parse_framework` for a file already in a store: the checks on codes and on the number of
+/// indicators came later than some stores, whose frameworks must still load (the id tables
+/// refuse to wrap whatever the file says).
+pub fn parse_stored_framework(file: &str, text: &str) -> Result<Framework, FrameworkError> {
+    parse_framework_with(file, text, false)
+}
+
+fn parse_framework_with(file: &str, text: &str, strict: bool) -> Result<Framework, FrameworkError> {
     let cx = Ctx { file, text };
+    // without `strict`, only the emptiness that was always refused
+    let code_problem = |what: &str, s: &str| {
+        if strict {
+            code_problem(what, s)
+        } else {
+            (what == "framework id" && s.trim().is_empty()).then(|| format!("{what} is empty"))
+        }
+    };
     let raw: RawFramework = toml::from_str(text).map_err(|e| cx.toml_err(e))?;
-    if raw.id.get_ref().trim().is_empty() {
-        return cx.err(raw.id.span(), "framework id is empty");
+    if let Some(m) = code_problem("framework id", raw.id.get_ref()) {
+        return cx.err(raw.id.span(), m);
+    }
+    if strict && raw.indicators.len() > MAX_INDICATORS {
+        return cx.err(
+            raw.id.span(),
+            format!(
+                "the framework has {} indicators; ntm stores at most {MAX_INDICATORS} (indicator ids are 16-bit)",
+                raw.indicators.len()
+            ),
+        );
     }
     let mut regions = Vec::new();
     for r in &raw.regions {
         if regions.contains(r.get_ref()) {
-            return cx.err(r.span(), format!("duplicate region {}", r.get_ref()));
+            return cx.err(
+                r.span(),
+                format!("duplicate region {}", excerpt(r.get_ref())),
+            );
         }
         regions.push(r.get_ref().clone());
     }
@@ -223,7 +285,7 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
         if !seen.insert(g.code.get_ref().clone()) {
             return cx.err(
                 g.code.span(),
-                format!("duplicate group code {}", g.code.get_ref()),
+                format!("duplicate group code {}", excerpt(g.code.get_ref())),
             );
         }
         groups.push(Group {
@@ -235,11 +297,15 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
     }
 
     let mut criteria: Vec<Criterion> = Vec::new();
+    let mut crit_codes = HashSet::new();
     for c in raw.criteria {
-        if criteria.iter().any(|x| x.code == *c.code.get_ref()) {
+        if let Some(m) = code_problem("criterion code", c.code.get_ref()) {
+            return cx.err(c.code.span(), m);
+        }
+        if !crit_codes.insert(c.code.get_ref().clone()) {
             return cx.err(
                 c.code.span(),
-                format!("duplicate criterion code {}", c.code.get_ref()),
+                format!("duplicate criterion code {}", excerpt(c.code.get_ref())),
             );
         }
         let group = match &c.group {
@@ -248,8 +314,8 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
                     g.span(),
                     format!(
                         "criterion {} names group {}, which is not defined",
-                        c.code.get_ref(),
-                        g.get_ref()
+                        excerpt(c.code.get_ref()),
+                        excerpt(g.get_ref())
                     ),
                 );
             }
@@ -257,7 +323,7 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
             None if !groups.is_empty() => {
                 return cx.err(
                     c.code.span(),
-                    format!("criterion {} has no group", c.code.get_ref()),
+                    format!("criterion {} has no group", excerpt(c.code.get_ref())),
                 );
             }
             None => String::new(),
@@ -274,20 +340,29 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
     }
 
     let mut indicators: Vec<Indicator> = Vec::new();
+    let mut codes = HashSet::new();
+    let crit_at: std::collections::HashMap<String, usize> = criteria
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.code.clone(), i))
+        .collect();
     for i in raw.indicators {
         let code = i.code.get_ref().clone();
-        if indicators.iter().any(|x| x.code == code) {
-            return cx.err(i.code.span(), format!("duplicate indicator code {code}"));
+        if let Some(m) = code_problem("indicator code", &code) {
+            return cx.err(i.code.span(), m);
         }
-        let Some(ci) = criteria
-            .iter()
-            .position(|c| c.code == *i.criterion.get_ref())
-        else {
+        if !codes.insert(code.clone()) {
+            return cx.err(
+                i.code.span(),
+                format!("duplicate indicator code {}", excerpt(&code)),
+            );
+        }
+        let Some(&ci) = crit_at.get(i.criterion.get_ref()) else {
             return cx.err(
                 i.criterion.span(),
                 format!(
                     "indicator {code} names criterion {}, which is not defined",
-                    i.criterion.get_ref()
+                    excerpt(i.criterion.get_ref())
                 ),
             );
         };
@@ -296,7 +371,7 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
                 i.kind.span(),
                 format!(
                     "indicator {code}: unknown kind \"{}\" (expected bool, ratio or number)",
-                    i.kind.get_ref()
+                    excerpt(i.kind.get_ref())
                 ),
             );
         };
@@ -305,7 +380,7 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
                 i.comparison.span(),
                 format!(
                     "indicator {code}: unknown comparison \"{}\" (expected >=, <= or =)",
-                    i.comparison.get_ref()
+                    excerpt(i.comparison.get_ref())
                 ),
             );
         };
@@ -316,7 +391,10 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
             if k != "national" && !areas.contains(k) {
                 return cx.err(
                     tspan.clone(),
-                    format!("indicator {code}: target for unknown {area_word} {k}"),
+                    format!(
+                        "indicator {code}: target for unknown {area_word} {}",
+                        excerpt(k)
+                    ),
                 );
             }
             let tv = target_value(kind, v)
@@ -330,7 +408,7 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
                     u.span(),
                     format!(
                         "indicator {code}: unconfirmed names unknown {area_word} {}",
-                        u.get_ref()
+                        excerpt(u.get_ref())
                     ),
                 );
             }
@@ -339,7 +417,7 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
                     u.span(),
                     format!(
                         "indicator {code}: {area_word} {} has a target and is also listed as unconfirmed",
-                        u.get_ref()
+                        excerpt(u.get_ref())
                     ),
                 );
             }
@@ -370,7 +448,7 @@ pub fn parse_framework(file: &str, text: &str) -> Result<Framework, FrameworkErr
                 k.span(),
                 format!(
                     "key_criteria names criterion {}, which is not defined",
-                    k.get_ref()
+                    excerpt(k.get_ref())
                 ),
             );
         }
@@ -460,7 +538,7 @@ pub fn parse_override(file: &str, text: &str, reg: &Registry) -> Result<Override
     let Some(fw) = reg.get(raw.framework.get_ref()) else {
         return cx.err(
             raw.framework.span(),
-            format!("unknown framework {}", raw.framework.get_ref()),
+            format!("unknown framework {}", excerpt(raw.framework.get_ref())),
         );
     };
     let mut targets = Vec::new();
@@ -470,7 +548,7 @@ pub fn parse_override(file: &str, text: &str, reg: &Registry) -> Result<Override
                 t.indicator.span(),
                 format!(
                     "target on indicator {}, which framework {} does not have",
-                    t.indicator.get_ref(),
+                    excerpt(t.indicator.get_ref()),
                     fw.id
                 ),
             );
@@ -527,7 +605,12 @@ pub fn parse_mapping(file: &str, text: &str, reg: &Registry) -> Result<Mapping, 
     let raw: RawMapping = toml::from_str(text).map_err(|e| cx.toml_err(e))?;
     let fw = |s: &Spanned<String>| {
         reg.get(s.get_ref()).map_or_else(
-            || cx.err(s.span(), format!("unknown framework {}", s.get_ref())),
+            || {
+                cx.err(
+                    s.span(),
+                    format!("unknown framework {}", excerpt(s.get_ref())),
+                )
+            },
             Ok,
         )
     };
@@ -543,7 +626,7 @@ pub fn parse_mapping(file: &str, text: &str, reg: &Registry) -> Result<Mapping, 
                     code.span(),
                     format!(
                         "{} is not an indicator of framework {}",
-                        code.get_ref(),
+                        excerpt(code.get_ref()),
                         f.id
                     ),
                 );
@@ -552,13 +635,13 @@ pub fn parse_mapping(file: &str, text: &str, reg: &Registry) -> Result<Mapping, 
         if pairs.iter().any(|x| x.from == *p.from.get_ref()) {
             return cx.err(
                 p.from.span(),
-                format!("{} {} is mapped twice", from.id, p.from.get_ref()),
+                format!("{} {} is mapped twice", from.id, excerpt(p.from.get_ref())),
             );
         }
         if pairs.iter().any(|x| x.to == *p.to.get_ref()) {
             return cx.err(
                 p.to.span(),
-                format!("{} {} is mapped twice", to.id, p.to.get_ref()),
+                format!("{} {} is mapped twice", to.id, excerpt(p.to.get_ref())),
             );
         }
         pairs.push(MappingPair {

@@ -433,3 +433,75 @@ fn mapping_errors_name_file_and_line() {
     let e = parse_mapping("m.toml", &format!("{ok}colour = 1\n"), &reg).unwrap_err();
     assert!(e.reason.contains("unknown field"), "{e}");
 }
+
+#[test]
+fn more_indicators_than_a_16_bit_id_counts_are_refused() {
+    let head = "id = \"big\"\nname = \"B\"\nname_en = \"B\"\n\n[[criteria]]\ncode = \"1\"\nname = \"C\"\nname_en = \"C\"\n";
+    let ind = |i: usize| {
+        format!(
+            "[[indicators]]\ncode = \"{i}\"\ncriterion = \"1\"\nname = \"\"\nname_en = \"\"\nkind = \"bool\"\ncomparison = \"=\"\n"
+        )
+    };
+    let text = |n: usize| head.to_string() + &(0..n).map(ind).collect::<String>();
+    let e = parse_framework("big.toml", &text(MAX_INDICATORS + 1)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "big.toml:1: the framework has 65536 indicators; ntm stores at most 65535 (indicator ids are 16-bit)"
+    );
+    assert_eq!(
+        parse_framework("big.toml", &text(MAX_INDICATORS))
+            .unwrap()
+            .indicators
+            .len(),
+        MAX_INDICATORS
+    );
+}
+
+#[test]
+fn ids_and_codes_with_controls_or_spaces_are_refused() {
+    for (from, to, what) in [
+        (
+            "id = \"mini\"",
+            "id = \"mi\\u001b]0;x\\u0007ni\"",
+            "mini.toml:2: framework id",
+        ),
+        (
+            "id = \"mini\"",
+            "id = \"mi ni\"",
+            "mini.toml:2: framework id",
+        ),
+        (
+            "code = \"1.2\"",
+            "code = \"1.\\u202e2\"",
+            "mini.toml:29: indicator code",
+        ),
+        (
+            "code = \"1\"\ngroup",
+            "code = \"\\u0000\"\ngroup",
+            "mini.toml:13: criterion code",
+        ),
+    ] {
+        let e = parse_framework("mini.toml", &MINI.replacen(from, to, 1)).unwrap_err();
+        let m = e.to_string();
+        assert!(m.starts_with(what), "{m}");
+        assert!(m.contains("contains spaces or control characters"), "{m}");
+        assert!(!m.chars().any(|c| c.is_control()), "{m:?}");
+    }
+    let long = format!("id = \"{}\"", "q".repeat(65));
+    let e = parse_framework("mini.toml", &MINI.replacen("id = \"mini\"", &long, 1)).unwrap_err();
+    assert!(
+        e.to_string().contains("is longer than 64 characters"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_framework_already_in_a_store_still_loads() {
+    // stores kept files from before the code checks: they load, a new add is refused
+    let old = MINI.replacen("code = \"1.2\"", "code = \"1 .2\"", 1);
+    assert!(parse_framework("mini.toml", &old).is_err());
+    let f = parse_stored_framework("mini.toml", &old).unwrap();
+    assert!(f.indicator("1 .2").is_some());
+    let empty = MINI.replacen("id = \"mini\"", "id = \" \"", 1);
+    assert!(parse_stored_framework("mini.toml", &empty).is_err());
+}

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
 use crate::framework::Registry;
@@ -11,16 +12,20 @@ use crate::model::{
     Units, Value, date_problem, parse_date,
 };
 use crate::store::Bundle;
-use crate::text::{nfc, parse_plain, parse_vi};
+use crate::text::{excerpt, nfc, parse_plain, parse_vi};
 
 /// At most this many bad rows are listed; the count of the rest is given.
 const MAX_ERRORS: usize = 50;
 /// Files larger than this are refused before reading (a bundle is text, not a database dump).
 const MAX_FILE_BYTES: u64 = 2 << 30;
 /// A header with more columns than this is refused (the format has twelve at most).
-const MAX_COLUMNS: usize = 256;
+pub(super) const MAX_COLUMNS: usize = 256;
 /// A field longer than this is refused.
 const MAX_FIELD_BYTES: usize = 64 << 10;
+/// A row (a line, or lines joined by a quoted line break) longer than this is refused while
+/// it is read: a bundle row is a few hundred bytes, and the csv parser would otherwise hold a
+/// 100 MB line of commas as 100 million fields (~4.5 GB).
+const MAX_ROW_BYTES: usize = 1 << 20;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct BadRow {
@@ -67,7 +72,8 @@ impl Errors {
             self.list.push(BadRow {
                 file: file.to_string(),
                 line,
-                column: column.to_string(),
+                // a column is named by its header word, which may be anything up to 64 KiB
+                column: excerpt(column),
                 reason: reason.into(),
             });
         } else {
@@ -92,25 +98,41 @@ impl Table {
 
 /// How many problems a rejected read found: the rows listed plus those the cap left out.
 pub fn problem_count(rows: &[BadRow]) -> usize {
-    rows.iter()
-        .map(|r| {
-            let more = r.file.is_empty() && r.line == 0 && r.column.is_empty();
-            match r.reason.strip_prefix("… and ") {
-                Some(rest) if more => rest
-                    .split(' ')
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(1),
-                _ => 1,
-            }
-        })
-        .sum()
+    rows.iter().map(|r| not_listed(r).unwrap_or(1)).sum()
+}
+
+/// The count on the closing "… and N more problems not listed" line, if `r` is that line.
+fn not_listed(r: &BadRow) -> Option<usize> {
+    if !(r.file.is_empty() && r.line == 0 && r.column.is_empty()) {
+        return None;
+    }
+    let rest = r.reason.strip_prefix("… and ")?;
+    Some(
+        rest.split(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1),
+    )
+}
+
+/// "3 problems listed above", or "70 problems, the first 50 listed above": never a count
+/// of listed problems larger than the list.
+pub fn problems_listed(rows: &[BadRow]) -> String {
+    let n = problem_count(rows);
+    let listed = rows.iter().filter(|r| not_listed(r).is_none()).count();
+    match n {
+        1 if listed == 1 => "1 problem listed above".into(),
+        n if n == listed => format!("{n} problems listed above"),
+        n => format!("{n} problems, the first {listed} listed above"),
+    }
 }
 
 /// A parsed CSV file: rows of (line, fields).
 struct Table {
     file: String,
     rows: Vec<(u64, Row)>,
+    /// SHA-256 of the file's bytes as read, for the change log.
+    sha256: String,
 }
 
 /// One row's fields (trimmed, NFC; unknown columns blank) in a single buffer, looked up by
@@ -193,6 +215,203 @@ fn encoding_hint(bytes: &[u8]) -> &'static str {
     }
 }
 
+/// UTF-16 text (what "Unicode text" in Excel saves): by its byte-order mark, or by ASCII
+/// letters alternating with NUL bytes. Returns the iconv name of the byte order.
+fn utf16_order(head: &[u8]) -> Option<&'static str> {
+    match head {
+        [0xFF, 0xFE, ..] => return Some("UTF-16LE"),
+        [0xFE, 0xFF, ..] => return Some("UTF-16BE"),
+        _ => {}
+    }
+    let pairs = &head[..head.len().min(4096) & !1];
+    let (mut nul_first, mut nul_second) = (0usize, 0usize);
+    for p in pairs.chunks_exact(2) {
+        match (p[0], p[1]) {
+            (0, x) if x != 0 => nul_first += 1,
+            (x, 0) if x != 0 => nul_second += 1,
+            _ => {}
+        }
+    }
+    let n = pairs.len() / 2;
+    // a header row is ASCII: most of its pairs have a NUL on one side
+    if n >= 2 && nul_second * 2 >= n && nul_second > 4 * nul_first {
+        Some("UTF-16LE")
+    } else if n >= 2 && nul_first * 2 >= n && nul_first > 4 * nul_second {
+        Some("UTF-16BE")
+    } else {
+        None
+    }
+}
+
+/// Bytes looked at before reading (compression, UTF-16, an empty file).
+const SNIFF_BYTES: u64 = 64 << 10;
+
+/// Where the CSV parser is within a row, to count its bytes and columns as it streams.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    /// At the start of a field: a `"` here opens a quoted field.
+    Start,
+    Plain,
+    Quoted,
+    /// A `"` inside a quoted field: closes it, or escapes the next `"`.
+    AfterQuote,
+}
+
+/// Checks the bytes on their way to the csv parser, so that no row is ever buffered whole
+/// past the limits: a row over `MAX_ROW_BYTES` or `MAX_COLUMNS` and bytes that are not UTF-8
+/// stop the read at once. Also hashes the file for the change log.
+struct Scan {
+    q: Field,
+    /// Physical line (1-based) the next byte is on, and the line the current row started on.
+    line: u64,
+    row_line: u64,
+    row_bytes: usize,
+    commas: usize,
+    /// Still in the first row (the header)?
+    header: bool,
+    /// File offset of the next byte.
+    offset: u64,
+    /// An incomplete UTF-8 sequence at the end of the previous chunk.
+    tail: Vec<u8>,
+    sha: sha2::Sha256,
+    failed: Option<(u64, String)>,
+}
+
+impl Scan {
+    fn new(bom: &[u8]) -> Scan {
+        use sha2::Digest;
+        let mut sha = sha2::Sha256::new();
+        sha.update(bom);
+        Scan {
+            q: Field::Start,
+            line: 1,
+            row_line: 1,
+            row_bytes: 0,
+            commas: 0,
+            header: true,
+            offset: bom.len() as u64,
+            tail: Vec::new(),
+            sha,
+            failed: None,
+        }
+    }
+
+    fn what(&self) -> &'static str {
+        if self.header {
+            "the header row"
+        } else {
+            "the row"
+        }
+    }
+
+    fn fail(&mut self, line: u64, reason: String) -> bool {
+        self.failed = Some((line, reason));
+        false
+    }
+
+    fn utf8(&mut self, b: &[u8]) -> bool {
+        let joined;
+        let data: &[u8] = if self.tail.is_empty() {
+            b
+        } else {
+            joined = [&self.tail[..], b].concat();
+            &joined
+        };
+        let start = self.offset - self.tail.len() as u64;
+        match std::str::from_utf8(data) {
+            Ok(_) => self.tail.clear(),
+            Err(e) if e.error_len().is_none() && !b.is_empty() => {
+                self.tail = data[e.valid_up_to()..].to_vec();
+            }
+            Err(e) => {
+                let at = e.valid_up_to();
+                let line = self.line + data[..at].iter().filter(|c| **c == b'\n').count() as u64;
+                let reason = format!(
+                    "not UTF-8 (byte 0x{:02X} at offset {}); {}",
+                    data[at],
+                    start + at as u64,
+                    encoding_hint(data)
+                );
+                return self.fail(line, reason);
+            }
+        }
+        true
+    }
+
+    /// Check one chunk; false (with `failed` set) when it breaks a limit. An empty chunk is
+    /// the end of the file.
+    fn feed(&mut self, b: &[u8]) -> bool {
+        use sha2::Digest;
+        if !self.utf8(b) {
+            return false;
+        }
+        for &c in b {
+            self.row_bytes += 1;
+            match (self.q, c) {
+                (Field::Quoted, b'"') => self.q = Field::AfterQuote,
+                (Field::Quoted, b'\n') => self.line += 1,
+                (Field::Quoted, _) => {}
+                (Field::Start, b'"') | (Field::AfterQuote, b'"') => self.q = Field::Quoted,
+                (_, b',') => {
+                    self.commas += 1;
+                    self.q = Field::Start;
+                }
+                (_, b'\n' | b'\r') => {
+                    if c == b'\n' {
+                        self.line += 1;
+                    }
+                    self.row_line = self.line;
+                    self.header = false;
+                    self.row_bytes = 0;
+                    self.commas = 0;
+                    self.q = Field::Start;
+                }
+                _ => self.q = Field::Plain,
+            }
+            if self.row_bytes > MAX_ROW_BYTES {
+                let (line, what) = (self.row_line, self.what());
+                return self.fail(
+                    line,
+                    format!(
+                        "{what} is longer than {MAX_ROW_BYTES} bytes (1 MiB), the limit for one row"
+                    ),
+                );
+            }
+            if self.commas >= MAX_COLUMNS {
+                let (line, what) = (self.row_line, self.what());
+                return self.fail(
+                    line,
+                    format!("{what} has more than {MAX_COLUMNS} columns, the limit"),
+                );
+            }
+        }
+        self.sha.update(b);
+        self.offset += b.len() as u64;
+        true
+    }
+}
+
+/// A reader that passes bytes through `Scan`; a broken limit is an I/O error to the csv
+/// parser, which then stops (the reason is in `scan.failed`).
+struct Bounded<R> {
+    inner: R,
+    scan: Scan,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.scan.failed.is_some() {
+            return Err(std::io::Error::other("stopped at a limit"));
+        }
+        let n = self.inner.read(buf)?;
+        if self.scan.feed(&buf[..n]) {
+            Ok(n)
+        } else {
+            Err(std::io::Error::other("stopped at a limit"))
+        }
+    }
+}
+
 fn read_table(
     dir: &Path,
     name: &str,
@@ -239,14 +458,19 @@ fn read_table(
         );
         return None;
     }
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
+    let mut file = match std::fs::File::open(&path) {
+        Ok(f) => f,
         Err(e) => {
             errs.push(name, 0, "", format!("cannot read: {e}"));
             return None;
         }
     };
-    let compressed = match bytes.get(..4) {
+    let mut head = Vec::new();
+    if let Err(e) = (&mut file).take(SNIFF_BYTES).read_to_end(&mut head) {
+        errs.push(name, 0, "", format!("cannot read: {e}"));
+        return None;
+    }
+    let compressed = match head.get(..4) {
         Some([0x1F, 0x8B, ..]) => Some("gzip"),
         Some([b'P', b'K', 3, 4]) => Some("zip (an .xlsx workbook is a zip too)"),
         Some([b'B', b'Z', b'h', _]) => Some("bzip2"),
@@ -258,61 +482,93 @@ fn read_table(
         errs.push(name, 0, "", format!("is a compressed file ({kind}), not CSV text; unpack it (or export CSV UTF-8 from the spreadsheet) and import the CSV"));
         return None;
     }
-    if let Err(e) = std::str::from_utf8(&bytes) {
-        let at = e.valid_up_to();
-        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1;
-        errs.push(
-            name,
-            line,
-            "",
-            format!(
-                "not UTF-8 (byte 0x{:02X} at offset {at}); {}",
-                bytes[at],
-                encoding_hint(&bytes)
-            ),
-        );
-        return None;
-    }
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    if body.iter().all(|b| b.is_ascii_whitespace()) {
-        errs.push(name, 1, "", "file is empty (expected a header row)");
-        return None;
-    }
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(body);
-    let headers: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
-        Err(e) => {
-            errs.push(name, 1, "", format!("cannot read the header row: {e}"));
-            return None;
-        }
-    };
-    if headers.len() > MAX_COLUMNS {
+    if let Some(order) = utf16_order(&head) {
+        let stem = name.strip_suffix(".csv").unwrap_or(name);
+        // a name the shell would split or expand is quoted in the command
+        let q = |s: &str| {
+            if s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-+".contains(&b))
+            {
+                s.to_string()
+            } else {
+                format!("'{}'", s.replace('\'', "'\\''"))
+            }
+        };
+        let (shown, conv) = (q(name), q(&format!("{stem}.utf8.csv")));
         errs.push(
             name,
             1,
             "",
             format!(
-                "the header has {} columns, over the limit of {MAX_COLUMNS}",
-                headers.len()
+                "is UTF-16 text ({order}), not UTF-8; convert it with: iconv -f {order} -t UTF-8 {shown} > {conv} && mv {conv} {shown} (or save it from the spreadsheet as \"CSV UTF-8\")"
             ),
         );
         return None;
     }
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    if (head.len() as u64) < SNIFF_BYTES && head[bom..].iter().all(|b| b.is_ascii_whitespace()) {
+        errs.push(name, 1, "", "file is empty (expected a header row)");
+        return None;
+    }
+    let src = Bounded {
+        scan: Scan::new(&head[..bom]),
+        inner: std::io::Cursor::new(head[bom..].to_vec()).chain(file),
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(src);
+    // the reason a read stopped at a limit, or the csv parser's own
+    let stopped = |rdr: &csv::Reader<Bounded<_>>, errs: &mut Errors, e: &csv::Error| {
+        if let Some((line, why)) = &rdr.get_ref().scan.failed {
+            errs.push(name, *line, "", why.clone());
+            true
+        } else {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            errs.push(name, line, "", format!("malformed CSV row: {e}"));
+            false
+        }
+    };
+    let headers: Vec<String> = match rdr.headers() {
+        Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
+        Err(e) => {
+            let e = e.to_string();
+            match &rdr.get_ref().scan.failed {
+                Some((line, why)) => errs.push(name, *line, "", why.clone()),
+                None => errs.push(name, 1, "", format!("cannot read the header row: {e}")),
+            }
+            return None;
+        }
+    };
     let mut ok = true;
     let mut seen = HashSet::new();
     for h in &headers {
+        if h.len() > MAX_FIELD_BYTES {
+            errs.push(
+                name,
+                1,
+                &excerpt(h),
+                format!(
+                    "header word is {} bytes, over the {MAX_FIELD_BYTES} byte limit",
+                    h.len()
+                ),
+            );
+            ok = false;
+            continue;
+        }
         if !seen.insert(h.clone()) {
-            errs.push(name, 1, h, "column appears twice in the header");
+            errs.push(name, 1, &excerpt(h), "column appears twice in the header");
             ok = false;
         }
         if !known.contains(&h.as_str()) && !opt.ignore_unknown_columns {
             errs.push(
                 name,
                 1,
-                h,
+                &excerpt(h),
                 format!(
                     "unknown column (known: {}; or pass --ignore-unknown-columns)",
                     known.join(", ")
@@ -373,32 +629,136 @@ fn read_table(
                 ));
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                errs.push(name, line, "", format!("malformed CSV row: {e}"));
+                if stopped(&rdr, errs, &e) {
+                    return None;
+                }
             }
         }
     }
+    // the end of the file: an unfinished UTF-8 character there is not UTF-8 either
+    let mut scan = rdr.into_inner().scan;
+    if !scan.feed(&[]) {
+        let (line, why) = scan.failed.take().unwrap_or_default();
+        errs.push(name, line, "", why);
+        return None;
+    }
+    use sha2::Digest;
+    let sha256 = scan
+        .sha
+        .finalize()
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect();
     Some(Table {
         file: name.to_string(),
         rows,
+        sha256,
     })
 }
 
+/// A year is four plain digits (`2021`; not `+2021` or `2021.0`) between 1900 and 2100.
 fn parse_year(t: &Table, line: u64, col: &str, v: &str, errs: &mut Errors) -> Option<u16> {
+    let digits = v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit());
     match v.parse::<u16>() {
-        Ok(y) if (1900..=2100).contains(&y) => Some(y),
+        Ok(y) if digits && (1900..=2100).contains(&y) => Some(y),
         _ => {
             errs.push(
                 &t.file,
                 line,
                 col,
-                format!("\"{v}\" is not a four-digit year between 1900 and 2100"),
+                format!(
+                    "\"{v}\" is not a four-digit year between 1900 and 2100",
+                    v = excerpt(v)
+                ),
             );
             None
         }
     }
 }
 
+/// The largest count (households, people ...) or measure (km, ha) accepted: Vietnam has
+/// about 100 million people; a larger figure is a typo, and sums of such overflow.
+pub const MAX_COUNT: f64 = 1e9;
+/// The largest amount (a number indicator: income, money), either sign.
+pub const MAX_AMOUNT: f64 = 1e12;
+/// A measured denominator (km, ha) other than 0 is at least this (1 m in km); less is a
+/// typo, or a value like `1e-320` that makes every percentage infinite.
+pub const MIN_MEASURE: f64 = 1e-3;
+
+/// What a numeric field holds, which decides its plausible range.
+#[derive(Clone, Copy)]
+enum Quantity<'a> {
+    /// Whole things (the unit names them): 0 ..= MAX_COUNT, whole.
+    Count(&'a str),
+    /// A measure in a unit (km, ha) or without one: 0 ..= MAX_COUNT.
+    Measure(&'a str),
+    /// A percentage: 0 ..= 100.
+    Percent,
+    /// A number indicator's value: finite, within ±MAX_AMOUNT.
+    Amount,
+}
+
+impl Quantity<'_> {
+    /// The quantity a ratio's counts (or a number indicator's value) are in.
+    fn of(ind: &crate::framework::Indicator, value: bool) -> Quantity<'_> {
+        match (ind.counts_whole(), value) {
+            (true, _) => Quantity::Count(&ind.unit),
+            (false, true) => Quantity::Amount,
+            (false, false) => Quantity::Measure(&ind.unit),
+        }
+    }
+
+    /// Why `x` (written `v`) is not plausible, if it is not.
+    fn problem(self, x: f64, v: &str, denominator: bool, locale_vi: bool) -> Option<String> {
+        // `16.153` may be 16153 written the Vietnamese way
+        let grouped = !locale_vi
+            && v.split_once('.').is_some_and(|(a, b)| {
+                (1..=3).contains(&a.len())
+                    && b.split('.').all(|g| g.len() == 3)
+                    && v.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+            });
+        let v = excerpt(v);
+        let in_unit = |u: &str| {
+            if u.is_empty() {
+                String::new()
+            } else {
+                format!(" (in {})", excerpt(u))
+            }
+        };
+        match self {
+            Quantity::Percent if !(0.0..=100.0).contains(&x) => {
+                Some(format!("{v} is not a percentage between 0 and 100"))
+            }
+            Quantity::Count(_) | Quantity::Measure(_) if x < 0.0 => {
+                Some(format!("{v} is negative; counts cannot be"))
+            }
+            Quantity::Count(u) | Quantity::Measure(u) if x > MAX_COUNT => Some(format!(
+                "{v} is over 1000000000, the largest count or measure accepted{}",
+                in_unit(u)
+            )),
+            Quantity::Count(u) if x.fract() != 0.0 => Some(format!(
+                "{v} is not a whole number; this indicator counts {}{}",
+                excerpt(u),
+                if grouped {
+                    " (if the dot groups thousands, pass --locale vi)"
+                } else {
+                    ""
+                }
+            )),
+            Quantity::Measure(u) if denominator && x > 0.0 && x < MIN_MEASURE => Some(format!(
+                "denominator {v} is below {MIN_MEASURE}{}; a denominator is 0 or a real measure",
+                in_unit(u)
+            )),
+            Quantity::Amount if x.abs() > MAX_AMOUNT => Some(format!(
+                "{v} is beyond ±1000000000000, the largest amount accepted"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// A number written the import's way (plain, or Vietnamese with `--locale vi`): finite,
+/// with `-0` read as 0.
 fn parse_num(
     t: &Table,
     line: u64,
@@ -418,41 +778,51 @@ fn parse_num(
         } else {
             ""
         };
-        errs.push(&t.file, line, col, format!("\"{v}\" is not a number{hint}"));
-    }
-    n
-}
-
-fn parse_count(
-    t: &Table,
-    line: u64,
-    col: &str,
-    v: &str,
-    opt: &ReadOptions,
-    errs: &mut Errors,
-) -> Option<f64> {
-    let n = parse_num(t, line, col, v, opt, errs)?;
-    if n < 0.0 {
         errs.push(
             &t.file,
             line,
             col,
-            format!("{v} is negative; counts cannot be"),
+            format!("\"{v}\" is not a number{hint}", v = excerpt(v)),
         );
-        return None;
     }
-    Some(n)
+    // `-0 + 0` is `+0`: no negative zero reaches the store or the output
+    n.map(|x| x + 0.0)
 }
 
+/// A number checked against the plausible range of what it holds.
+#[allow(clippy::too_many_arguments)]
+fn parse_quantity(
+    t: &Table,
+    line: u64,
+    col: &str,
+    v: &str,
+    q: Quantity,
+    opt: &ReadOptions,
+    errs: &mut Errors,
+) -> Option<f64> {
+    let x = parse_num(t, line, col, v, opt, errs)?;
+    match q.problem(x, v, col == "denominator", opt.locale_vi) {
+        Some(p) => {
+            errs.push(&t.file, line, col, p);
+            None
+        }
+        None => Some(x),
+    }
+}
+
+/// A count of units (`units_met`, `units_total`): plain digits, at most `MAX_COUNT`.
 fn parse_int(t: &Table, line: u64, col: &str, v: &str, errs: &mut Errors) -> Option<u32> {
     match v.parse::<u32>() {
-        Ok(n) => Some(n),
-        Err(_) => {
+        Ok(n) if v.bytes().all(|b| b.is_ascii_digit()) && f64::from(n) <= MAX_COUNT => Some(n),
+        _ => {
             errs.push(
                 &t.file,
                 line,
                 col,
-                format!("\"{v}\" is not a whole number ≥ 0"),
+                format!(
+                    "\"{v}\" is not a whole number between 0 and 1000000000",
+                    v = excerpt(v)
+                ),
             );
             None
         }
@@ -519,7 +889,10 @@ pub fn read_bundle(
                     &t.file,
                     line,
                     "code",
-                    format!("unit code \"{code}\" contains spaces or control characters"),
+                    format!(
+                        "unit code \"{code}\" contains spaces or control characters",
+                        code = excerpt(code)
+                    ),
                 );
                 ok = false;
             }
@@ -530,7 +903,10 @@ pub fn read_bundle(
                     &t.file,
                     line,
                     "code",
-                    format!("unit {code} already defined on line {prev}"),
+                    format!(
+                        "unit {code} already defined on line {prev}",
+                        code = excerpt(code)
+                    ),
                 );
                 ok = false;
             }
@@ -541,7 +917,10 @@ pub fn read_bundle(
                         &t.file,
                         line,
                         "level",
-                        format!("\"{l}\" is not province, district or commune"),
+                        format!(
+                            "\"{l}\" is not province, district or commune",
+                            l = excerpt(l)
+                        ),
                     );
                 }
                 lv
@@ -553,7 +932,11 @@ pub fn read_bundle(
                     &t.file,
                     line,
                     "region",
-                    format!("unknown region \"{reg_s}\" (one of {})", REGIONS.join(", ")),
+                    format!(
+                        "unknown region \"{reg_s}\" (one of {})",
+                        REGIONS.join(", "),
+                        reg_s = excerpt(reg_s)
+                    ),
                 );
                 ok = false;
             }
@@ -566,7 +949,8 @@ pub fn read_bundle(
                     "commune_group",
                     format!(
                         "unknown commune group \"{g}\" (one of {}; QĐ 51/2025/QĐ-TTg)",
-                        COMMUNE_GROUPS.join(", ")
+                        COMMUNE_GROUPS.join(", "),
+                        g = excerpt(g)
                     ),
                 );
                 ok = false;
@@ -638,7 +1022,10 @@ pub fn read_bundle(
                             &t.file,
                             *line,
                             col,
-                            format!("{p} is not a unit in units.csv or in the store"),
+                            format!(
+                                "{p} is not a unit in units.csv or in the store",
+                                p = excerpt(p)
+                            ),
                         );
                     } else if r.get("code") == Some(p) {
                         errs.push(&t.file, *line, col, "a unit cannot refer to itself");
@@ -692,7 +1079,10 @@ pub fn read_bundle(
                     &t.file,
                     line,
                     "unit_code",
-                    format!("{unit} is not a unit in units.csv or in the store"),
+                    format!(
+                        "{unit} is not a unit in units.csv or in the store",
+                        unit = excerpt(unit)
+                    ),
                 );
                 ok = false;
             }
@@ -704,7 +1094,7 @@ pub fn read_bundle(
                     "kind",
                     format!(
                         "\"{}\" is not ntm, nang_cao or kieu_mau",
-                        get("kind").unwrap()
+                        excerpt(get("kind").unwrap())
                     ),
                 );
             }
@@ -717,7 +1107,8 @@ pub fn read_bundle(
                         "kind",
                         format!(
                             "{unit} {} {year} already given on line {prev}",
-                            kind.as_str()
+                            kind.as_str(),
+                            unit = excerpt(unit)
                         ),
                     );
                     continue;
@@ -738,23 +1129,12 @@ pub fn read_bundle(
     }
 
     if errs.list.is_empty() {
-        // for the change log: which files, with their SHA-256, made this import
-        let mut parts = Vec::new();
-        for f in [
-            "units.csv",
-            "observations.csv",
-            "recognitions.csv",
-            "merges.csv",
-        ] {
-            if let Ok(bytes) = std::fs::read(dir.join(f)) {
-                use sha2::{Digest, Sha256};
-                let h: String = Sha256::digest(&bytes)
-                    .iter()
-                    .map(|x| format!("{x:02x}"))
-                    .collect();
-                parts.push(format!("{f} sha256 {h}"));
-            }
-        }
+        // for the change log: which files, with their SHA-256 as read, made this import
+        let parts: Vec<String> = [&units_t, &obs_t, &rec_t, &merge_t]
+            .into_iter()
+            .flatten()
+            .map(|t| format!("{} sha256 {}", t.file, t.sha256))
+            .collect();
         b.origin = Some((dir.display().to_string(), parts.join(", ")));
         Ok(b)
     } else {
@@ -794,7 +1174,10 @@ fn merge_rows(t: &Table, units: &Units, stored: &[Merge], errs: &mut Errors) -> 
                     &t.file,
                     line,
                     col,
-                    format!("{code} is not a unit in units.csv or in the store"),
+                    format!(
+                        "{code} is not a unit in units.csv or in the store",
+                        code = excerpt(code)
+                    ),
                 );
             }
             u
@@ -802,7 +1185,12 @@ fn merge_rows(t: &Table, units: &Units, stored: &[Merge], errs: &mut Errors) -> 
         let (ou, nu) = (found("old_code", old), found("new_code", new));
         let parsed = parse_date(date);
         if parsed.is_none() {
-            errs.push(&t.file, line, "effective_date", date_problem(date));
+            errs.push(
+                &t.file,
+                line,
+                "effective_date",
+                date_problem(&excerpt(date)),
+            );
         }
         let (Some(ou), Some(nu), Some((y, _, _))) = (ou, nu, parsed) else {
             continue;
@@ -819,7 +1207,9 @@ fn merge_rows(t: &Table, units: &Units, stored: &[Merge], errs: &mut Errors) -> 
                 format!(
                     "{old} is a {} but {new} is a {}; a merge joins units of one level",
                     ou.level.as_str(),
-                    nu.level.as_str()
+                    nu.level.as_str(),
+                    old = excerpt(old),
+                    new = excerpt(new)
                 ),
             );
             ok = false;
@@ -834,8 +1224,7 @@ fn merge_rows(t: &Table, units: &Units, stored: &[Merge], errs: &mut Errors) -> 
                 "effective_date",
                 format!(
                     "effective year {y} does not fit valid_to {z} of {old} (the old unit ends the year before the merger or in its year: {} or {y})",
-                    y - 1
-                ),
+                    y - 1, old = excerpt(old)),
             );
             ok = false;
         }
@@ -849,8 +1238,7 @@ fn merge_rows(t: &Table, units: &Units, stored: &[Merge], errs: &mut Errors) -> 
                 "effective_date",
                 format!(
                     "effective year {y} does not fit valid_from {a} of {new} (the new unit starts in the merger's year or the next: {y} or {})",
-                    y + 1
-                ),
+                    y + 1, new = excerpt(new)),
             );
             ok = false;
         }
@@ -859,7 +1247,11 @@ fn merge_rows(t: &Table, units: &Units, stored: &[Merge], errs: &mut Errors) -> 
                 &t.file,
                 line,
                 "new_code",
-                format!("{old} → {new} already given on line {prev}"),
+                format!(
+                    "{old} → {new} already given on line {prev}",
+                    old = excerpt(old),
+                    new = excerpt(new)
+                ),
             );
             ok = false;
         }
@@ -898,7 +1290,8 @@ fn merge_rows(t: &Table, units: &Units, stored: &[Merge], errs: &mut Errors) -> 
                 format!(
                     "{} has successor_code {s} in units.csv, but goes into {} here",
                     m.old_code,
-                    into.join(", ")
+                    into.join(", "),
+                    s = excerpt(s)
                 ),
             );
         }
@@ -971,7 +1364,10 @@ fn observation_row(
             &t.file,
             line,
             "unit_code",
-            format!("{unit} is not a unit in units.csv or in the store"),
+            format!(
+                "{unit} is not a unit in units.csv or in the store",
+                unit = excerpt(unit)
+            ),
         );
         ok = false;
     }
@@ -982,7 +1378,11 @@ fn observation_row(
             &t.file,
             line,
             "framework",
-            format!("unknown framework {fwid} (known: {})", known.join(", ")),
+            format!(
+                "unknown framework {fwid} (known: {})",
+                known.join(", "),
+                fwid = excerpt(fwid)
+            ),
         );
         return None;
     };
@@ -991,12 +1391,19 @@ fn observation_row(
             &t.file,
             line,
             "indicator",
-            format!("framework {fwid} has no indicator {ind_code}"),
+            format!(
+                "framework {fwid} has no indicator {ind_code}",
+                fwid = excerpt(fwid),
+                ind_code = excerpt(ind_code)
+            ),
         );
         return None;
     };
-    let num = get("numerator").and_then(|v| parse_count(t, line, "numerator", v, opt, errs));
-    let den = get("denominator").and_then(|v| parse_count(t, line, "denominator", v, opt, errs));
+    let counts = Quantity::of(ind, false);
+    let num =
+        get("numerator").and_then(|v| parse_quantity(t, line, "numerator", v, counts, opt, errs));
+    let den = get("denominator")
+        .and_then(|v| parse_quantity(t, line, "denominator", v, counts, opt, errs));
     let has_num = get("numerator").is_some();
     let has_den = get("denominator").is_some();
     let has_val = get("value").is_some();
@@ -1014,7 +1421,19 @@ fn observation_row(
         );
         ok = false;
     }
-    if has_val && (has_num || has_den) {
+    // FORMAT.md §1: a pass/fail row always carries value, and may carry the counts behind it
+    if ind.kind == Kind::Bool && !has_val && (has_num || has_den) {
+        errs.push(
+            &t.file,
+            line,
+            "value",
+            format!(
+                "indicator {} is pass/fail: value (dat/chua_dat ...) is required; numerator and denominator may come with it",
+                excerpt(ind_code)
+            ),
+        );
+        ok = false;
+    } else if has_val && (has_num || has_den) && ind.kind != Kind::Bool {
         errs.push(
             &t.file,
             line,
@@ -1038,38 +1457,40 @@ fn observation_row(
             Kind::Bool => match super::parse_pass(v) {
                 Some(p) => value = Some(Value::Pass(p)),
                 None => {
-                    errs.push(&t.file, line, "value", format!("indicator {ind_code} is pass/fail; \"{v}\" is not one of dat/chua_dat, có/không, yes/no, true/false, 1/0"));
+                    errs.push(&t.file, line, "value", format!("indicator {ind_code} is pass/fail; \"{v}\" is not one of dat/chua_dat, có/không, yes/no, true/false, 1/0", ind_code = excerpt(ind_code), v = excerpt(v)));
                     ok = false;
                 }
             },
-            Kind::Ratio | Kind::Number => match parse_num(t, line, "value", v, opt, errs) {
-                Some(x) if ind.kind == Kind::Ratio && !(0.0..=100.0).contains(&x) => {
-                    errs.push(&t.file, line, "value", format!("{v} is not a percentage between 0 and 100 (indicator {ind_code} is a ratio)"));
+            Kind::Ratio => match parse_num(t, line, "value", v, opt, errs) {
+                Some(x) if !(0.0..=100.0).contains(&x) => {
+                    errs.push(&t.file, line, "value", format!("{v} is not a percentage between 0 and 100 (indicator {ind_code} is a ratio)", v = excerpt(v), ind_code = excerpt(ind_code)));
                     ok = false;
                 }
                 Some(x) => value = Some(Value::Number(x)),
                 None => ok = false,
             },
+            Kind::Number => {
+                match parse_quantity(t, line, "value", v, Quantity::of(ind, true), opt, errs) {
+                    Some(x) => value = Some(Value::Number(x)),
+                    None => ok = false,
+                }
+            }
         }
     }
-    if has_num && ind.kind != Kind::Ratio {
+    if has_num && ind.kind == Kind::Number {
         errs.push(
             &t.file,
             line,
             "numerator",
             format!(
-                "indicator {ind_code} is {}; numerator/denominator only apply to ratios",
-                if ind.kind == Kind::Bool {
-                    "pass/fail"
-                } else {
-                    "a number"
-                }
+                "indicator {ind_code} is a number; numerator/denominator apply to ratios and pass/fail rows",
+                ind_code = excerpt(ind_code)
             ),
         );
         ok = false;
     }
-    let stated =
-        get("stated_percent").and_then(|v| parse_count(t, line, "stated_percent", v, opt, errs));
+    let stated = get("stated_percent")
+        .and_then(|v| parse_quantity(t, line, "stated_percent", v, Quantity::Percent, opt, errs));
     let met = get("units_met").and_then(|v| parse_int(t, line, "units_met", v, errs));
     let total = get("units_total").and_then(|v| parse_int(t, line, "units_total", v, errs));
     if let (Some(m), Some(n)) = (met, total)
@@ -1116,6 +1537,7 @@ pub fn validate_observation(
     let t = Table {
         file: "input".into(),
         rows: Vec::new(),
+        sha256: String::new(),
     };
     let mut errs = Errors {
         list: Vec::new(),

@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::path::Path;
 
 use super::*;
@@ -264,7 +265,7 @@ fn compressed_files_and_huge_headers_are_refused_with_a_reason() {
     let e = read(d.path(), &ReadOptions::default()).unwrap_err();
     assert_eq!(
         e[0].to_string(),
-        "units.csv:1: the header has 1000000 columns, over the limit of 256"
+        "units.csv:1: the header row has more than 256 columns, the limit"
     );
 }
 
@@ -331,4 +332,348 @@ fn merges_csv_in_a_bundle_may_merge_into_a_unit_created_by_the_same_bundle() {
         e.contains(&"merges.csv:3:effective_date: is not a real date (2025-02-30)".to_string()),
         "{e:?}"
     );
+}
+
+/// The one error of a bundle whose only observation row is `row`.
+fn row_error(row: &str) -> String {
+    let e = errors(UNITS, &format!("{OBS_HEAD}{row}\n"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    e[0].clone()
+}
+
+#[test]
+fn every_figure_has_a_plausible_range_named_at_file_line_column() {
+    // (row, expected error): 17.6 counts households, 2.1 measures km, 10 is income
+    let cases = [
+        (
+            "c1,qd1980-2016,17.6,2020,,1e308,100,,,,,",
+            "observations.csv:2:numerator: 1e308 is over 1000000000, the largest count or measure accepted (in hộ)",
+        ),
+        (
+            "c1,qd1980-2016,17.6,2020,,5,1e-320,,,,,",
+            "observations.csv:2:denominator: 1e-320 is not a whole number; this indicator counts hộ",
+        ),
+        (
+            "c1,qd1980-2016,2.1,2020,,0,1e-320,,,,,",
+            "observations.csv:2:denominator: denominator 1e-320 is below 0.001 (in km); a denominator is 0 or a real measure",
+        ),
+        (
+            "c1,qd1980-2016,17.6,2020,,12.5,100,,,,,",
+            "observations.csv:2:numerator: 12.5 is not a whole number; this indicator counts hộ",
+        ),
+        (
+            "c1,qd1980-2016,17.6,2020,,inf,100,,,,,",
+            "observations.csv:2:numerator: \"inf\" is not a number",
+        ),
+        (
+            "c1,qd1980-2016,17.6,2020,,NaN,100,,,,,",
+            "observations.csv:2:numerator: \"NaN\" is not a number",
+        ),
+        (
+            "c1,qd1980-2016,17.6,2020,,5,100,-5,,,,",
+            "observations.csv:2:stated_percent: -5 is not a percentage between 0 and 100",
+        ),
+        (
+            "c1,qd1980-2016,17.6,2020,,5,100,100.5,,,,",
+            "observations.csv:2:stated_percent: 100.5 is not a percentage between 0 and 100",
+        ),
+        (
+            "c1,qd1980-2016,17.6,2020,-0.5,,,,,,,",
+            "observations.csv:2:value: -0.5 is not a percentage between 0 and 100 (indicator 17.6 is a ratio)",
+        ),
+        (
+            "c1,qd1980-2016,10,2020,1e308,,,,,,,",
+            "observations.csv:2:value: 1e308 is beyond ±1000000000000, the largest amount accepted",
+        ),
+        (
+            "c1,qd1980-2016,17.6,+2021,,5,100,,,,,",
+            "observations.csv:2:year: \"+2021\" is not a four-digit year between 1900 and 2100",
+        ),
+        (
+            "c1,qd1980-2016,17.6,2021.0,,5,100,,,,,",
+            "observations.csv:2:year: \"2021.0\" is not a four-digit year between 1900 and 2100",
+        ),
+        (
+            "c1,qd1980-2016,17.6,02021,,5,100,,,,,",
+            "observations.csv:2:year: \"02021\" is not a four-digit year between 1900 and 2100",
+        ),
+        (
+            "c1,qd1980-2016,17.6,2021,,5,100,,+3,5,,",
+            "observations.csv:2:units_met: \"+3\" is not a whole number between 0 and 1000000000",
+        ),
+        (
+            "c1,qd1980-2016,17.6,2021,,5,100,,3,2000000000,,",
+            "observations.csv:2:units_total: \"2000000000\" is not a whole number between 0 and 1000000000",
+        ),
+    ];
+    for (row, want) in cases {
+        assert_eq!(row_error(row), want, "row {row}");
+    }
+}
+
+#[test]
+fn figures_inside_the_ranges_are_kept_and_minus_zero_is_zero() {
+    let d = tempfile::tempdir().unwrap();
+    let obs = format!(
+        "{OBS_HEAD}c1,qd1980-2016,17.6,2020,,-0,1000000000,0,,,,\n\
+         c1,qd1980-2016,2.1,2020,,0.5,0.001,,,,,\n\
+         c1,qd1980-2016,10,2020,-0,,,,,,,\n\
+         c1,qd1980-2016,17.6, 2021 ,,0,0,100,,,,\n"
+    );
+    bundle(d.path(), UNITS, &obs);
+    let b = read(d.path(), &ReadOptions::default()).unwrap();
+    let n = b.observations[0].numerator.unwrap();
+    assert!(n == 0.0 && n.is_sign_positive(), "{n}");
+    assert_eq!(b.observations[0].denominator, Some(1e9));
+    assert_eq!(b.observations[1].denominator, Some(0.001));
+    match b.observations[2].value {
+        Some(Value::Number(x)) => assert!(x == 0.0 && x.is_sign_positive(), "{x}"),
+        other => panic!("{other:?}"),
+    }
+    // fields are trimmed like every other field, so a padded year is the year
+    assert_eq!(b.observations[3].year, 2021);
+    // a zero denominator is kept: `check` reports that no percentage can be computed
+    assert_eq!(b.observations[3].denominator, Some(0.0));
+}
+
+#[test]
+fn edits_are_held_to_the_same_ranges() {
+    let mut units = Units::default();
+    let all = crate::synth::bac_giang_units();
+    let code = all[0].code.clone();
+    for u in all {
+        units.insert(u);
+    }
+    let f = |num: &str, den: &str| {
+        let m: HashMap<String, String> = [
+            ("unit_code", code.as_str()),
+            ("framework", "qd1980-2016"),
+            ("indicator", "17.6"),
+            ("year", "2020"),
+            ("numerator", num),
+            ("denominator", den),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        validate_observation(&m, &Registry::builtin(), &units, &ReadOptions::default())
+    };
+    let e = f("1e308", "1e308").unwrap_err();
+    assert_eq!(e[0].column, "numerator");
+    assert!(e[0].reason.contains("over 1000000000"), "{:?}", e[0]);
+    assert!(f("5", "1e-320").is_err());
+    assert_eq!(f("5", "10").unwrap().numerator, Some(5.0));
+}
+
+#[test]
+fn a_long_row_is_refused_while_it_is_read() {
+    let d = tempfile::tempdir().unwrap();
+    // 2 MiB of commas on line 3, 2 MiB of text on line 3, and a quoted field opened on
+    // line 3 that never closes: each stops at its limit, naming the line the row starts on
+    let commas = ",".repeat(2 << 20);
+    let text = "x".repeat(2 << 20);
+    let quoted = format!("\"{}", "a,b\n".repeat(1 << 19));
+    for (row, want) in [
+        (
+            &commas,
+            "observations.csv:3: the row has more than 256 columns, the limit",
+        ),
+        (
+            &text,
+            "observations.csv:3: the row is longer than 1048576 bytes (1 MiB), the limit for one row",
+        ),
+        (
+            &quoted,
+            "observations.csv:3: the row is longer than 1048576 bytes (1 MiB), the limit for one row",
+        ),
+    ] {
+        let obs = format!("{OBS_HEAD}c1,qd1980-2016,4.1,2020,dat,,,,,,,\n{row}\n");
+        bundle(d.path(), UNITS, &obs);
+        let e = read(d.path(), &ReadOptions::default()).unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].to_string(), want);
+    }
+    // a row just under the limit (a long note) is not refused for its length
+    let note = "n".repeat(60 << 10);
+    let obs = format!("{OBS_HEAD}c1,qd1980-2016,4.1,2020,dat,,,,,,,{note}\n");
+    bundle(d.path(), UNITS, &obs);
+    assert!(read(d.path(), &ReadOptions::default()).is_ok());
+}
+
+#[test]
+fn header_words_are_echoed_short_and_clean() {
+    let d = tempfile::tempdir().unwrap();
+    let word = format!("\u{1b}]0;x\u{7}{}", "w".repeat(100 << 10));
+    let units = format!("code,name,level,{word}\nc1,A,commune,\n");
+    bundle(d.path(), &units, OBS_HEAD);
+    let e = read(d.path(), &ReadOptions::default()).unwrap_err();
+    let line = e[0].to_string();
+    assert!(line.starts_with("units.csv:1:"), "{line}");
+    assert!(line.contains("over the 65536 byte limit"), "{line}");
+    assert!(line.len() < 300, "{} bytes echoed", line.len());
+    assert!(
+        !line.contains('\u{1b}') && !line.contains('\u{7}'),
+        "{line:?}"
+    );
+    // an unknown column under the field limit: named by a 40-character excerpt
+    let word = "u".repeat(10_000);
+    let units = format!("code,name,level,{word}\nc1,A,commune,\n");
+    bundle(d.path(), &units, OBS_HEAD);
+    let e = read(d.path(), &ReadOptions::default()).unwrap_err();
+    assert_eq!(e[0].column, format!("{}…", "u".repeat(40)));
+    assert!(e[0].to_string().len() < 400);
+    // a long bad value is echoed as an excerpt too
+    let v = "9".repeat(5000);
+    let row = row_error(&format!("c1,qd1980-2016,17.6,2020,,{v},100,,,,,"));
+    assert!(row.contains(&format!("\"{}…\"", "9".repeat(40))), "{row}");
+    assert!(row.len() < 300, "{row}");
+}
+
+fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let units = text.encode_utf16();
+    let units: Vec<u16> = if bom {
+        std::iter::once(0xFEFF).chain(units).collect()
+    } else {
+        units.collect()
+    };
+    for u in units {
+        out.extend(if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    out
+}
+
+#[test]
+fn utf16_files_are_named_with_the_command_that_converts_them() {
+    let d = tempfile::tempdir().unwrap();
+    for (be, bom) in [(false, true), (true, true), (false, false), (true, false)] {
+        let order = if be { "UTF-16BE" } else { "UTF-16LE" };
+        std::fs::write(d.path().join("units.csv"), utf16(UNITS, be, bom)).unwrap();
+        std::fs::write(d.path().join("observations.csv"), OBS_HEAD).unwrap();
+        let e = read(d.path(), &ReadOptions::default()).unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(
+            e[0].to_string(),
+            format!(
+                "units.csv:1: is UTF-16 text ({order}), not UTF-8; convert it with: iconv -f {order} -t UTF-8 units.csv > units.utf8.csv && mv units.utf8.csv units.csv (or save it from the spreadsheet as \"CSV UTF-8\")"
+            ),
+            "big endian {be}, BOM {bom}"
+        );
+    }
+    // UTF-8 Vietnamese text is not mistaken for UTF-16
+    bundle(d.path(), UNITS, OBS_HEAD);
+    assert!(read(d.path(), &ReadOptions::default()).is_ok());
+}
+
+#[test]
+fn utf8_is_checked_across_read_chunks_and_the_hash_is_of_the_bytes_read() {
+    use sha2::{Digest, Sha256};
+    let d = tempfile::tempdir().unwrap();
+    // many three-byte letters, so that some straddle every chunk boundary
+    let mut units = String::from(UNITS);
+    for i in 0..3000 {
+        units += &format!("x{i},Xã Nghệ Tĩnh Đồng {i},commune,213,\n");
+    }
+    bundle(d.path(), &units, OBS_HEAD);
+    let b = read(d.path(), &ReadOptions::default()).unwrap();
+    assert_eq!(b.units.len(), 3003);
+    let want: String = Sha256::digest(units.as_bytes())
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect();
+    let origin = b.origin.unwrap().1;
+    assert!(
+        origin.starts_with(&format!("units.csv sha256 {want},")),
+        "{origin}"
+    );
+    // one Windows-1258 byte far into the file: named by its line and offset
+    let mut bytes = units.into_bytes();
+    let at = bytes.len() - 10;
+    bytes[at] = 0xD2;
+    let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+    std::fs::write(d.path().join("units.csv"), &bytes).unwrap();
+    let e = read(d.path(), &ReadOptions::default()).unwrap_err();
+    assert!(
+        e[0].to_string().starts_with(&format!(
+            "units.csv:{line}: not UTF-8 (byte 0xD2 at offset {at})"
+        )),
+        "{}",
+        e[0]
+    );
+    // a file that ends inside a character
+    let mut cut = UNITS.as_bytes().to_vec();
+    cut.extend_from_slice(&"ệ".as_bytes()[..2]);
+    std::fs::write(d.path().join("units.csv"), &cut).unwrap();
+    let e = read(d.path(), &ReadOptions::default()).unwrap_err();
+    assert!(e[0].to_string().contains("not UTF-8"), "{}", e[0]);
+}
+
+#[test]
+fn problem_counts_never_claim_more_listed_than_are() {
+    let mut obs = OBS_HEAD.to_string();
+    for _ in 0..80 {
+        obs += "c1,qd1980-2016,4.1,2020,maybe,,,,,,,\n";
+    }
+    let d = tempfile::tempdir().unwrap();
+    bundle(d.path(), UNITS, &obs);
+    let e = read(d.path(), &ReadOptions::default()).unwrap_err();
+    assert_eq!(problem_count(&e), 80);
+    assert_eq!(
+        problems_listed(&e),
+        "80 problems, the first 50 listed above"
+    );
+    // one over the cap: 50 listed, not 51
+    let mut obs = OBS_HEAD.to_string();
+    for _ in 0..51 {
+        obs += "c1,qd1980-2016,4.1,2020,maybe,,,,,,,\n";
+    }
+    bundle(d.path(), UNITS, &obs);
+    let e = read(d.path(), &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        problems_listed(&e),
+        "51 problems, the first 50 listed above"
+    );
+    // at the cap: all listed
+    let mut obs = OBS_HEAD.to_string();
+    for _ in 0..50 {
+        obs += "c1,qd1980-2016,4.1,2020,maybe,,,,,,,\n";
+    }
+    bundle(d.path(), UNITS, &obs);
+    let e = read(d.path(), &ReadOptions::default()).unwrap_err();
+    assert_eq!(problems_listed(&e), "50 problems listed above");
+    let e = errors(
+        UNITS,
+        &format!("{OBS_HEAD}c1,qd1980-2016,4.1,2020,maybe,,,,,,,\n"),
+    );
+    assert_eq!(e.len(), 1);
+}
+
+#[test]
+fn a_pass_fail_row_may_carry_the_counts_behind_its_verdict() {
+    // FORMAT.md §1: "51/58 thôn" with the verdict; the status comes from value
+    let d = tempfile::tempdir().unwrap();
+    let obs = format!("{OBS_HEAD}c1,qd1980-2016,4.1,2020,chua_dat,58,58,100,,,,\n");
+    bundle(d.path(), UNITS, &obs);
+    let b = read(d.path(), &ReadOptions::default()).unwrap();
+    let o = &b.observations[0];
+    assert_eq!(o.value, Some(Value::Pass(false)));
+    assert_eq!((o.numerator, o.denominator), (Some(58.0), Some(58.0)));
+    assert_eq!(o.stated_percent, Some(100.0));
+    assert_eq!(o.effective(), Some(Value::Pass(false)));
+    // counts without the verdict are not a pass/fail row
+    assert_eq!(
+        row_error("c1,qd1980-2016,4.1,2020,,51,58,,,,,"),
+        "observations.csv:2:value: indicator 4.1 is pass/fail: value (dat/chua_dat ...) is required; numerator and denominator may come with it"
+    );
+    // the counts are held to the same bounds
+    assert_eq!(
+        row_error("c1,qd1980-2016,4.1,2020,dat,1e308,58,,,,,"),
+        "observations.csv:2:numerator: 1e308 is over 1000000000, the largest count or measure accepted"
+    );
+    // a number indicator takes no counts
+    assert!(row_error("c1,qd1980-2016,10,2020,,5,6,,,,,").contains("is a number"));
 }

@@ -63,13 +63,28 @@ pub fn read_xlsx(
                 path,
                 format!(
                     "the workbook has no sheet named \"{sheet}\" (it has: {})",
-                    names.join(", ")
+                    names
+                        .iter()
+                        .map(|n| crate::text::excerpt(n))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         };
         let range = wb
             .worksheet_range(name)
             .map_err(|e| bad(path, format!("sheet {sheet}: {e}")))?;
+        // the bundle reader's column limit, before a wide sheet is turned into CSV text
+        if range.width() > super::read::MAX_COLUMNS {
+            return Err(bad(
+                path,
+                format!(
+                    "sheet {sheet} is {} columns wide, over the limit of {}",
+                    range.width(),
+                    super::read::MAX_COLUMNS
+                ),
+            ));
+        }
         let start = range.start().unwrap_or((0, 0));
         let mut csv_text: Vec<u8> = Vec::new();
         // CSV line where each written record starts → its row in the sheet (blank rows are
@@ -84,6 +99,8 @@ pub fn read_xlsx(
                 let text = match cell {
                     Data::Empty => String::new(),
                     Data::String(s) => s.clone(),
+                    // `1e308`, not its 309 digits: the reader then names the bound it breaks
+                    Data::Float(f) if f.abs() >= 1e15 => format!("{f:e}"),
                     Data::Float(f) => fmt_plain(*f),
                     Data::Int(i) => i.to_string(),
                     Data::Bool(b) => b.to_string(),

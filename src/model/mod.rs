@@ -77,9 +77,13 @@ pub struct Observation {
 }
 
 impl Observation {
-    /// The figure compared against a target: the percentage for ratios (from the counts when
-    /// present), the number itself, or the pass/fail.
+    /// The figure compared against a target: the pass/fail (even when counts come with it),
+    /// the percentage for ratios (from the counts when present), or the number itself.
     pub fn effective(&self) -> Option<Value> {
+        // a pass/fail row may carry the counts behind its verdict: the verdict decides
+        if let Some(Value::Pass(p)) = self.value {
+            return Some(Value::Pass(p));
+        }
         match (self.numerator, self.denominator) {
             (Some(n), Some(d)) if d > 0.0 => Some(Value::Number(n / d * 100.0)),
             (Some(_), Some(_)) => None,

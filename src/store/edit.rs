@@ -237,9 +237,9 @@ impl Store {
         self.writable("editing")?;
         let mut ids = self.ids.clone();
         let (mut ids_b, mut rev_b) = (sled::Batch::default(), sled::Batch::default());
-        let uid = ids.intern_unit(&o.unit_code, &mut ids_b, &mut rev_b);
-        let fid = ids.intern_framework(&o.framework, &mut ids_b, &mut rev_b);
-        let iid = ids.intern_indicator(&o.framework, &o.indicator, &mut ids_b, &mut rev_b);
+        let uid = ids.intern_unit(&o.unit_code, &mut ids_b, &mut rev_b)?;
+        let fid = ids.intern_framework(&o.framework, &mut ids_b, &mut rev_b)?;
+        let iid = ids.intern_indicator(&o.framework, &o.indicator, &mut ids_b, &mut rev_b)?;
         // the unit's series record with this row in place
         let mut obs_b = sled::Batch::default();
         let mut rows = self.series_rows(uid, fid)?;

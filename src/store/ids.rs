@@ -3,6 +3,27 @@
 
 use std::collections::HashMap;
 
+/// A store whose id table is full: the key width (`[unit u32][fw u16][ind u16][year u16]`)
+/// has no room for another id. Refused instead of wrapping onto an id in use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the store has no room for another {what} id ({given} given, the most a {bits}-bit key holds); nothing was written"
+)]
+pub struct IdsFull {
+    pub what: &'static str,
+    pub given: u64,
+    pub bits: u32,
+}
+
+/// The next id after `n` already given, if the width has room for it.
+fn next_id<T: TryFrom<usize>>(n: usize, what: &'static str, bits: u32) -> Result<T, IdsFull> {
+    T::try_from(n).map_err(|_| IdsFull {
+        what,
+        given: n as u64,
+        bits,
+    })
+}
+
 /// Where interned-id records go: a sled batch (one transaction) or a list written later.
 pub trait Sink {
     fn put(&mut self, k: Vec<u8>, v: Vec<u8>);
@@ -82,11 +103,16 @@ impl Ids {
     }
 
     /// The unit's id, assigning the next one (and queueing its records) when new.
-    pub fn intern_unit(&mut self, code: &str, ids: &mut impl Sink, rev: &mut impl Sink) -> u32 {
+    pub fn intern_unit(
+        &mut self,
+        code: &str,
+        ids: &mut impl Sink,
+        rev: &mut impl Sink,
+    ) -> Result<u32, IdsFull> {
         if let Some(id) = self.unit(code) {
-            return id;
+            return Ok(id);
         }
-        let id = self.units.len() as u32;
+        let id: u32 = next_id(self.units.len(), "unit", 32)?;
         let mut k = vec![b'u'];
         k.extend_from_slice(code.as_bytes());
         ids.put(k, id.to_be_bytes().to_vec());
@@ -95,14 +121,19 @@ impl Ids {
         rev.put(r, code.as_bytes().to_vec());
         self.units.insert(code.to_string(), id);
         self.unit_codes.insert(id, code.to_string());
-        id
+        Ok(id)
     }
 
-    pub fn intern_framework(&mut self, fw: &str, ids: &mut impl Sink, rev: &mut impl Sink) -> u16 {
+    pub fn intern_framework(
+        &mut self,
+        fw: &str,
+        ids: &mut impl Sink,
+        rev: &mut impl Sink,
+    ) -> Result<u16, IdsFull> {
         if let Some(id) = self.framework(fw) {
-            return id;
+            return Ok(id);
         }
-        let id = self.frameworks.len() as u16;
+        let id: u16 = next_id(self.frameworks.len(), "framework", 16)?;
         let mut k = vec![b'f'];
         k.extend_from_slice(fw.as_bytes());
         ids.put(k, id.to_be_bytes().to_vec());
@@ -111,7 +142,7 @@ impl Ids {
         rev.put(r, fw.as_bytes().to_vec());
         self.frameworks.insert(fw.to_string(), id);
         self.framework_ids.insert(id, fw.to_string());
-        id
+        Ok(id)
     }
 
     pub fn intern_indicator(
@@ -120,11 +151,11 @@ impl Ids {
         code: &str,
         ids: &mut impl Sink,
         rev: &mut impl Sink,
-    ) -> u16 {
+    ) -> Result<u16, IdsFull> {
         if let Some(id) = self.indicator(fw, code) {
-            return id;
+            return Ok(id);
         }
-        let id = self.indicators.len() as u16;
+        let id: u16 = next_id(self.indicators.len(), "indicator", 16)?;
         let name = format!("{fw}\0{code}");
         let mut k = vec![b'i'];
         k.extend_from_slice(name.as_bytes());
@@ -136,6 +167,47 @@ impl Ids {
             .insert((fw.to_string(), code.to_string()), id);
         self.indicator_codes
             .insert(id, (fw.to_string(), code.to_string()));
-        id
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indicator_ids_refuse_to_wrap() {
+        let mut ids = Ids::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let width = u16::MAX as usize + 1;
+        for i in 0..width {
+            let id = ids.intern_indicator("big", &i.to_string(), &mut a, &mut b);
+            assert_eq!(id, Ok(i as u16));
+        }
+        let e = ids
+            .intern_indicator("big", "one-too-many", &mut a, &mut b)
+            .unwrap_err();
+        assert_eq!(e.given, width as u64);
+        assert!(
+            e.to_string().contains("no room for another indicator id"),
+            "{e}"
+        );
+        // nothing was queued for the refused one, and the first id still names the first code
+        assert_eq!(a.len(), width);
+        assert_eq!(ids.indicator_code(0), Some("0"));
+        assert_eq!(ids.indicator("big", "one-too-many"), None);
+        // known codes still resolve
+        assert_eq!(ids.intern_indicator("big", "7", &mut a, &mut b), Ok(7));
+    }
+
+    #[test]
+    fn framework_ids_refuse_to_wrap() {
+        let mut ids = Ids::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for i in 0..=u16::MAX as usize {
+            ids.intern_framework(&format!("f{i}"), &mut a, &mut b)
+                .unwrap();
+        }
+        assert!(ids.intern_framework("one-more", &mut a, &mut b).is_err());
     }
 }

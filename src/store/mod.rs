@@ -32,12 +32,15 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::eval::{self, Status};
-use crate::framework::{Registry, parse_framework, parse_mapping, parse_override};
+use crate::framework::{
+    Registry, parse_framework, parse_mapping, parse_override, parse_stored_framework,
+};
 use crate::model::{Merge, Observation, Recognition, RecognitionKind, Unit, Units};
 pub use codec::SCHEMA;
 use codec::{KeyPart, decode, encode, key, u16_at, u32_at};
 pub use edit::{Audit, AuditMark, AuditRecord, Flag, MarkStatus, ObsKey};
 use ids::Ids;
+pub use ids::IdsFull;
 pub use log::{ChainProblem, LogEntry};
 use series::{ObsRecord, Row};
 pub use session::Session;
@@ -75,6 +78,8 @@ pub enum StoreError {
     Invalid(String),
     #[error("the store is open read-only; {0} is not allowed")]
     ReadOnly(&'static str),
+    #[error(transparent)]
+    IdsFull(#[from] IdsFull),
 }
 
 /// Per unit, framework and year: the status of every criterion.
@@ -403,8 +408,8 @@ impl Store {
             let (k, v) = kv.map_err(&io)?;
             let name = String::from_utf8_lossy(&k[10..]).into_owned();
             let text = String::from_utf8_lossy(&v);
-            let f =
-                parse_framework(&name, &text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let f = parse_stored_framework(&name, &text)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             reg.put_framework(f);
         }
         for kv in self.meta.scan_prefix("override:") {
@@ -749,7 +754,7 @@ impl Store {
 
         for u in &b.units {
             units_w.push((u.code.as_bytes().to_vec(), codec::encode_unit(u)));
-            ids.intern_unit(&u.code, &mut ids_w, &mut rev_w);
+            ids.intern_unit(&u.code, &mut ids_w, &mut rev_w)?;
             units.insert(u.clone());
         }
         // rows of this import, per (unit, framework): overlay on what is stored
@@ -757,9 +762,9 @@ impl Store {
         // fixed-width ids of every row, interned once
         let mut row_ids: Vec<(u32, u16, u16)> = Vec::with_capacity(b.observations.len());
         for (i, o) in b.observations.iter().enumerate() {
-            let uid = ids.intern_unit(&o.unit_code, &mut ids_w, &mut rev_w);
-            let fid = ids.intern_framework(&o.framework, &mut ids_w, &mut rev_w);
-            let iid = ids.intern_indicator(&o.framework, &o.indicator, &mut ids_w, &mut rev_w);
+            let uid = ids.intern_unit(&o.unit_code, &mut ids_w, &mut rev_w)?;
+            let fid = ids.intern_framework(&o.framework, &mut ids_w, &mut rev_w)?;
+            let iid = ids.intern_indicator(&o.framework, &o.indicator, &mut ids_w, &mut rev_w)?;
             row_ids.push((uid, fid, iid));
             groups
                 .entry((o.unit_code.as_str(), o.framework.as_str()))
@@ -767,7 +772,7 @@ impl Store {
                 .push(i);
         }
         for r in &b.recognitions {
-            let uid = ids.intern_unit(&r.unit_code, &mut ids_w, &mut rev_w);
+            let uid = ids.intern_unit(&r.unit_code, &mut ids_w, &mut rev_w)?;
             let kind = match r.kind {
                 RecognitionKind::Ntm => 0u8,
                 RecognitionKind::NangCao => 1,
@@ -778,8 +783,8 @@ impl Store {
             rec_w.push((k, encode(r)));
         }
         for m in &b.merges {
-            let new = ids.intern_unit(&m.new_code, &mut ids_w, &mut rev_w);
-            let old = ids.intern_unit(&m.old_code, &mut ids_w, &mut rev_w);
+            let new = ids.intern_unit(&m.new_code, &mut ids_w, &mut rev_w)?;
+            let old = ids.intern_unit(&m.old_code, &mut ids_w, &mut rev_w)?;
             mer_w.push((key(&[KeyPart::U32(new), KeyPart::U32(old)]), encode(m)));
         }
         // per (unit, framework) in key order: one series record, and the summaries of the

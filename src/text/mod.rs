@@ -44,6 +44,35 @@ pub fn sanitize(s: &str) -> String {
     out
 }
 
+/// `sanitize` each line, keeping the line breaks (for multi-line text output).
+pub fn sanitize_lines(s: &str) -> String {
+    s.split('\n').map(sanitize).collect::<Vec<_>>().join("\n")
+}
+
+/// How many characters of a value from a file an error message repeats.
+pub const EXCERPT_CHARS: usize = 40;
+
+/// How many characters of a parser's whole message (which may quote the file) are shown:
+/// room for a list of every known name, not for a quoted 100 MB line.
+pub const MESSAGE_CHARS: usize = 1000;
+
+/// A value from a file as an error message repeats it: sanitised, and cut to
+/// `EXCERPT_CHARS` characters with `…` (a 100 MB header word must not be echoed whole).
+pub fn excerpt(s: &str) -> String {
+    excerpt_n(s, EXCERPT_CHARS)
+}
+
+/// `excerpt` with room for `n` characters (a whole message from a parser, say).
+pub fn excerpt_n(s: &str, n: usize) -> String {
+    let mut it = s.chars();
+    let head: String = it.by_ref().take(n).collect();
+    let mut out = sanitize(&head);
+    if it.next().is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// The style numbers are written in: Vietnamese (`16.209`, `99,8`) or English (`16,209`, `99.8`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum NumStyle {
@@ -251,6 +280,21 @@ mod tests {
         assert!(!s.contains('\u{202E}') && !s.contains('\u{200B}'));
         assert!(s.starts_with('A') && s.ends_with('F'));
         assert_eq!(sanitize("Dĩnh Trì"), "Dĩnh Trì");
+    }
+
+    #[test]
+    fn sanitized_lines_keep_their_breaks() {
+        assert_eq!(sanitize_lines("a\u{1b}[2J\nb\r\n"), "a\u{FFFD}[2J\nb \n");
+    }
+
+    #[test]
+    fn excerpts_are_short_and_clean() {
+        let long = "x".repeat(1000);
+        let e = excerpt(&long);
+        assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
+        assert!(e.ends_with('…'));
+        assert_eq!(excerpt("qd\u{1b}]0;x\u{7}"), "qd\u{FFFD}]0;x\u{FFFD}");
+        assert_eq!(excerpt("Dĩnh Trì"), "Dĩnh Trì");
     }
 
     #[test]

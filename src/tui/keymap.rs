@@ -239,13 +239,20 @@ pub struct KeymapError {
 
 impl fmt::Display for KeymapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // the file name, key and message may quote the file: never raw, never long
+        use crate::text::{MESSAGE_CHARS, excerpt, excerpt_n, sanitize};
+        let (file, message) = (
+            sanitize(&self.file),
+            excerpt_n(&self.message, MESSAGE_CHARS),
+        );
         if self.key.is_empty() {
-            write!(f, "keymap {}:{}: {}", self.file, self.line, self.message)
+            write!(f, "keymap {file}:{}: {message}", self.line)
         } else {
             write!(
                 f,
-                "keymap {}:{}: {}: {}",
-                self.file, self.line, self.key, self.message
+                "keymap {file}:{}: {}: {message}",
+                self.line,
+                excerpt(&self.key)
             )
         }
     }
@@ -289,7 +296,10 @@ pub fn parse_layer(text: &str, file: &str) -> Result<Layer, KeymapError> {
                     return Err(err(
                         v.span().start,
                         name,
-                        format!("unknown base keymap `{s}` (known: default, vim, emacs)"),
+                        format!(
+                            "unknown base keymap `{}` (known: default, vim, emacs)",
+                            crate::text::excerpt(s)
+                        ),
                     ));
                 }
                 layer.base = Some(s.to_string());
@@ -342,7 +352,8 @@ pub fn parse_layer(text: &str, file: &str) -> Result<Layer, KeymapError> {
                                 at,
                                 aname,
                                 format!(
-                                    "cannot read key `{s}` (examples: j, G, ?, enter, ctrl-d, alt-v, f1, \"g g\")"
+                                    "cannot read key `{}` (examples: j, G, ?, enter, ctrl-d, alt-v, f1, \"g g\")",
+                                    crate::text::excerpt(s)
                                 ),
                             ));
                         };
@@ -351,7 +362,8 @@ pub fn parse_layer(text: &str, file: &str) -> Result<Layer, KeymapError> {
                                 at,
                                 aname,
                                 format!(
-                                    "key `{s}` clashes with a key of `{}` in the same file",
+                                    "key `{}` clashes with a key of `{}` in the same file",
+                                    crate::text::excerpt(s),
                                     other.name()
                                 ),
                             ));

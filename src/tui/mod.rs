@@ -81,8 +81,17 @@ pub fn apply_config(s: &mut Settings) -> Result<()> {
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(());
     };
-    let v: toml::Table =
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    // the parser's message may quote the file: keep it short (main sanitises every error)
+    let v: toml::Table = toml::from_str(&text).map_err(|e| {
+        let line = e.span().map_or(1, |s| {
+            text[..s.start.min(text.len())].matches('\n').count() + 1
+        });
+        anyhow::anyhow!(
+            "{}:{line}: {}",
+            path.display(),
+            crate::text::excerpt_n(e.message().trim(), crate::text::MESSAGE_CHARS)
+        )
+    })?;
     if s.keymap.is_none() {
         match v.get("keymap") {
             None => {}
