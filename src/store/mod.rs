@@ -202,11 +202,14 @@ impl Store {
             })?;
         }
         check_owner(dir, read_only)?;
-        snapshot::settle(dir).map_err(|e| StoreError::Io {
-            path: dir.to_path_buf(),
-            msg: format!("settling an interrupted snapshot: {e}"),
-        })?;
         let open = || {
+            // before every try: a holder we waited for may have been killed mid-snapshot
+            snapshot::settle(dir).map_err(|e| {
+                sled::Error::Io(std::io::Error::new(
+                    e.kind(),
+                    format!("settling an interrupted snapshot: {e}"),
+                ))
+            })?;
             with_store_umask(dir, || {
                 sled::Config::new()
                     .path(dir)

@@ -18,16 +18,18 @@ const SUFFIX: &str = ".generating";
 /// Settle leftover `snap.*.generating` files in the store `dir`. Does nothing while another
 /// process holds the store (it may be writing that very file); sled's own open reports the lock.
 pub(super) fn settle(dir: &Path) -> io::Result<()> {
-    let leftovers: Vec<_> = fs::read_dir(dir)?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("snap.") && n.ends_with(SUFFIX))
-        })
-        .collect();
-    if leftovers.is_empty() {
+    let leftovers = || -> io::Result<Vec<std::path::PathBuf>> {
+        Ok(fs::read_dir(dir)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("snap.") && n.ends_with(SUFFIX))
+            })
+            .collect())
+    };
+    if leftovers()?.is_empty() {
         return Ok(());
     }
     // the same flock sled takes on its `db` file: held by us, nobody is writing a snapshot
@@ -44,7 +46,10 @@ pub(super) fn settle(dir: &Path) -> io::Result<()> {
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    for path in leftovers {
+    // look again under the lock: a `.generating` file seen before it may have been the
+    // snapshot another process was writing then, and renamed since (found by the many-users
+    // harness in tests/shared.rs)
+    for path in leftovers()? {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
