@@ -3,9 +3,9 @@
 //! for the next one. An idle interface thus holds nothing, and others — a colleague's
 //! interface, `check` in cron, an import — get the store between two key presses.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{Change, Store, StoreError};
 
@@ -14,6 +14,8 @@ pub struct Session {
     read_only: bool,
     wait: Duration,
     open: OnceCell<Store>,
+    /// When the store was opened, while it is open.
+    opened_at: Cell<Option<Instant>>,
     /// The last change seen (see `changed_by_others`).
     seen: Option<Change>,
 }
@@ -26,6 +28,7 @@ impl Session {
             read_only,
             wait,
             open: OnceCell::new(),
+            opened_at: Cell::new(None),
             seen: Change::read(dir),
         };
         s.get()?;
@@ -46,6 +49,7 @@ impl Session {
             return Ok(s);
         }
         let s = Store::open_waiting(&self.path, self.read_only, self.wait)?;
+        self.opened_at.set(Some(Instant::now()));
         Ok(self.open.get_or_init(|| s))
     }
 
@@ -57,11 +61,12 @@ impl Session {
     /// Close the store (flushed on drop) until it is needed again.
     pub fn release(&mut self) {
         self.open.take();
+        self.opened_at.set(None);
     }
 
-    /// Is the store open now?
-    pub fn is_open(&self) -> bool {
-        self.open.get().is_some()
+    /// How long the store has been open, while it is.
+    pub fn held_for(&self) -> Option<Duration> {
+        self.opened_at.get().map(|t| t.elapsed())
     }
 
     /// A change committed by another process since the last call (or since the session

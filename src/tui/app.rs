@@ -109,6 +109,13 @@ impl StoreRef<'_> {
     pub fn watches(&self) -> bool {
         matches!(self, StoreRef::Session(_))
     }
+    /// How long a session has held the store open (None: not open, or not a session).
+    pub fn held_for(&self) -> Option<std::time::Duration> {
+        match self {
+            StoreRef::Session(s) => s.held_for(),
+            _ => None,
+        }
+    }
     /// Let go of the store between key presses (a session only).
     pub fn release(&mut self) {
         if let StoreRef::Session(s) = self {

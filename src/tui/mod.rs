@@ -472,12 +472,23 @@ where
                 panic!("panic requested by NTM_TUI_TEST_PANIC");
             }
         }
-        // idle: hold no store (others may use it), but look every 2 s for their writes
-        app.before_idle();
+        // hold the store while keys keep coming (re-opening a national store costs ~0.1 s),
+        // let go once the person pauses or after a while, so others get their turn; idle,
+        // look every 2 s for their writes
+        let quiet = last_input.elapsed();
+        let release_in = match app.store.held_for() {
+            Some(held) if quiet >= RELEASE_IDLE || held >= RELEASE_HELD => {
+                app.before_idle();
+                None
+            }
+            Some(_) => Some(RELEASE_IDLE.saturating_sub(quiet)),
+            None => None,
+        };
         let timeout = dec
             .pending()
             .map(|p| p.timeout().saturating_sub(last_input.elapsed()))
-            .or(app.store.watches().then_some(WATCH_EVERY));
+            .or(app.store.watches().then_some(WATCH_EVERY))
+            .map(|t| release_in.map_or(t, |r| t.min(r)));
         match wait(sig, timeout)? {
             Woke::Input => {
                 if !read_input(&mut buf, &mut dec, &mut inputs) {
@@ -501,6 +512,15 @@ where
 /// file; the store itself stays closed).
 #[cfg(unix)]
 const WATCH_EVERY: Duration = Duration::from_secs(2);
+
+/// The interface lets go of the store this long after the last key...
+#[cfg(unix)]
+const RELEASE_IDLE: Duration = Duration::from_millis(300);
+
+/// ...and after holding it this long even while keys keep coming (others wait at most this,
+/// plus one key's work).
+#[cfg(unix)]
+const RELEASE_HELD: Duration = Duration::from_secs(2);
 
 /// Elsewhere than Unix: crossterm's own input, stopped by the signal flag.
 #[cfg(not(unix))]

@@ -613,7 +613,7 @@ impl<'s> App<'s> {
         }
     }
 
-    /// Before the interface waits for the next key: let go of the store (a session), so
+    /// When the person pauses (see `tui::RELEASE_IDLE`): let go of the store (a session), so
     /// others can use it while this screen is looked at.
     pub fn before_idle(&mut self) {
         self.store.release();
