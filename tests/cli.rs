@@ -737,3 +737,31 @@ fn set_is_held_to_the_import_bounds_and_takes_counts_behind_a_verdict() {
     let obs = std::fs::read_to_string(s.with_extension("out").join("observations.csv")).unwrap();
     assert!(obs.contains("213,qd1980-2016,16,2020,dat,51,58,"), "{obs}");
 }
+
+#[test]
+fn check_on_a_year_or_scope_without_data_is_an_error_not_all_clear() {
+    let (_d, s) = imported(&["bac-giang"]);
+    // FORMAT.md §3: exit 2, never a silent 0 that a cron job would read as "all clear"
+    let out = ntm(&s)
+        .args(["check", "--year", "2021", "--format", "json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("không có số liệu"))
+        .stderr(predicate::str::contains("2011, 2020"))
+        .get_output()
+        .stdout
+        .clone();
+    assert!(out.is_empty(), "nothing on stdout for a script to misread");
+    ntm(&s)
+        .args(["--lang", "en", "check", "--unit", "213", "--year", "2019"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no data for Thành phố Bắc Giang (213) in 2019",
+        ));
+    // a year with data still checks as before
+    ntm(&s)
+        .args(["check", "--year", "2020", "--fail-on", "none"])
+        .assert()
+        .success();
+}

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use serde_json::{Value as J, json};
 
-use super::{Ctx, Res};
+use super::{Ctx, Fail, Res};
 use crate::eval::{Finding, Options, Severity};
 use crate::framework::Framework;
 use crate::i18n::Lang;
@@ -175,6 +175,11 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     let store = ctx.open()?;
     let q = Query::new(&store)?;
     let res = evaluate(&q, &a)?;
+    if res.reports.is_empty() {
+        // FORMAT.md §3: a scope or year without any data is a data error, never a silent 0
+        // (a cron job would report "all clear" forever)
+        return Err(Fail(2, no_data(&q, &a, &res, ctx.lang)));
+    }
     let out = match a.format.as_str() {
         "json" => serde_json::to_string_pretty(&to_json(&res))? + "\n",
         "csv" => to_csv(&res)?,
@@ -188,6 +193,43 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// "No data for this scope and year", with the years that do have data.
+fn no_data(q: &Query, a: &Args, res: &CheckResult, lang: Lang) -> anyhow::Error {
+    let scope = match a.unit.as_deref() {
+        Some(u) => q
+            .unit(u)
+            .map(|x| format!("{} ({u})", crate::text::sanitize(&x.name)))
+            .unwrap_or_else(|_| crate::text::sanitize(u)),
+        None => match lang {
+            Lang::Vi => "kho dữ liệu".into(),
+            Lang::En => "the store".into(),
+        },
+    };
+    // the years the scope itself has data in
+    let years: Vec<String> = q
+        .scope(a.unit.as_deref())
+        .and_then(|units| q.years_of(res.fw, &units))
+        .map(|ys| ys.iter().map(u16::to_string).collect())
+        .unwrap_or_default();
+    let years = if years.is_empty() {
+        "—".to_string()
+    } else {
+        years.join(", ")
+    };
+    match lang {
+        Lang::Vi => anyhow::anyhow!(
+            "không có số liệu của {scope} năm {} theo bộ tiêu chí {}: không có gì để kiểm tra (các năm có số liệu: {years})",
+            res.year,
+            res.fw.id
+        ),
+        Lang::En => anyhow::anyhow!(
+            "no data for {scope} in {} under {}: nothing to check (years with data: {years})",
+            res.year,
+            res.fw.id
+        ),
+    }
 }
 
 /// KPIs the reports quote, over the communes in scope.
