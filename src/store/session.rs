@@ -18,20 +18,24 @@ pub struct Session {
     opened_at: Cell<Option<Instant>>,
     /// The last change seen (see `changed_by_others`).
     seen: Option<Change>,
+    /// The first open is done (only it may create a store).
+    started: bool,
 }
 
 impl Session {
     /// A session on the store in `dir`; it is opened (and checked) at once, then released.
     pub fn new(dir: &Path, read_only: bool, wait: Duration) -> Result<Session, StoreError> {
-        let s = Session {
+        let mut s = Session {
             path: dir.to_path_buf(),
             read_only,
             wait,
             open: OnceCell::new(),
             opened_at: Cell::new(None),
             seen: Change::read(dir),
+            started: false,
         };
         s.get()?;
+        s.started = true;
         Ok(s)
     }
 
@@ -47,6 +51,13 @@ impl Session {
     pub fn get(&self) -> Result<&Store, StoreError> {
         if let Some(s) = self.open.get() {
             return Ok(s);
+        }
+        // opened once already: a store that vanished since must not be re-created empty
+        if self.started && !self.path.join("db").is_file() {
+            return Err(StoreError::Io {
+                path: self.path.clone(),
+                msg: "the store was removed or moved while the interface was open; nothing more can be read or saved".into(),
+            });
         }
         let s = Store::open_waiting(&self.path, self.read_only, self.wait)?;
         self.opened_at.set(Some(Instant::now()));
@@ -78,5 +89,44 @@ impl Session {
         }
         self.seen = now.clone();
         now.filter(|c| !c.is_ours())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_removed_under_a_session_is_not_recreated() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("s");
+        drop(Store::open(&p, false).unwrap());
+        let mut s = Session::new(&p, false, Duration::ZERO).unwrap();
+        s.release();
+        std::fs::remove_dir_all(&p).unwrap();
+        let e = s.get().err().expect("refused");
+        assert!(e.to_string().contains("removed or moved"), "{e}");
+        assert!(!p.exists(), "an empty store was created");
+    }
+
+    #[test]
+    fn changes_by_this_process_are_not_others() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("s");
+        drop(Store::open(&p, false).unwrap());
+        let mut s = Session::new(&p, false, Duration::ZERO).unwrap();
+        assert_eq!(s.changed_by_others(), None);
+        // a stamp from another process is seen once
+        std::fs::write(p.join("changed"), "1790000000.000000001 1 lan\n").unwrap();
+        let c = s.changed_by_others().expect("seen");
+        assert_eq!(
+            (c.pid, c.user.as_str(), c.secs()),
+            (1, "lan", 1_790_000_000)
+        );
+        assert_eq!(s.changed_by_others(), None);
+        // one from this process is not reported
+        let own = format!("1790000001.0 {} me\n", std::process::id());
+        std::fs::write(p.join("changed"), own).unwrap();
+        assert_eq!(s.changed_by_others(), None);
     }
 }
