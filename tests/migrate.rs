@@ -11,24 +11,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{fixtures, ntm};
+use common::{copy_dir, fixtures, ntm};
 use predicates::prelude::*;
 
 fn v1() -> PathBuf {
     fixtures().join("store-v1")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 /// A private copy of the layout-1 store.

@@ -1297,8 +1297,7 @@ fn remove_lock_info(dir: &Path) {
 struct Owner {
     uid: u32,
     gid: u32,
-    file_mode: u32,
-    dir_mode: u32,
+    privacy: crate::files::Privacy,
 }
 
 impl Owner {
@@ -1318,10 +1317,7 @@ impl Owner {
             let _ = std::os::unix::fs::lchown(path, Some(self.uid), Some(self.gid));
             if !m.file_type().is_symlink() {
                 use std::os::unix::fs::PermissionsExt;
-                let p = crate::files::Privacy {
-                    file_mode: self.file_mode,
-                    dir_mode: self.dir_mode,
-                };
+                let p = self.privacy;
                 let mode = if m.is_dir() { p.dir_mode } else { p.file_mode };
                 let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
             }
@@ -1340,12 +1336,10 @@ fn foreign_owner(dir: &Path) -> Option<Owner> {
         if m.uid() == unsafe { libc::geteuid() } {
             return None;
         }
-        let p = crate::files::Privacy::of_dir(dir);
         Some(Owner {
             uid: m.uid(),
             gid: m.gid(),
-            file_mode: p.file_mode,
-            dir_mode: p.dir_mode,
+            privacy: crate::files::Privacy::of_dir(dir),
         })
     }
     #[cfg(not(unix))]
@@ -1386,22 +1380,7 @@ fn give_tree(dir: &Path, owner: Owner, depth: u8) {
 
 /// Wait (at most 2 s) until no process holds sled's lock on the store's `db` file.
 fn wait_until_released(dir: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsRawFd;
-        let Ok(db) = std::fs::File::open(dir.join("db")) else {
-            return;
-        };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        // SAFETY: flock on a descriptor we own; released when `db` is dropped
-        while unsafe { libc::flock(db.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0
-            && std::time::Instant::now() < deadline
-        {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
+    drop(snapshot::lock_db(dir, std::time::Duration::from_secs(2)));
 }
 
 impl Drop for Store {
@@ -1495,12 +1474,12 @@ fn check_owner(dir: &Path, read_only: bool) -> Result<(), StoreError> {
                 dir.display()
             )));
         }
-        return Err(StoreError::Invalid(format!(
+        Err(StoreError::Invalid(format!(
             "the store {} belongs to {owner} and is not shared with your account; to share it, its folder must belong to a group you are in and be group-writable (README: \"Several officers, one store\"), or ask {owner} for an export",
             dir.display()
-        )));
+        )))
     }
-    #[allow(unreachable_code)]
+    #[cfg(not(unix))]
     {
         let _ = (dir, read_only);
         Ok(())

@@ -32,20 +32,11 @@ pub(super) fn settle(dir: &Path) -> io::Result<()> {
     if leftovers()?.is_empty() {
         return Ok(());
     }
-    // the same flock sled takes on its `db` file: held by us, nobody is writing a snapshot
-    let Ok(db) = File::open(dir.join("db")) else {
-        return Ok(());
-    };
     // a lock can be held for a moment by a process this one is spawning (it inherits the
     // descriptor until its exec): give that time to pass before concluding someone holds it
-    let deadline = std::time::Instant::now() + super::LOCK_PATIENCE;
-    // SAFETY: flock on a descriptor we own; it is released when `db` is dropped
-    while unsafe { libc::flock(db.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        if std::time::Instant::now() >= deadline {
-            return Ok(());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let Some(db) = lock_db(dir, super::LOCK_PATIENCE) else {
+        return Ok(());
+    };
     // look again under the lock: a `.generating` file seen before it may have been the
     // snapshot another process was writing then, and renamed since (found by the many-users
     // harness in tests/shared.rs)
@@ -64,6 +55,22 @@ pub(super) fn settle(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()?;
     drop(db);
     Ok(())
+}
+
+/// Take the flock sled takes on the store's `db` file, waiting at most `patience`: while the
+/// returned file is open, no process has the store open (nor is writing a snapshot). None if
+/// the lock stayed taken or there is no `db`.
+pub(super) fn lock_db(dir: &Path, patience: std::time::Duration) -> Option<File> {
+    let db = File::open(dir.join("db")).ok()?;
+    let deadline = std::time::Instant::now() + patience;
+    // SAFETY: flock on a descriptor we own; it is released when `db` is dropped
+    while unsafe { libc::flock(db.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        if std::time::Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    Some(db)
 }
 
 /// A snapshot file as sled writes it: body, 8-byte length, CRC-32 of the body (little-endian).

@@ -97,6 +97,14 @@ impl StoreRef<'_> {
             StoreRef::Session(s) => s.get_mut().map(Some),
         }
     }
+    /// The store's folder.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            StoreRef::Shared(s) => s.path(),
+            StoreRef::Exclusive(s) => s.path(),
+            StoreRef::Session(s) => s.path(),
+        }
+    }
     /// Writes are possible through this reference.
     pub fn writable(&self) -> bool {
         match self {

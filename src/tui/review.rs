@@ -384,15 +384,6 @@ impl<'s> App<'s> {
         )
     }
 
-    /// The store's folder (for its `changed` file).
-    fn store_path(&self) -> &std::path::Path {
-        match &self.store {
-            super::app::StoreRef::Shared(s) => s.path(),
-            super::app::StoreRef::Exclusive(s) => s.path(),
-            super::app::StoreRef::Session(s) => s.path(),
-        }
-    }
-
     /// An observation's figures as the interface shows them (`2.640/2.693`, `86,4`).
     fn figures_text(&self, o: &Observation) -> String {
         let lang = self.opts.lang;
@@ -436,7 +427,7 @@ impl<'s> App<'s> {
         if let Some(base) = &self.edit_base
             && !same_record(base.as_ref(), old.as_ref())
         {
-            let who = crate::store::Change::read(self.store_path())
+            let who = crate::store::Change::read(self.store.path())
                 .map(|c| c.user)
                 .unwrap_or_else(|| "?".into());
             let now = old

@@ -30,3 +30,17 @@ pub fn imported(bundles: &[&str]) -> (tempfile::TempDir, PathBuf) {
     }
     (d, s)
 }
+
+/// Copy a folder and everything in it (a store, a bundle) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
