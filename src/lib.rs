@@ -7,6 +7,7 @@ pub mod cli;
 pub mod eval;
 pub mod files;
 pub mod framework;
+pub mod hash;
 pub mod i18n;
 pub mod io;
 pub mod model;

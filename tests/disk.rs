@@ -46,11 +46,13 @@ fn a_full_disk_loses_nothing() {
 mount -t tmpfs -o size=16m tmpfs {m}
 N="{ntm} --store {m}/s"
 $N import {bg} >/dev/null; echo "first=$?"
-# fill the disk, leaving 128 KiB: less than the second bundle needs
-dd if=/dev/zero of={m}/spare bs=1k count=128 2>/dev/null
+# a bundle of 150 communes (38,250 observations): far more than the room left below
+{ntm} gen --units 150 --years 5 {big} >/dev/null 2>&1
+# fill the disk, leaving 4 KiB
+dd if=/dev/zero of={m}/spare bs=1k count=4 2>/dev/null
 dd if=/dev/zero of={m}/filler bs=4k 2>/dev/null
 rm {m}/spare
-$N import {sample}; echo "second=$?"
+$N import {big}; echo "second=$?"
 rm {m}/filler
 $N export {m}/out >/dev/null; echo "export=$?"
 wc -l < {m}/out/observations.csv | sed 's/^/rows=/'
@@ -58,6 +60,7 @@ $N log verify; echo "verify=$?"
 $N import {sample} >/dev/null; echo "third=$?"
 "#,
         m = m.display(),
+        big = d.path().join("big").display(),
         bg = fixtures().join("bac-giang").display(),
         sample = fixtures().join("sample").display()
     );

@@ -167,6 +167,68 @@ fn assert_outputs_as_before(store: &Path, scratch: &Path, all: bool) {
         .stdout(predicate::str::contains("10 entries"));
 }
 
+/// A private copy of the layout-2 store (same contents as the layout-1 one).
+fn layout2_store() -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("store");
+    copy_dir(&fixtures().join("store-v2").join("store"), &s);
+    (d, s)
+}
+
+/// The first byte of every series record: its record version.
+fn series_versions(store: &Path) -> Vec<u8> {
+    let db = sled::open(store).unwrap();
+    let t = db.open_tree("series").unwrap();
+    t.iter().map(|kv| kv.unwrap().1[0]).collect()
+}
+
+#[test]
+fn a_layout_2_store_is_read_as_it_is_and_compacted_at_the_first_write_open() {
+    let (d, s) = layout2_store();
+    let before = series_versions(&s);
+    assert!(
+        !before.is_empty() && before.iter().all(|&v| v == 1),
+        "{before:?}"
+    );
+    // read-only: layout 2 is read without conversion, and nothing is written
+    let out = ntm(&s)
+        .args([
+            "--read-only",
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--framework",
+            "qd1980-2016",
+            "--year",
+            "2020",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        out.stdout,
+        std::fs::read(v1().join("expected").join("check-qd1980-2020.json")).unwrap()
+    );
+    assert_eq!(series_versions(&s), before);
+    // the first writable open rewrites every record in the compact version
+    ntm(&s)
+        .args(["check", "--fail-on", "none"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("cách lưu mới"));
+    let after = series_versions(&s);
+    assert_eq!(after.len(), before.len());
+    assert!(after.iter().all(|&v| v == 2), "{after:?}");
+    assert_outputs_as_before(&s, d.path(), true);
+}
+
 fn tree_names(store: &Path) -> Vec<String> {
     let db = sled::open(store).unwrap();
     db.tree_names()

@@ -138,8 +138,8 @@ fn an_open_interface_holds_nothing_and_sees_others_changes() {
         ])
         .assert()
         .success();
-    // both interfaces notice, idle or not
-    a.send("j");
+    // both interfaces notice while idle (at once where inotify is, else within 2 s); a key
+    // would clear the notice, as it clears any message
     a.wait_for("Số liệu vừa được cập nhật bởi", Duration::from_secs(10));
     b.wait_for("Số liệu vừa được cập nhật bởi", Duration::from_secs(10));
     a.quit();

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::anyhow;
 
 use super::{Ctx, Fail, Res};
-use crate::io::{ReadOptions, read_bundle};
+use crate::io::{ReadOptions, read_bundle_into};
+use crate::store::Stage;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -22,13 +23,20 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Res {
-    let mut store = if a.dry_run {
-        ctx.open()?
-    } else {
-        ctx.open_rw("import")?
+    // what the bundle is checked against; the store is let go while the bundle is read (a
+    // national file takes a while) and taken again to write
+    let (reg, units, path) = {
+        let store = if a.dry_run {
+            ctx.open()?
+        } else {
+            ctx.open_rw("import")?
+        };
+        (
+            store.registry()?,
+            store.units()?,
+            store.path().to_path_buf(),
+        )
     };
-    let reg = store.registry()?;
-    let units = store.units()?;
     let opt = ReadOptions {
         locale_vi: a.locale == "vi",
         ignore_unknown_columns: a.ignore_unknown_columns,
@@ -37,10 +45,41 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         && a.dir
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    let read = if is_xlsx {
-        crate::io::xlsx::read_xlsx(&a.dir, &reg, &units, &opt)
+    // the observations go to a stage on disk (or are only counted with --dry-run)
+    let mut stage = if a.dry_run {
+        None
     } else {
-        read_bundle(&a.dir, &reg, &units, &opt)
+        Some(
+            Stage::new_in(&path)
+                .map_err(|e| anyhow!("cannot stage the import in {}: {e}", path.display()))?,
+        )
+    };
+    let mut counted = 0u64;
+    let read = if is_xlsx {
+        crate::io::xlsx::read_xlsx(&a.dir, &reg, &units, &opt).and_then(|mut b| {
+            for o in std::mem::take(&mut b.observations) {
+                counted += 1;
+                if let Some(s) = stage.as_mut() {
+                    s.push(&o).map_err(|e| {
+                        vec![crate::io::BadRow {
+                            file: a.dir.display().to_string(),
+                            line: 0,
+                            column: String::new(),
+                            reason: format!("cannot keep the rows for the import: {e}"),
+                        }]
+                    })?;
+                }
+            }
+            Ok(b)
+        })
+    } else {
+        read_bundle_into(&a.dir, &reg, &units, &opt, &mut |o| {
+            counted += 1;
+            match stage.as_mut() {
+                Some(s) => s.push(&o).map_err(|e| e.to_string()),
+                None => Ok(()),
+            }
+        })
     };
     let bundle = match read {
         Ok(b) => b,
@@ -58,12 +97,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             ));
         }
     };
-    if a.dry_run {
+    let Some(stage) = stage else {
         say!(
             "{}: valid ({} units, {} observations, {} recognitions{}); nothing written (--dry-run)",
             a.dir.display(),
             bundle.units.len(),
-            bundle.observations.len(),
+            counted,
             bundle.recognitions.len(),
             if bundle.merges.is_empty() {
                 String::new()
@@ -72,9 +111,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             }
         );
         return Ok(ExitCode::SUCCESS);
-    }
+    };
+    let mut store = ctx.open_rw("import")?;
+    // frameworks or overrides added meanwhile count for the summaries
+    let reg = store.registry()?;
     let mut bar = crate::progress::Progress::new("import: records", 0);
-    let st = store.import_with(&bundle, &reg, &mut |done, total| {
+    let st = store.import_staged(&bundle, &stage, &reg, &mut |done, total| {
         if bar_total(&mut bar, total) {
             bar.set(done)
         }

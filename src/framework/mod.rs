@@ -158,7 +158,7 @@ impl Framework {
         self.indicators
             .iter()
             .enumerate()
-            .find(|(_, i)| i.code == code)
+            .find(|(_, i)| crate::text::same(&i.code, code))
     }
 
     pub fn criterion(&self, code: &str) -> Option<(usize, &Criterion)> {

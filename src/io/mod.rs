@@ -8,8 +8,8 @@ mod write;
 pub mod xlsx;
 
 pub use read::{
-    BadRow, MERGE_COLS, ReadOptions, problem_count, problems_listed, read_bundle, read_merges,
-    validate_observation,
+    BadRow, MERGE_COLS, ReadOptions, problem_count, problems_listed, read_bundle, read_bundle_into,
+    read_merges, validate_observation,
 };
 pub use write::{write_bundle, write_bundle_with, write_merges};
 

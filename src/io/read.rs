@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::framework::Registry;
+use crate::hash::FastMap;
 use crate::model::{
     COMMUNE_GROUPS, Kind, Level, Merge, Observation, REGIONS, Recognition, RecognitionKind, Unit,
     Units, Value, date_problem, parse_date,
@@ -146,12 +147,12 @@ struct Row {
 impl Row {
     /// Does the file have column `c` at all?
     fn has(&self, c: &str) -> bool {
-        self.head.iter().any(|h| &**h == c)
+        self.head.iter().any(|h| crate::text::same(h, c))
     }
 
     /// The value of column `c`, or `None` when the column is absent or the cell empty.
     fn get(&self, c: &str) -> Option<&str> {
-        let i = self.head.iter().position(|h| &**h == c)?;
+        let i = self.head.iter().position(|h| crate::text::same(h, c))?;
         self.rec.get(i).filter(|v| !v.is_empty())
     }
 
@@ -420,6 +421,35 @@ fn read_table(
     opt: &ReadOptions,
     errs: &mut Errors,
 ) -> Option<Table> {
+    let mut rows = Vec::new();
+    let mut t = read_table_each(
+        dir,
+        name,
+        known,
+        required,
+        opt,
+        errs,
+        &mut |_, line, row, _| {
+            rows.push((line, row));
+        },
+    )?;
+    t.rows = rows;
+    Some(t)
+}
+
+/// Read a CSV file row by row, handing each row (trimmed, NFC) to `each` as it is read: a
+/// file of millions of rows is never held whole. The table passed to `each` names the file
+/// and holds no rows; the one returned has the file's SHA-256. `None` when the file cannot be
+/// read at all (the reason is in `errs`; rows already handed over stay handed over).
+fn read_table_each(
+    dir: &Path,
+    name: &str,
+    known: &[&str],
+    required: &[&str],
+    opt: &ReadOptions,
+    errs: &mut Errors,
+    each: &mut dyn FnMut(&Table, u64, Row, &mut Errors),
+) -> Option<Table> {
     let path = dir.join(name);
     // a link may point anywhere: only files inside the bundle folder are read
     if let Ok(lm) = std::fs::symlink_metadata(&path)
@@ -587,7 +617,11 @@ fn read_table(
         return None;
     }
     let head: std::rc::Rc<[Box<str>]> = headers.iter().map(|h| h.as_str().into()).collect();
-    let mut rows = Vec::new();
+    let mut table = Table {
+        file: name.to_string(),
+        rows: Vec::new(),
+        sha256: String::new(),
+    };
     let mut rec = csv::StringRecord::new();
     loop {
         match rdr.read_record(&mut rec) {
@@ -620,13 +654,15 @@ fn read_table(
                         m.push_field(&nfc(v));
                     }
                 }
-                rows.push((
+                each(
+                    &table,
                     line,
                     Row {
                         head: head.clone(),
                         rec: m,
                     },
-                ));
+                    errs,
+                );
             }
             Err(e) => {
                 if stopped(&rdr, errs, &e) {
@@ -643,17 +679,13 @@ fn read_table(
         return None;
     }
     use sha2::Digest;
-    let sha256 = scan
+    table.sha256 = scan
         .sha
         .finalize()
         .iter()
         .map(|x| format!("{x:02x}"))
         .collect();
-    Some(Table {
-        file: name.to_string(),
-        rows,
-        sha256,
-    })
+    Some(table)
 }
 
 /// A year is four plain digits (`2021`; not `+2021` or `2021.0`) between 1900 and 2100.
@@ -837,6 +869,26 @@ pub fn read_bundle(
     stored: &Units,
     opt: &ReadOptions,
 ) -> Result<Bundle, Vec<BadRow>> {
+    let mut obs = Vec::new();
+    let mut b = read_bundle_into(dir, reg, stored, opt, &mut |o| {
+        obs.push(o);
+        Ok(())
+    })?;
+    b.observations = obs;
+    Ok(b)
+}
+
+/// `read_bundle`, handing each valid observation to `sink` as its row is read instead of
+/// keeping it (`observations` of the bundle returned is empty): `ntm import` stages a national
+/// bundle this way without ever holding it. The sink may have taken rows of a bundle that is
+/// then rejected; the caller drops them. A sink error (a full disk) is reported like a bad row.
+pub fn read_bundle_into(
+    dir: &Path,
+    reg: &Registry,
+    stored: &Units,
+    opt: &ReadOptions,
+    sink: &mut dyn FnMut(Observation) -> Result<(), String>,
+) -> Result<Bundle, Vec<BadRow>> {
     let mut errs = Errors {
         list: Vec::new(),
         more: 0,
@@ -862,7 +914,6 @@ pub fn read_bundle(
         }
     }
     let units_t = read_table(dir, "units.csv", UNIT_COLS, UNIT_REQ, opt, &mut errs);
-    let obs_t = read_table(dir, "observations.csv", OBS_COLS, OBS_REQ, opt, &mut errs);
     let rec_t = if dir.join("recognitions.csv").exists() {
         read_table(dir, "recognitions.csv", REC_COLS, REC_REQ, opt, &mut errs)
     } else {
@@ -1035,33 +1086,53 @@ pub fn read_bundle(
         }
     }
 
-    if let Some(t) = &obs_t {
-        // keys borrowed from the rows: no copies of millions of codes
-        let mut seen: HashMap<(&str, &str, &str, u16), u64> = HashMap::with_capacity(t.rows.len());
-        for (line, r) in &t.rows {
-            let Some(o) = observation_row(t, *line, r, reg, &all_units, opt, &mut errs) else {
-                continue;
+    // observations, row by row: validated, checked for repeats and handed to the sink
+    let mut seen = Seen::default();
+    let mut repeats: Vec<Repeat> = Vec::new();
+    let mut sink_failed = false;
+    let obs_t = read_table_each(
+        dir,
+        "observations.csv",
+        OBS_COLS,
+        OBS_REQ,
+        opt,
+        &mut errs,
+        &mut |t, line, r, errs| {
+            let Some(o) = observation_row(t, line, &r, reg, &all_units, opt, errs) else {
+                return;
             };
-            let k = (
-                r.get("unit_code").unwrap_or_default(),
-                r.get("framework").unwrap_or_default(),
-                r.get("indicator").unwrap_or_default(),
-                o.year,
-            );
-            if let Some(prev) = seen.insert(k, *line) {
+            if !seen.insert(&o) {
+                repeats.push(Repeat {
+                    listed: (errs.list.len() < MAX_ERRORS).then_some(errs.list.len()),
+                    key: (
+                        o.unit_code.clone(),
+                        o.framework.clone(),
+                        o.indicator.clone(),
+                        o.year,
+                    ),
+                    line,
+                });
+                // the earlier line is found once the whole file has been read
+                errs.push(&t.file, line, "indicator", String::new());
+                return;
+            }
+            if sink_failed || !errs.list.is_empty() {
+                // the bundle is rejected already: no point staging more
+                return;
+            }
+            if let Err(e) = sink(o) {
                 errs.push(
                     &t.file,
-                    *line,
-                    "indicator",
-                    format!(
-                        "{} {} {} already given on line {prev}",
-                        o.unit_code, o.indicator, o.year
-                    ),
+                    line,
+                    "",
+                    format!("cannot keep the row for the import: {e}"),
                 );
-                continue;
+                sink_failed = true;
             }
-            b.observations.push(o);
-        }
+        },
+    );
+    if !repeats.is_empty() {
+        name_earlier_lines(dir, opt, &mut repeats, &mut errs);
     }
 
     if let Some(t) = &rec_t {
@@ -1333,6 +1404,101 @@ pub fn read_merges(
             });
         }
         Err(errs.list)
+    }
+}
+
+/// Which (unit, framework, indicator, year) the observations read so far gave: one bit per key,
+/// so that a national file (7.6 M rows) is checked for repeats in a few MB instead of a map of
+/// every key with its line.
+#[derive(Default)]
+struct Seen {
+    /// `unit \0 framework` → number.
+    groups: FastMap<Box<str>, u32>,
+    /// `framework \0 indicator` → number.
+    indicators: FastMap<Box<str>, u32>,
+    /// (group, indicator, year / 64) → a bit per year.
+    bits: FastMap<(u32, u32, u16), u64>,
+    key: String,
+}
+
+impl Seen {
+    /// Note the observation's key; false when an earlier row had it.
+    fn insert(&mut self, o: &Observation) -> bool {
+        let number = |map: &mut FastMap<Box<str>, u32>, a: &str, b: &str, key: &mut String| {
+            key.clear();
+            key.push_str(a);
+            key.push('\0');
+            key.push_str(b);
+            match map.get(key.as_str()) {
+                Some(&n) => n,
+                None => {
+                    let n = map.len() as u32;
+                    map.insert(key.as_str().into(), n);
+                    n
+                }
+            }
+        };
+        let g = number(&mut self.groups, &o.unit_code, &o.framework, &mut self.key);
+        let i = number(
+            &mut self.indicators,
+            &o.framework,
+            &o.indicator,
+            &mut self.key,
+        );
+        let word = self.bits.entry((g, i, o.year / 64)).or_default();
+        let bit = 1u64 << (o.year % 64);
+        let new = *word & bit == 0;
+        *word |= bit;
+        new
+    }
+}
+
+/// A row that repeats an earlier row's key, with the place of its message in the list.
+struct Repeat {
+    listed: Option<usize>,
+    key: (String, String, String, u16),
+    line: u64,
+}
+
+/// Fill in the messages of repeated rows with the line that gave the key before: a second read
+/// of observations.csv, only when a bundle has repeats (and is rejected anyway).
+fn name_earlier_lines(dir: &Path, opt: &ReadOptions, repeats: &mut [Repeat], errs: &mut Errors) {
+    let wanted: HashSet<&(String, String, String, u16)> = repeats.iter().map(|r| &r.key).collect();
+    let mut lines: HashMap<(String, String, String, u16), Vec<u64>> = HashMap::new();
+    let mut quiet = Errors {
+        list: Vec::new(),
+        more: 0,
+    };
+    read_table_each(
+        dir,
+        "observations.csv",
+        OBS_COLS,
+        OBS_REQ,
+        opt,
+        &mut quiet,
+        &mut |_, line, r, _| {
+            let (Some(u), Some(f), Some(i), Some(y)) = (
+                r.get("unit_code"),
+                r.get("framework"),
+                r.get("indicator"),
+                r.get("year").and_then(|y| y.parse::<u16>().ok()),
+            ) else {
+                return;
+            };
+            let k = (u.to_string(), f.to_string(), i.to_string(), y);
+            if wanted.contains(&k) {
+                lines.entry(k).or_default().push(line);
+            }
+        },
+    );
+    for r in repeats.iter() {
+        let Some(at) = r.listed else { continue };
+        let prev = lines
+            .get(&r.key)
+            .and_then(|ls| ls.iter().filter(|&&l| l < r.line).max())
+            .map_or_else(|| "?".to_string(), u64::to_string);
+        let (unit, _, ind, year) = &r.key;
+        errs.list[at].reason = format!("{unit} {ind} {year} already given on line {prev}");
     }
 }
 

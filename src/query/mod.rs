@@ -157,6 +157,23 @@ impl<'s> Query<'s> {
         Ok(by_year)
     }
 
+    /// The rows of a unit in a framework in these years only, by year.
+    pub fn rows_in(
+        &self,
+        unit: &str,
+        fw: &Framework,
+        years: &[u16],
+    ) -> Result<BTreeMap<u16, Vec<Observation>>> {
+        let mut by_year: BTreeMap<u16, Vec<Observation>> = BTreeMap::new();
+        for o in self
+            .store
+            .observations_of_years(unit, &fw.id, |y| years.contains(&y))?
+        {
+            by_year.entry(o.year).or_default().push(o);
+        }
+        Ok(by_year)
+    }
+
     pub fn targets(&self, fw: &Framework, unit: &str) -> Vec<Option<Target>> {
         eval::targets_for(fw, &self.units, unit, &self.reg.overrides)
     }
@@ -210,7 +227,11 @@ impl<'s> Query<'s> {
         against: Option<u16>,
         opt: &Options,
     ) -> Result<UnitReport> {
-        let rows = self.rows(&unit.code, fw)?;
+        // the rules look at the year, the comparison year and the year before (implausible
+        // changes): a national check reads 3 of 15 years
+        let mut wanted = vec![year, year.saturating_sub(1)];
+        wanted.extend(against);
+        let rows = self.rows_in(&unit.code, fw, &wanted)?;
         let targets = self.targets(fw, &unit.code);
         let indexed: BTreeMap<u16, Vec<Option<&Observation>>> = rows
             .iter()
@@ -399,7 +420,7 @@ impl<'s> Query<'s> {
 
     /// The evaluation of a unit in another year (for regressions in the grid).
     pub fn evaluation(&self, fw: &Framework, unit: &str, year: u16) -> Result<Option<Evaluation>> {
-        let rows = self.rows(unit, fw)?;
+        let rows = self.rows_in(unit, fw, &[year])?;
         let targets = self.targets(fw, unit);
         Ok(rows
             .get(&year)

@@ -102,7 +102,7 @@ impl Query<'_> {
         for y in [baseline, year] {
             let mut rows: Vec<(Vec<Option<Observation>>, eval::Evaluation)> = Vec::new();
             for c in communes.iter().filter(|c| c.valid_in(y)) {
-                let all = self.rows(&c.code, fw)?;
+                let all = self.rows_in(&c.code, fw, &[y])?;
                 let Some(r) = all.get(&y) else { continue };
                 let t = self.targets(fw, &c.code);
                 let idx = eval::by_indicator(fw, r);

@@ -1,5 +1,12 @@
-//! Layout 1 → layout 2: the per-observation `obs` tree becomes one `series` record per unit
-//! and framework. Runs on the first writable open of an old store, under sled's lock.
+//! Older layouts → the current one, on the first writable open of an old store, under sled's
+//! lock.
+//!
+//! Layout 2 → 3 rewrites each `series` record in the compact record version, in place: a
+//! record is either version and both read the same, so a kill part-way leaves a store that
+//! reads exactly as before and the next open carries on; `meta.schema` becomes 3 at the end.
+//!
+//! Layout 1 → 3: the per-observation `obs` tree becomes one `series` record per unit and
+//! framework.
 //!
 //! Crash-safe without a second copy of the store: the old tree is only read until the very
 //! end. 1) `series` is cleared (what an interrupted earlier attempt left) and filled from `obs`
@@ -20,11 +27,38 @@ pub(super) const LEGACY_TREE: &str = "obs";
 /// Flush after this many series records, so sled can evict what it has written.
 const FLUSH_EVERY: usize = 2_000;
 
-pub(super) fn run(s: &mut Store) -> Result<usize, StoreError> {
+pub(super) fn run(s: &mut Store, layout: u8) -> Result<usize, StoreError> {
     let what = crate::i18n::Lang::process().t("migrating_store");
     eprintln!("ntm: {what} ({}) …", s.path.display());
-    let written = fill(s, what)?;
+    let written = if layout >= 2 {
+        compact(s, what)?
+    } else {
+        fill(s, what)?
+    };
     finish(s, written)
+}
+
+/// Layout 2 → 3: every series record not yet in the newest version is rewritten in it.
+fn compact(s: &Store, what: &str) -> Result<usize, StoreError> {
+    let io = io_err(&s.path);
+    let mut bar = crate::progress::Progress::new(what, s.series.len() as u64);
+    let mut written = 0usize;
+    for (n, kv) in s.series.iter().enumerate() {
+        let (k, v) = kv.map_err(&io)?;
+        if v.first() != Some(&series::VERSION) {
+            let rows = series::decode_rows(&v)?;
+            s.series
+                .insert(k, series::encode_rows(&rows))
+                .map_err(&io)?;
+            written += 1;
+            if written.is_multiple_of(FLUSH_EVERY) {
+                s.flush()?;
+            }
+        }
+        bar.set(n as u64);
+    }
+    bar.finish();
+    Ok(written)
 }
 
 /// Step 1: `series` from `obs`; returns the records written.

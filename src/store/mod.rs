@@ -23,8 +23,9 @@ mod migrate;
 mod series;
 mod session;
 mod snapshot;
+pub mod stage;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -44,12 +45,14 @@ pub use ids::IdsFull;
 pub use log::{ChainProblem, LogEntry};
 use series::{ObsRecord, Row};
 pub use session::Session;
+pub use stage::Stage;
 
 const FORMAT: &[u8] = b"ntm-bincode2-standard";
 /// The store layout this build writes, kept in `meta` as `schema` (1: one record per
-/// observation; 2: one record per unit and framework). An older build refuses a store with a
-/// higher number ("written by a newer ntm") instead of misreading it.
-pub const LAYOUT: u8 = 2;
+/// observation; 2: one record per unit and framework; 3: the same records, columnar and compact).
+/// An older build refuses a store with a higher number ("written by a newer ntm") instead of
+/// misreading it.
+pub const LAYOUT: u8 = 3;
 /// In `meta` while an import is being written (value: the trees that were empty before it).
 const IMPORT_MARKER: &str = "import-in-progress";
 /// Keys per tree written in one sled batch by an import.
@@ -302,14 +305,17 @@ impl Store {
             s.roll_back_interrupted_import()?;
         }
         if layout < LAYOUT {
-            if read_only {
+            // layout 2's records are read as they are; layout 1 has to be converted first
+            if read_only && layout < 2 {
                 return Err(StoreError::Invalid(format!(
                     "the store {} was written by an earlier ntm (one record per observation); open it once without --read-only (any ntm command, e.g. `ntm --store {} check`) to convert it — everything in it is kept",
                     dir.display(),
                     dir.display()
                 )));
             }
-            migrate::run(&mut s)?;
+            if !read_only {
+                migrate::run(&mut s, layout)?;
+            }
         } else if !read_only {
             migrate::drop_legacy(&mut s)?;
         }
@@ -622,6 +628,30 @@ impl Store {
             .collect()
     }
 
+    /// The observations of a unit in a framework in the years `keep` accepts (one record; rows
+    /// of other years are skipped without being built).
+    pub fn observations_of_years(
+        &self,
+        unit: &str,
+        framework: &str,
+        keep: impl Fn(u16) -> bool,
+    ) -> Result<Vec<Observation>, StoreError> {
+        let (Some(uid), Some(fid)) = (self.ids.unit(unit), self.ids.framework(framework)) else {
+            return Ok(Vec::new());
+        };
+        let Some(v) = self
+            .series
+            .get(series_key(uid, fid))
+            .map_err(io_err(&self.path))?
+        else {
+            return Ok(Vec::new());
+        };
+        series::decode_rows_where(&v, keep)?
+            .into_iter()
+            .map(|r| self.obs_of(uid, fid, r))
+            .collect()
+    }
+
     /// All observations of a unit, every framework and year (a prefix scan).
     pub fn observations_of_unit(&self, unit: &str) -> Result<Vec<Observation>, StoreError> {
         let Some(uid) = self.ids.unit(unit) else {
@@ -745,7 +775,28 @@ impl Store {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportStats, StoreError> {
         self.writable("import")?;
+        let stage = Stage::of(&self.path, &b.observations).map_err(|e| StoreError::Io {
+            path: self.path.clone(),
+            msg: format!("cannot stage the import: {e}"),
+        })?;
+        self.import_staged(b, &stage, reg, progress)
+    }
+
+    /// Import a bundle whose observations are in `stage` (`b.observations` is not read): what
+    /// `ntm import` does, so that a national bundle is never held in memory.
+    pub fn import_staged(
+        &mut self,
+        b: &Bundle,
+        stage: &Stage,
+        reg: &Registry,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportStats, StoreError> {
+        self.writable("import")?;
         let io = io_err(&self.path);
+        let staged = |e: std::io::Error| StoreError::Io {
+            path: self.path.clone(),
+            msg: format!("cannot read the staged import: {e}"),
+        };
         let mut ids = self.ids.clone();
         let mut units = self.units()?;
         let mut units_w: Vec<KeyValue> = Vec::new();
@@ -760,19 +811,16 @@ impl Store {
             ids.intern_unit(&u.code, &mut ids_w, &mut rev_w)?;
             units.insert(u.clone());
         }
-        // rows of this import, per (unit, framework): overlay on what is stored
-        let mut groups: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-        // fixed-width ids of every row, interned once
-        let mut row_ids: Vec<(u32, u16, u16)> = Vec::with_capacity(b.observations.len());
-        for (i, o) in b.observations.iter().enumerate() {
-            let uid = ids.intern_unit(&o.unit_code, &mut ids_w, &mut rev_w)?;
-            let fid = ids.intern_framework(&o.framework, &mut ids_w, &mut rev_w)?;
-            let iid = ids.intern_indicator(&o.framework, &o.indicator, &mut ids_w, &mut rev_w)?;
-            row_ids.push((uid, fid, iid));
-            groups
-                .entry((o.unit_code.as_str(), o.framework.as_str()))
-                .or_default()
-                .push(i);
+        // ids of every unit, framework and indicator of the staged rows, interned in the
+        // order layout 1 did (unit, framework, indicator)
+        let groups: Vec<stage::GroupInfo> = stage.groups().collect();
+        for &(unit, fw, _, _) in &groups {
+            ids.intern_unit(unit, &mut ids_w, &mut rev_w)?;
+            ids.intern_framework(fw, &mut ids_w, &mut rev_w)?;
+        }
+        for (fw, ind) in stage.indicators() {
+            ids.intern_framework(fw, &mut ids_w, &mut rev_w)?;
+            ids.intern_indicator(fw, ind, &mut ids_w, &mut rev_w)?;
         }
         for r in &b.recognitions {
             let uid = ids.intern_unit(&r.unit_code, &mut ids_w, &mut rev_w)?;
@@ -792,27 +840,23 @@ impl Store {
         }
         // per (unit, framework) in key order: one series record, and the summaries of the
         // years this import touches
-        let mut group_keys: Vec<(SeriesId, (&str, &str))> = groups
-            .keys()
-            .map(|&(unit, fwid)| {
-                let uid = ids.unit(unit).expect("interned above");
-                let fid = ids.framework(fwid).expect("interned above");
-                ((uid, fid), (unit, fwid))
+        let mut group_keys: Vec<(SeriesId, stage::GroupInfo)> = groups
+            .iter()
+            .map(|&g| {
+                let uid = ids.unit(g.0).expect("interned above");
+                let fid = ids.framework(g.1).expect("interned above");
+                ((uid, fid), g)
             })
             .collect();
-        group_keys.sort_unstable();
+        group_keys.sort_unstable_by_key(|(id, _)| *id);
         let mut series_keys: Vec<Vec<u8>> = Vec::with_capacity(group_keys.len());
         let mut sum_keys: Vec<Vec<u8>> = Vec::new();
-        for &((uid, fid), (unit, fwid)) in &group_keys {
+        for &((uid, fid), (_, fwid, years, _)) in &group_keys {
             series_keys.push(series_key(uid, fid));
             if reg.get(fwid).is_none() {
                 continue;
             }
-            let years: BTreeSet<u16> = groups[&(unit, fwid)]
-                .iter()
-                .map(|&i| b.observations[i].year)
-                .collect();
-            for y in years {
+            for &y in years {
                 sum_years.push((fwid.to_string(), y));
                 sum_keys.push(key(&[
                     KeyPart::U32(uid),
@@ -822,7 +866,7 @@ impl Store {
             }
         }
         let n_sum = sum_keys.len();
-        let n_obs = b.observations.len();
+        let n_obs = stage.rows() as usize;
         let total = (n_obs + units_w.len() + rec_w.len() + n_sum + mer_w.len()) as u64;
 
         // 1. undo records and the marker
@@ -864,27 +908,22 @@ impl Store {
             }
         }
         let mut since_flush = 0u64;
-        for &((uid, fid), (unit, fwid)) in &group_keys {
+        for &((uid, fid), (unit, fwid, _, n_new)) in &group_keys {
             // a unit new to the store has no stored rows: no read
             let stored = if self.ids.unit(unit).is_some() {
                 self.observations_of(unit, fwid)?
             } else {
                 Vec::new()
             };
+            let new_rows = stage.read(unit, fwid).map_err(staged)?;
             let mut rows: BTreeMap<(u16, u16), &Observation> = BTreeMap::new();
-            for o in &stored {
+            for o in stored.iter().chain(&new_rows) {
                 let iid = ids
                     .indicator(&o.framework, &o.indicator)
-                    .expect("a stored indicator has an id");
+                    .expect("every indicator has an id");
                 rows.insert((iid, o.year), o);
             }
-            let mut years = BTreeSet::new();
-            let new_rows = &groups[&(unit, fwid)];
-            for &i in new_rows {
-                let o = &b.observations[i];
-                rows.insert((row_ids[i].2, o.year), o);
-                years.insert(o.year);
-            }
+            let years: BTreeSet<u16> = new_rows.iter().map(|o| o.year).collect();
             let recs: Vec<Row> = rows
                 .iter()
                 .map(|(&(ind, year), o)| Row {
@@ -919,7 +958,7 @@ impl Store {
                     done += 1;
                 }
             }
-            done += new_rows.len() as u64;
+            done += u64::from(n_new);
             since_flush += recs.len() as u64;
             if since_flush >= IMPORT_FLUSH_EVERY {
                 self.flush()?;
@@ -941,7 +980,7 @@ impl Store {
         let detail = format!(
             "{} units, {} observations, {} recognitions{merges}{}{}",
             b.units.len(),
-            b.observations.len(),
+            n_obs,
             b.recognitions.len(),
             if detail.is_empty() { "" } else { "; " },
             detail
@@ -955,7 +994,7 @@ impl Store {
         self.ids = ids;
         Ok(ImportStats {
             units: b.units.len(),
-            observations: b.observations.len(),
+            observations: n_obs,
             recognitions: b.recognitions.len(),
             summaries: n_sum,
             merges: b.merges.len(),

@@ -5,17 +5,24 @@
 //! makes sled's open, scan and import cheap (measured in `shared/research/store_v2.md`), and a
 //! unit's figures are exactly what the grid, the detail and `check` read together. Rows are
 //! kept sorted by (indicator id, year), the order of layout 1's keys, so every listing comes
-//! out in the same order as before. Sources repeat on nearly every row of a report: each
-//! record keeps them once in a small table.
+//! out in the same order as before.
+//!
+//! Record version 2 (layout 3) is columnar and compact, about 4 bytes an observation instead of
+//! 35 (see `columns`); version 1 (bincode rows, layout 2) is still read.
 
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
-use super::codec::{decode, encode};
+use super::codec::decode;
 use crate::model::Value;
+
+mod columns;
 
 /// The tree of layout 2.
 pub(super) const TREE: &str = "series";
+
+/// The record version this build writes.
+pub(super) const VERSION: u8 = columns::VERSION;
 
 /// Observation fields (the codes live in the key and the row).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -76,41 +83,41 @@ struct RowV1 {
     note: Option<String>,
 }
 
-/// Encode rows (sorted by indicator and year).
+/// Encode rows (sorted by indicator and year) as the newest record version.
 pub(super) fn encode_rows(rows: &[Row]) -> Vec<u8> {
-    let mut sources: Vec<String> = Vec::new();
-    let mut index = std::collections::HashMap::<&str, u32>::new();
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let source = match r.rec.source.as_deref() {
-            None => 0,
-            Some(s) => match index.get(s) {
-                Some(&i) => i,
-                None => {
-                    sources.push(s.to_string());
-                    let i = sources.len() as u32;
-                    index.insert(s, i);
-                    i
-                }
-            },
-        };
-        out.push(RowV1 {
-            ind: r.ind,
-            year: r.year,
-            value: r.rec.value,
-            numerator: r.rec.numerator,
-            denominator: r.rec.denominator,
-            stated_percent: r.rec.stated_percent,
-            units_met: r.rec.units_met,
-            units_total: r.rec.units_total,
-            source,
-            note: r.rec.note.clone(),
-        });
-    }
-    encode(&SeriesV1 { sources, rows: out })
+    columns::encode(rows)
 }
 
+/// Decode a series record of any version this build knows.
 pub(super) fn decode_rows(bytes: &[u8]) -> Result<Vec<Row>, StoreError> {
+    decode_rows_where(bytes, |_| true)
+}
+
+/// Decode only the rows of the years `keep` accepts: a national `check` needs two or three
+/// years of fifteen, and a row not kept costs no allocation.
+pub(super) fn decode_rows_where(
+    bytes: &[u8],
+    keep: impl Fn(u16) -> bool,
+) -> Result<Vec<Row>, StoreError> {
+    match bytes.first() {
+        Some(&columns::VERSION) => columns::decode(bytes, keep),
+        Some(&1) => Ok(decode_v1(bytes)?
+            .into_iter()
+            .filter(|r| keep(r.year))
+            .collect()),
+        Some(&v) if v > VERSION => Err(StoreError::NewerSchema {
+            found: v,
+            supported: VERSION,
+        }),
+        Some(v) => Err(StoreError::Corrupt(format!(
+            "series record with version {v}"
+        ))),
+        None => Err(StoreError::Corrupt("empty series record".into())),
+    }
+}
+
+/// Record version 1: bincode rows and a table of sources.
+fn decode_v1(bytes: &[u8]) -> Result<Vec<Row>, StoreError> {
     let s: SeriesV1 = decode(bytes, "series")?;
     let mut out = Vec::with_capacity(s.rows.len());
     for r in s.rows {
@@ -160,7 +167,38 @@ pub(super) fn find(rows: &[Row], ind: u16, year: u16) -> Option<&Row> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::codec::encode;
     use super::*;
+
+    #[test]
+    fn a_version_1_record_is_still_read_and_a_newer_one_refused() {
+        let v1 = encode(&SeriesV1 {
+            sources: vec!["Báo cáo".into()],
+            rows: vec![RowV1 {
+                ind: 4,
+                year: 2020,
+                value: Some(Value::Number(53.5)),
+                numerator: Some(338.0),
+                denominator: Some(632.0),
+                stated_percent: None,
+                units_met: None,
+                units_total: None,
+                source: 1,
+                note: Some("n".into()),
+            }],
+        });
+        let rows = decode_rows(&v1).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].rec.source.as_deref(), Some("Báo cáo"));
+        assert_eq!(rows[0].rec.numerator, Some(338.0));
+        assert_eq!(decode_rows_where(&v1, |y| y != 2020).unwrap(), vec![]);
+        let mut newer = encode_rows(&rows);
+        newer[0] = VERSION + 1;
+        assert!(matches!(
+            decode_rows(&newer),
+            Err(StoreError::NewerSchema { .. })
+        ));
+    }
 
     fn row(ind: u16, year: u16, source: Option<&str>) -> Row {
         Row {

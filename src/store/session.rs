@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use super::{Change, Store, StoreError};
 
+/// The longest a key waits for the store once the interface is up.
+const KEY_WAIT: Duration = Duration::from_millis(400);
+
 pub struct Session {
     path: PathBuf,
     read_only: bool,
@@ -59,7 +62,15 @@ impl Session {
                 msg: "the store was removed or moved while the interface was open; nothing more can be read or saved".into(),
             });
         }
-        let s = Store::open_waiting(&self.path, self.read_only, self.wait)?;
+        // once the interface is up, a key waits only a moment for another holder (an import
+        // can hold the store for a minute): the screen stays alive, says who holds it, and the
+        // next key tries again
+        let wait = if self.started {
+            self.wait.min(KEY_WAIT)
+        } else {
+            self.wait
+        };
+        let s = Store::open_waiting(&self.path, self.read_only, wait)?;
         self.opened_at.set(Some(Instant::now()));
         Ok(self.open.get_or_init(|| s))
     }

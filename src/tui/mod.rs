@@ -22,6 +22,8 @@ pub mod picker;
 pub mod review;
 pub mod theme;
 pub mod ui;
+#[cfg(unix)]
+mod watch;
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -297,6 +299,10 @@ enum Woke {
     Quiet,
     Signal,
     HangUp,
+    /// Another process committed to the store.
+    Changed,
+    /// Something else happened in the store's folder.
+    Nothing,
 }
 
 /// The most read from the terminal before the inputs are handled and the screen drawn.
@@ -306,7 +312,11 @@ const READ_ROUND: usize = 1 << 20;
 /// Block until the terminal has input or hangs up, a signal arrives, or `timeout` passes
 /// (None: no timeout, so an idle interface uses no CPU).
 #[cfg(unix)]
-fn wait(sig: &Signals, timeout: Option<Duration>) -> std::io::Result<Woke> {
+fn wait(
+    sig: &Signals,
+    watch: Option<&watch::Watch>,
+    timeout: Option<Duration>,
+) -> std::io::Result<Woke> {
     use std::os::fd::AsRawFd;
     let mut fds = [
         libc::pollfd {
@@ -319,11 +329,17 @@ fn wait(sig: &Signals, timeout: Option<Duration>) -> std::io::Result<Woke> {
             events: libc::POLLIN,
             revents: 0,
         },
+        libc::pollfd {
+            // a negative descriptor is left out by poll(2)
+            fd: watch.map_or(-1, |w| w.raw()),
+            events: libc::POLLIN,
+            revents: 0,
+        },
     ];
     // rounded up: waking a little early would cut a sequence short
     let ms = timeout.map_or(-1, |t| t.as_micros().div_ceil(1000).min(60_000) as i32);
-    // SAFETY: two valid pollfds on descriptors we hold
-    let r = unsafe { libc::poll(fds.as_mut_ptr(), 2, ms) };
+    // SAFETY: three valid pollfds on descriptors we hold (or -1)
+    let r = unsafe { libc::poll(fds.as_mut_ptr(), 3, ms) };
     if r < 0 {
         let e = std::io::Error::last_os_error();
         return if e.kind() == std::io::ErrorKind::Interrupted {
@@ -341,6 +357,12 @@ fn wait(sig: &Signals, timeout: Option<Duration>) -> std::io::Result<Woke> {
     }
     if fds[0].revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
         return Ok(Woke::HangUp);
+    }
+    if fds[0].revents == 0 && fds[2].revents != 0 {
+        return Ok(match watch.is_some_and(|w| w.drain()) {
+            true => Woke::Changed,
+            false => Woke::Nothing,
+        });
     }
     Ok(Woke::Input)
 }
@@ -447,6 +469,12 @@ where
     let mut buf = vec![0u8; 64 * 1024];
     let mut last_input = std::time::Instant::now();
     let mut dirty = true;
+    // a commit elsewhere wakes the loop at once (the 2 s look stays as the fallback)
+    let watch = if app.store.watches() {
+        watch::Watch::new(app.store.path())
+    } else {
+        None
+    };
     loop {
         if sig.stop.load(Ordering::Relaxed) {
             return Ok(if terminal_gone() {
@@ -489,7 +517,7 @@ where
             .map(|p| p.timeout().saturating_sub(last_input.elapsed()))
             .or(app.store.watches().then_some(WATCH_EVERY))
             .map(|t| release_in.map_or(t, |r| t.min(r)));
-        match wait(sig, timeout)? {
+        match wait(sig, watch.as_ref(), timeout)? {
             Woke::Input => {
                 if !read_input(&mut buf, &mut dec, &mut inputs) {
                     return Ok(Ended::HangUp);
@@ -497,7 +525,7 @@ where
                 last_input = std::time::Instant::now();
             }
             Woke::Quiet => dec.timeout(&mut inputs),
-            Woke::Signal => {}
+            Woke::Signal | Woke::Changed | Woke::Nothing => {}
             Woke::HangUp => return Ok(Ended::HangUp),
         }
         dirty |= deliver(app, &mut inputs);
