@@ -360,12 +360,12 @@ fn passing_year(fw: &Framework, y: u16) -> Vec<Observation> {
     fw.indicators
         .iter()
         .enumerate()
-        .filter_map(|(i, ind)| {
+        .map(|(i, ind)| {
             let Some(t) = fw.target(i, Some("TDMNPB"), None, &[]) else {
                 // no target (2.4): a row all the same, or its criterion has no data
-                return Some(counts(&ind.code, y, 50.0, 100.0));
+                return counts(&ind.code, y, 50.0, 100.0);
             };
-            Some(match t.value {
+            match t.value {
                 TargetValue::Pass(p) => value(&ind.code, y, Value::Pass(p)),
                 TargetValue::Number(x) if ind.kind == Kind::Ratio => {
                     let pct = if t.comparison == Comparison::Le {
@@ -376,7 +376,7 @@ fn passing_year(fw: &Framework, y: u16) -> Vec<Observation> {
                     counts(&ind.code, y, (pct * 10.0).ceil(), 1000.0)
                 }
                 TargetValue::Number(x) => value(&ind.code, y, Value::Number(x * 1.1)),
-            })
+            }
         })
         .collect()
 }
