@@ -137,7 +137,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("plan_short", "thiếu {n} {u}", "{n} {u} short"),
     ("plan_over", "vượt {n} {u}", "{n} {u} over"),
     ("plan_points", "điểm %", "points"),
-    ("plan_per_year", "/năm", "/year"),
+    ("plan_each_year", "mỗi năm", "a year"),
     ("plan_must_pass", "cần đạt", "must pass"),
     ("plan_no_data", "chưa có số liệu", "no data"),
     ("plan_no_target", "chưa có chỉ tiêu", "no target"),

@@ -307,7 +307,7 @@ pub fn explain_text(g: &Gap, lang: Lang) -> String {
     }
 }
 
-/// The pace: `−3,5 điểm %/năm (2017–2020)`; empty when there is none.
+/// The pace: `−3,48 điểm % mỗi năm (2017–2020)`; empty when there is none.
 pub fn pace_text(ind: &Indicator, g: &Gap, lang: Lang) -> String {
     let Some(p) = g.pace else {
         return String::new();
@@ -324,7 +324,7 @@ pub fn pace_text(ind: &Indicator, g: &Gap, lang: Lang) -> String {
     } else {
         unit_of(ind, lang)
     };
-    format!("{v} {u}{} ({}–{})", lang.t("plan_per_year"), p.from, p.to)
+    format!("{v} {u} {} ({}–{})", lang.t("plan_each_year"), p.from, p.to)
 }
 
 /// When the target is met at this pace, in full.
