@@ -175,8 +175,8 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     (
         "plan_method",
-        "Tốc độ: thay đổi bình quân mỗi năm trong {n} năm gần nhất (từ năm sớm nhất có số liệu trong khoảng đó đến năm đang xét); quá {u} năm coi như không đạt với tốc độ này.",
-        "Pace: the average yearly change over the last {n} years (from the earliest year with data in them to the year planned); more than {u} years away counts as not at this pace.",
+        "Cách tính tốc độ: thay đổi bình quân mỗi năm trong {n} năm gần nhất (từ năm sớm nhất có số liệu trong khoảng đó đến năm đang xét); quá {u} năm coi như không đạt với tốc độ này.",
+        "How the pace is worked out: the average yearly change over the last {n} years (from the earliest year with data in them to the year planned); more than {u} years away counts as not at this pace.",
     ),
     ("plan_in_communes", "trên {n} xã", "in {n} communes"),
     ("plan_n_communes", "{n} xã", "{n} communes"),
@@ -477,6 +477,49 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("all_kinds", "tất cả", "all"),
     ("keys", "Phím", "Keys"),
     ("action", "Thao tác", "Action"),
+    // the plan screen
+    (
+        "act_plan",
+        "Con đường đến chuẩn của xã đang chọn",
+        "The way to the standard of this commune",
+    ),
+    ("hint_plan", "đến chuẩn", "plan"),
+    ("hint_plan_toggle", "xã/huyện", "commune/district"),
+    (
+        "help_plan",
+        "Con đường đến chuẩn",
+        "The way to the standard",
+    ),
+    (
+        "act_plan_toggle",
+        "Chuyển giữa xã và cả huyện xếp theo mức gần chuẩn",
+        "Switch between the commune and the district ranked by closeness",
+    ),
+    (
+        "act_plan_drill",
+        "Chi tiết tiêu chí của chỉ tiêu / kế hoạch của xã chọn",
+        "The indicator's criterion detail / the chosen commune's plan",
+    ),
+    (
+        "act_plan_next",
+        "Xã sau trong bảng xếp hạng",
+        "Next commune in the ranking",
+    ),
+    (
+        "act_plan_prev",
+        "Xã trước trong bảng xếp hạng",
+        "Previous commune in the ranking",
+    ),
+    (
+        "plan_screen",
+        "con đường đến chuẩn",
+        "the way to the standard",
+    ),
+    ("plan_no_data_year", "Không có số liệu năm", "No data in"),
+    ("plan_col_now", "Hiện nay", "Now"),
+    ("plan_col_need", "Còn thiếu", "Short by"),
+    ("plan_col_reach_short", "Đạt năm", "Reached"),
+    ("plan_pace_title", "Tốc độ", "Pace"),
     // review and audit
     (
         "cell_audited",

@@ -12,8 +12,8 @@ use crate::i18n::Lang;
 use crate::model::{Level, TargetValue, Value};
 use crate::query::Query;
 use crate::query::plan::{
-    PlanEntry, ScopePlan, explain_text, method_text, need_text, pace_text, reach_text, status_str,
-    target_text, total_text, unit_reach_short, value_text,
+    PlanEntry, ScopePlan, explain_text, kind_key, method_text, need_text, pace_text, reach_text,
+    risk_key, status_str, target_text, total_text, unit_reach_short, value_text,
 };
 use crate::text::{fmt_plain, pad, pad_left, sanitize, width};
 
@@ -257,14 +257,14 @@ fn unit_text(fw: &Framework, e: &PlanEntry, lang: Lang) -> String {
         o += &format!(
             "; {} {} {}",
             lang.t("recognized").to_lowercase(),
-            kind_label(r.kind, lang),
+            lang.t(kind_key(r.kind)),
             r.year
         );
         if let Some(risk) = e.risk {
             o += &format!(
                 ", {} {}",
                 lang.t("revocation_risk").to_lowercase(),
-                lang.t(super::check::risk_key(risk))
+                lang.t(risk_key(risk))
             );
         }
         if e.must_restore() {
@@ -324,14 +324,6 @@ fn gap_text(fw: &Framework, g: &Gap, lang: Lang) -> String {
         (true, true) => {}
     }
     o
-}
-
-fn kind_label(k: crate::model::RecognitionKind, lang: Lang) -> &'static str {
-    match k {
-        crate::model::RecognitionKind::Ntm => lang.t("plan_kind_ntm"),
-        crate::model::RecognitionKind::NangCao => lang.t("plan_kind_nang_cao"),
-        crate::model::RecognitionKind::KieuMau => lang.t("plan_kind_kieu_mau"),
-    }
 }
 
 // ---- JSON and CSV (machine output: plain numbers, stable identifiers)

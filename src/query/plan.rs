@@ -463,3 +463,22 @@ pub fn status_str(s: crate::eval::Status) -> &'static str {
         crate::eval::Status::NoTarget => "no_target",
     }
 }
+
+/// Catalogue key of a recognition level's name.
+pub fn kind_key(k: crate::model::RecognitionKind) -> &'static str {
+    match k {
+        crate::model::RecognitionKind::Ntm => "plan_kind_ntm",
+        crate::model::RecognitionKind::NangCao => "plan_kind_nang_cao",
+        crate::model::RecognitionKind::KieuMau => "plan_kind_kieu_mau",
+    }
+}
+
+/// Catalogue key of a revocation-risk level.
+pub fn risk_key(r: Risk) -> &'static str {
+    match r {
+        Risk::None => "risk_none",
+        Risk::Low => "risk_low",
+        Risk::Medium => "risk_medium",
+        Risk::High => "risk_high",
+    }
+}
