@@ -185,6 +185,33 @@ fn demo_drill_down_filter_and_quit() {
     assert!(!raw.contains("\x1b[6n") && !raw.contains("\x1b[c") && !raw.contains("\x1b[>c"));
 }
 
+/// The plan screen in a real terminal: `r` on Song Khê shows its 42 households, `r` again the
+/// district ranked, Enter back to the commune, Enter into criterion 17, Esc back, `q` quits.
+#[test]
+fn plan_screen_from_the_grid() {
+    let mut s = Session::start(&["demo"]);
+    s.wait_for("Xã đạt chuẩn: 4/6");
+    s.send(DOWN);
+    s.send(DOWN);
+    s.send("r");
+    let plan = s.wait_for("Song Khê — con đường đến chuẩn, năm 2020");
+    assert!(plan.contains("thêm 42 hộ"), "{plan}");
+    assert!(plan.contains("380 − 338 = 42"), "{plan}");
+    s.send("r");
+    let district = s.wait_for("Tổng cần cho kế hoạch:");
+    assert!(district.contains("1   Song Khê"), "{district}");
+    assert!(district.contains("thêm 42 hộ trên 1 xã"), "{district}");
+    s.send("\r");
+    s.wait_for("Song Khê — con đường đến chuẩn");
+    s.send("\r");
+    s.wait_for("Song Khê — TC 17");
+    s.send("\x1b");
+    s.wait_for("Song Khê — con đường đến chuẩn");
+    s.send("q");
+    let (status, _) = s.finish();
+    assert!(status.success(), "{status:?}");
+}
+
 #[test]
 fn sigterm_restores_the_terminal() {
     let mut s = Session::start(&["demo", "--lang", "en"]);

@@ -58,6 +58,10 @@ fn goto(app: &mut App, s: Screen) {
             app.act(Action::Audits);
             app.act(Action::DrillIn);
         }
+        Screen::Plan => {
+            // Song Khê's way to the standard
+            acts(app, &[Action::MoveDown, Action::MoveDown, Action::Plan]);
+        }
     }
     assert_eq!(app.screen(), s);
 }
@@ -68,13 +72,14 @@ fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
     t
 }
 
-const SCREENS: [(Screen, &str); 6] = [
+const SCREENS: [(Screen, &str); 7] = [
     (Screen::Grid, "grid"),
     (Screen::Detail, "detail"),
     (Screen::Indicator, "indicator"),
     (Screen::Findings, "findings"),
     (Screen::Help, "help"),
     (Screen::Picker, "picker"),
+    (Screen::Plan, "plan"),
 ];
 
 #[test]

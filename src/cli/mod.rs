@@ -26,6 +26,7 @@ mod grid;
 mod import;
 mod log;
 mod merges;
+mod plan;
 mod report;
 mod set;
 mod template;
@@ -87,6 +88,9 @@ pub enum Cmd {
     Log(log::Args),
     /// Spot audits: sample, show, mark, report
     Audit(audit::Args),
+    /// The way to the standard: what each commune still needs (households, km, points ...),
+    /// when it would get there at its pace, communes ranked by closeness
+    Plan(plan::Args),
     /// Print the appendix comparison table of a district or province (text, md, csv)
     Report(report::Args),
     /// Print the criteria grid of a district or province as text
@@ -265,6 +269,7 @@ fn run(cli: Cli) -> Res {
         Some(Cmd::Merges(a)) => merges::run(&ctx, a),
         Some(Cmd::Check(a)) => check::run(&ctx, a),
         Some(Cmd::Report(a)) => report::run(&ctx, a),
+        Some(Cmd::Plan(a)) => plan::run(&ctx, a),
         Some(Cmd::Set(a)) => set::run(&ctx, a),
         Some(Cmd::Template(a)) => template::run(&ctx, a),
         Some(Cmd::Undo(a)) => set::undo(&ctx, a),

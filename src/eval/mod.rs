@@ -4,6 +4,7 @@
 pub mod consistency;
 pub mod findings;
 pub mod lineage;
+pub mod plan;
 pub mod standard;
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@
 //! grid, computed from the store through `eval`. Nothing here writes.
 
 pub mod audit;
+pub mod plan;
 pub mod report;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -50,6 +50,8 @@ pub enum Screen {
     Audits,
     /// One audit, record by record.
     Audit,
+    /// The way to the standard (`tui::plan`).
+    Plan,
 }
 
 /// The store the interface works on: shared (read-only) or exclusive (editing allowed), or a
@@ -332,6 +334,7 @@ pub struct App<'s> {
     pub screens: Vec<Screen>,
     pub detail: Option<Detail>,
     pub indicator: Option<IndicatorView>,
+    pub plan: Option<super::plan::PlanView>,
     pub findings: FindingsView,
     pub picker: Option<Picker>,
     pub help_scroll: usize,
@@ -411,6 +414,7 @@ impl<'s> App<'s> {
             screens: vec![Screen::Grid],
             detail: None,
             indicator: None,
+            plan: None,
             findings: FindingsView::default(),
             picker: None,
             help_scroll: 0,
@@ -538,6 +542,9 @@ impl<'s> App<'s> {
             if let Some(iv) = &mut self.indicator {
                 iv.cursor = cur.min(iv.rows.len().saturating_sub(1));
             }
+        }
+        if self.plan.is_some() {
+            self.refresh_plan();
         }
         Ok(())
     }
@@ -812,14 +819,14 @@ impl<'s> App<'s> {
         });
     }
 
-    fn push(&mut self, s: Screen) {
+    pub(super) fn push(&mut self, s: Screen) {
         if self.screen() != s {
             self.screens.push(s);
         }
         self.scroll.list.set(0);
     }
 
-    fn pop(&mut self) {
+    pub(super) fn pop(&mut self) {
         if self.screens.len() > 1 {
             let s = self.screens.pop();
             match s {
@@ -830,6 +837,7 @@ impl<'s> App<'s> {
                     self.indicator = None
                 }
                 Some(Screen::Picker) => self.picker = None,
+                Some(Screen::Plan) => self.plan = None,
                 Some(Screen::Audit) => {
                     self.audit = None;
                     self.detail = None;
@@ -1059,7 +1067,7 @@ impl<'s> App<'s> {
     }
 
     /// Move a list cursor by an action; returns the new position.
-    fn list_move(&self, a: Action, cur: usize, len: usize) -> usize {
+    pub(super) fn list_move(&self, a: Action, cur: usize, len: usize) -> usize {
         if len == 0 {
             return 0;
         }
@@ -1078,7 +1086,7 @@ impl<'s> App<'s> {
         }
     }
 
-    fn is_vertical(a: Action) -> bool {
+    pub(super) fn is_vertical(a: Action) -> bool {
         matches!(
             a,
             Action::MoveUp
@@ -1209,6 +1217,7 @@ impl<'s> App<'s> {
                 }
             }
             Screen::Audit => self.act_audit(a),
+            Screen::Plan => self.act_plan(a),
         }
     }
 
@@ -1331,6 +1340,7 @@ impl<'s> App<'s> {
                 self.push(Screen::Detail);
             }
             Action::NextFramework => self.next_framework(),
+            Action::Plan => self.open_plan(),
             Action::IndicatorView => {
                 let c = if self.col < self.n_criteria() {
                     self.col

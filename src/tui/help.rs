@@ -53,6 +53,7 @@ pub const GROUPS: &[(&str, &[Action])] = &[
             Action::IndicatorView,
             Action::SortNext,
             Action::NextFramework,
+            Action::Plan,
             Action::NextMatch,
             Action::PrevMatch,
         ],
@@ -70,6 +71,15 @@ pub const GROUPS: &[(&str, &[Action])] = &[
     (
         "help_indicator",
         &[Action::MoveLeft, Action::MoveRight, Action::DrillIn],
+    ),
+    (
+        "help_plan",
+        &[
+            Action::Plan,
+            Action::DrillIn,
+            Action::NextMatch,
+            Action::PrevMatch,
+        ],
     ),
     ("help_findings", &[Action::DrillIn, Action::CycleKind]),
     ("help_review", &[Action::Edit, Action::Flag, Action::Undo]),
@@ -99,6 +109,10 @@ pub fn lines(km: &Keymap, lang: Lang) -> Vec<(bool, String, String)> {
                 ("help_indicator", Action::MoveRight) => lang.t("act_next_indicator"),
                 ("help_indicator", Action::DrillIn) => lang.t("act_indicator_drill"),
                 ("help_findings", Action::DrillIn) => lang.t("act_findings_drill"),
+                ("help_plan", Action::Plan) => lang.t("act_plan_toggle"),
+                ("help_plan", Action::DrillIn) => lang.t("act_plan_drill"),
+                ("help_plan", Action::NextMatch) => lang.t("act_plan_next"),
+                ("help_plan", Action::PrevMatch) => lang.t("act_plan_prev"),
                 _ => lang.t(a.desc_key()),
             };
             out.push((false, km.keys_of(a).join(", "), desc.to_string()));

@@ -19,6 +19,7 @@ pub mod indicator;
 pub mod input;
 pub mod keymap;
 pub mod picker;
+pub mod plan;
 pub mod review;
 pub mod theme;
 pub mod ui;

@@ -141,6 +141,10 @@ pub fn ascii_of(s: &str) -> String {
         "▆" | "▇" => Some("="),
         "█" | "▏" => Some("#"),
         "×" => Some("x"),
+        // the plan's arithmetic: ⌈0,6 × 632⌉ − 338
+        "⌈" | "⌊" => Some("["),
+        "⌉" | "⌋" => Some("]"),
+        "−" => Some("-"),
         // high revocation risk (the legend is converted the same way)
         "‼" => Some("#"),
         _ => None,

@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::action::Action;
 use super::app::{App, Screen};
 use super::theme::Theme;
-use super::{audit, detail, findings, form, grid, help, indicator, picker};
+use super::{audit, detail, findings, form, grid, help, indicator, picker, plan};
 use crate::framework::Indicator;
 use crate::i18n::Lang;
 use crate::model::{Kind, Observation, Target, TargetOrigin, Value};
@@ -50,6 +50,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Screen::Picker => picker::draw(f, app, body),
         Screen::Audits => audit::draw_list(f, app, body),
         Screen::Audit => audit::draw(f, app, body),
+        Screen::Plan => plan::draw(f, app, body),
     }
     status_line(f, app, status);
     if let Some(fm) = &app.form {
@@ -101,6 +102,7 @@ fn hints(s: Screen) -> &'static [Action] {
             Action::PickParent,
             Action::IndicatorView,
             Action::Audits,
+            Action::Plan,
             Action::Quit,
         ],
         Screen::Detail => &[
@@ -132,6 +134,14 @@ fn hints(s: Screen) -> &'static [Action] {
         Screen::Help => &[Action::Back, Action::MoveDown, Action::Quit],
         Screen::Picker => &[Action::DrillIn, Action::Back],
         Screen::Audits => &[Action::DrillIn, Action::Back, Action::Quit],
+        Screen::Plan => &[
+            Action::Back,
+            Action::Plan,
+            Action::DrillIn,
+            Action::NextMatch,
+            Action::YearPrev,
+            Action::Quit,
+        ],
         Screen::Audit => &[
             Action::MarkConfirmed,
             Action::MarkDiscrepancy,
@@ -245,6 +255,7 @@ fn status_line(f: &mut Frame, app: &App, area: Rect) {
         let label = match (app.screen(), a) {
             (Screen::Picker, Action::DrillIn) => "hint_pick",
             (Screen::Audit, Action::MoveDown) => "hint_record",
+            (Screen::Plan, Action::Plan) => "hint_plan_toggle",
             _ => a.hint_key(),
         };
         let text = format!(" {k} {} ", app.t(label));
@@ -300,6 +311,15 @@ pub fn breadcrumb(app: &App) -> String {
             }
         }
         Screen::Findings => parts.push(app.t("findings").to_string()),
+        Screen::Plan => {
+            parts.push(app.t("plan_screen").to_string());
+            if let Some(pv) = &app.plan
+                && pv.mode == super::plan::PlanMode::Commune
+                && let Some(e) = pv.entry()
+            {
+                parts.push(clean(&e.unit.name));
+            }
+        }
         Screen::Help => parts.push(app.t("help_title").to_string()),
         Screen::Picker => parts.push(app.t("picker_short").to_string()),
         Screen::Audits => parts.push(app.t("audits_title").to_string()),
