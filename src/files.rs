@@ -233,7 +233,7 @@ impl Drop for TempDir {
 
 /// 64 unpredictable bits for temporary names (the kernel's generator; a hashed clock and
 /// counter where it is unavailable — exclusive creation is what makes the names safe).
-fn random_u64() -> u64 {
+pub fn random_u64() -> u64 {
     let mut b = [0u8; 8];
     #[cfg(target_os = "linux")]
     {

@@ -180,7 +180,6 @@ pub fn verify_chain(
     problems
 }
 
-/// The OS user running ntm.
 /// The account this process runs as, from the system's user database (the real uid), never
 /// from `$USER`/`$LOGNAME`, which anyone can set: the change log must name who really acted.
 pub fn current_user() -> String {
@@ -193,6 +192,33 @@ pub fn current_user() -> String {
     #[cfg(not(unix))]
     {
         "unknown".into()
+    }
+}
+
+static DECLARED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// Record the name the person declared (`NTM_USER`, or `user = "…"` in their config), once per
+/// process, before anything is logged. It is shown beside the account, never instead of it:
+/// anyone can declare any name.
+pub fn set_declared(name: Option<&str>) {
+    let clean = name
+        .map(|n| crate::text::excerpt_n(&crate::text::sanitize(n.trim()), 60))
+        .filter(|n| !n.is_empty());
+    let _ = DECLARED.set(clean);
+}
+
+/// Who acts, as the change log and audit marks record it: the OS account of the real uid,
+/// then the declared name labelled as such (`lan (declared: Nguyễn Thị Lan)`).
+pub fn actor() -> String {
+    with_declared(&current_user(), DECLARED.get().and_then(|d| d.as_deref()))
+}
+
+/// `account (declared: name)`, or the account alone when nothing was declared or the name is
+/// the account itself.
+pub fn with_declared(account: &str, declared: Option<&str>) -> String {
+    match declared {
+        Some(d) if d != account => format!("{account} (declared: {d})"),
+        _ => account.to_string(),
     }
 }
 

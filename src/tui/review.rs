@@ -569,13 +569,13 @@ impl<'s> App<'s> {
             status,
             recount,
             note: (!note.is_empty()).then(|| crate::text::nfc(&note)),
-            who: crate::store::log::current_user(),
+            who: crate::store::log::actor(),
             when: crate::store::log::now(),
         };
         let Some(store) = self.store_mut() else {
             return;
         };
-        match store.mark_audit(&audit, index, mark) {
+        match store.mark_audit(&audit, index, mark, None) {
             Ok(e) => {
                 self.form = None;
                 self.after_write();
