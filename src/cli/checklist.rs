@@ -190,7 +190,12 @@ pub fn text(a: &Audit, items: &[Item], lang: Lang) -> String {
     for it in items {
         o += &format!(
             "\n{:>3}. {} ({}) · {} {} · {}\n",
-            it.index, it.unit_name, it.unit_code, it.indicator, it.indicator_name, it.year
+            it.index,
+            it.unit_name,
+            it.unit_code,
+            it.indicator,
+            crate::text::excerpt_n(&it.indicator_name, 70),
+            it.year
         );
         let mut rep = it.reported.clone();
         if !it.counts.is_empty() {

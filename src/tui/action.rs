@@ -42,10 +42,11 @@ pub enum Action {
     MarkDiscrepancy,
     MarkCannotVerify,
     NextFramework,
+    NewAudit,
 }
 
 impl Action {
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 37] = [
         Action::Quit,
         Action::Help,
         Action::Back,
@@ -82,6 +83,7 @@ impl Action {
         Action::MarkDiscrepancy,
         Action::MarkCannotVerify,
         Action::NextFramework,
+        Action::NewAudit,
     ];
 
     /// The identifier used in keymap files.
@@ -123,6 +125,7 @@ impl Action {
             Action::MarkDiscrepancy => "mark_discrepancy",
             Action::MarkCannotVerify => "mark_cannot_verify",
             Action::NextFramework => "next_framework",
+            Action::NewAudit => "new_audit",
         }
     }
 
@@ -169,6 +172,7 @@ impl Action {
             Action::MarkDiscrepancy => "act_mark_discrepancy",
             Action::MarkCannotVerify => "act_mark_cannot_verify",
             Action::NextFramework => "act_next_framework",
+            Action::NewAudit => "act_new_audit",
         }
     }
 
@@ -195,6 +199,7 @@ impl Action {
             Action::MarkDiscrepancy => "hint_mark_discrepancy",
             Action::MarkCannotVerify => "hint_mark_cannot_verify",
             Action::NextFramework => "hint_framework",
+            Action::NewAudit => "hint_new_audit",
             _ => "hint_move",
         }
     }

@@ -137,6 +137,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         )];
         l.extend(mark);
         lines.push(Line::from(l));
+        if !av.earlier.is_empty() {
+            let t = format!("{}: {}", app.t("earlier_marks"), av.earlier.join(" · "));
+            lines.push(Line::from(Span::styled(data(&t, total), th.dim())));
+        }
     }
     lines.push(Line::from(Span::styled("─".repeat(total), th.dim())));
     let head = lines.len() as u16;

@@ -131,7 +131,7 @@ fn hints(s: Screen) -> &'static [Action] {
         ],
         Screen::Help => &[Action::Back, Action::MoveDown, Action::Quit],
         Screen::Picker => &[Action::DrillIn, Action::Back],
-        Screen::Audits => &[Action::DrillIn, Action::Back, Action::Quit],
+        Screen::Audits => &[Action::DrillIn, Action::NewAudit, Action::Back, Action::Quit],
         Screen::Audit => &[
             Action::MarkConfirmed,
             Action::MarkDiscrepancy,
@@ -155,6 +155,7 @@ pub fn is_write(a: Action) -> bool {
             | Action::MarkConfirmed
             | Action::MarkDiscrepancy
             | Action::MarkCannotVerify
+            | Action::NewAudit
     )
 }
 
