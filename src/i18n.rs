@@ -533,8 +533,16 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "Tầng: criterion, district, unit hoặc để trống",
         "Strata: criterion, district, unit or empty",
     ),
-    ("err_weight", "Trọng số: risk hoặc để trống", "Weight: risk or empty"),
-    ("err_year", "Năm: bốn chữ số hoặc để trống", "Year: four digits or empty"),
+    (
+        "err_weight",
+        "Trọng số: risk hoặc để trống",
+        "Weight: risk or empty",
+    ),
+    (
+        "err_year",
+        "Năm: bốn chữ số hoặc để trống",
+        "Year: four digits or empty",
+    ),
     ("drawn", "Đã rút mẫu, nhật ký #", "Drawn, log entry #"),
     (
         "err_remark_reason",

@@ -510,7 +510,10 @@ fn audit_marks_feed_the_report_and_check() {
     let recs = v["records"].as_array().unwrap();
     let num = recs.iter().find(|r| r["scale"] != "pass_fail").unwrap();
     let pf = recs.iter().find(|r| r["scale"] == "pass_fail").unwrap();
-    let (ni, pi) = (num["index"].as_u64().unwrap(), pf["index"].as_u64().unwrap());
+    let (ni, pi) = (
+        num["index"].as_u64().unwrap(),
+        pf["index"].as_u64().unwrap(),
+    );
     let second = num;
     let reported = second["reported"].as_f64().unwrap();
     let recount = reported * 0.8;

@@ -211,7 +211,11 @@ pub fn verification_factor(reported: Option<f64>, recount: Option<f64>) -> Optio
 
 /// A record's verification factor on its own scale: None for a pass/fail record (1/0 is a
 /// verdict, not a quantity: it gets an agreement, never a ratio).
-pub fn record_factor(kind: Option<Kind>, reported: Option<f64>, recount: Option<f64>) -> Option<f64> {
+pub fn record_factor(
+    kind: Option<Kind>,
+    reported: Option<f64>,
+    recount: Option<f64>,
+) -> Option<f64> {
     if kind == Some(Kind::Bool) {
         return None;
     }
@@ -303,8 +307,9 @@ impl Tally {
         } else {
             None
         };
-        self.agreement = (one_indicator && self.kinds == [Some(Kind::Bool)] && self.bool_checked > 0)
-            .then(|| self.bool_agree as f64 / self.bool_checked as f64);
+        self.agreement =
+            (one_indicator && self.kinds == [Some(Kind::Bool)] && self.bool_checked > 0)
+                .then(|| self.bool_agree as f64 / self.bool_checked as f64);
         let checked = self.confirmed + self.discrepancies;
         self.share_confirmed = (checked > 0).then(|| self.confirmed as f64 / checked as f64);
         self.flagged = self.outside_band > 0
@@ -343,7 +348,10 @@ pub fn results(a: &Audit, band: (f64, f64), kind_of: impl Fn(&ObsKey) -> Option<
             .entry(format!("{} {}", r.key.framework, r.key.indicator))
             .or_default()
             .add(r, kind, band);
-        by_unit.entry(r.key.unit.clone()).or_default().add(r, kind, band);
+        by_unit
+            .entry(r.key.unit.clone())
+            .or_default()
+            .add(r, kind, band);
         overall.add(r, kind, band);
     }
     for t in by_indicator.values_mut() {

@@ -53,7 +53,10 @@ fn every_stratum_is_covered_when_the_size_allows() {
     let strata: std::collections::BTreeSet<&str> =
         s.records.iter().map(|c| c.stratum.as_str()).collect();
     assert_eq!(strata.len(), 4);
-    assert_eq!(allocation_text(&s.allocation), "a: 1/10 · b: 1/10 · c: 1/10 · d: 1/10");
+    assert_eq!(
+        allocation_text(&s.allocation),
+        "a: 1/10 · b: 1/10 · c: 1/10 · d: 1/10"
+    );
     // more than the frame holds: all of it, once
     assert_eq!(drawn(frame(), 100, 7).len(), 40);
 }
@@ -66,7 +69,10 @@ fn sizes(v: &[(&str, usize)]) -> Vec<(String, usize)> {
 fn allocation_known_answers() {
     // one each, then the other 7 by the records left (9, 19, 69 of 97): quotas 0.649, 1.371,
     // 4.979 → 0, 1, 4 and the two largest remainders (c, a) one more each
-    assert_eq!(allocate(&sizes(&[("a", 10), ("b", 20), ("c", 70)]), 10, 1), [2, 2, 6]);
+    assert_eq!(
+        allocate(&sizes(&[("a", 10), ("b", 20), ("c", 70)]), 10, 1),
+        [2, 2, 6]
+    );
     // exact quotas need no remainder: 1 + 3×(4/12) … = 1 + 1, 1 + 2
     assert_eq!(allocate(&sizes(&[("a", 5), ("b", 9)]), 5, 1), [2, 3]);
     // the whole frame
@@ -88,7 +94,10 @@ fn allocation_known_answers() {
         .iter()
         .map(|a| a.iter().position(|&n| n == 2).unwrap())
         .collect();
-    assert!(winners.len() > 1, "the extra record always went to the same stratum");
+    assert!(
+        winners.len() > 1,
+        "the extra record always went to the same stratum"
+    );
 }
 
 /// |observed − expected| within 4.5 standard deviations of a binomial count: a fair draw fails
@@ -106,7 +115,13 @@ fn every_stratum_has_its_fair_chance_over_many_seeds() {
     let mut f = Vec::new();
     for c in 1..=19 {
         for u in 0..(3 + c % 5) {
-            f.push(cand(&format!("u{u}"), &format!("{c}.1"), 2020, &c.to_string(), 1.0));
+            f.push(cand(
+                &format!("u{u}"),
+                &format!("{c}.1"),
+                2020,
+                &c.to_string(),
+                1.0,
+            ));
         }
     }
     let trials = 400;
@@ -148,7 +163,13 @@ fn many_equal_districts_each_get_their_fair_share() {
     let mut f = Vec::new();
     for d in 1..=167 {
         for i in 1..=6 {
-            f.push(cand(&format!("{d:03}-x"), &i.to_string(), 2020, &format!("{d:03}"), 1.0));
+            f.push(cand(
+                &format!("{d:03}-x"),
+                &i.to_string(),
+                2020,
+                &format!("{d:03}"),
+                1.0,
+            ));
         }
     }
     let trials = 300;
@@ -243,7 +264,13 @@ fn verification_factor_arithmetic() {
         true,
     );
     assert_eq!(
-        (t.records, t.marked, t.confirmed, t.discrepancies, t.cannot_verify),
+        (
+            t.records,
+            t.marked,
+            t.confirmed,
+            t.discrepancies,
+            t.cannot_verify
+        ),
         (3, 3, 1, 1, 1)
     );
     // one indicator, one scale: (100 + 80) / (100 + 100); the unverifiable record is left out
@@ -254,7 +281,10 @@ fn verification_factor_arithmetic() {
     // share of the checked records (confirmed or discrepancy) confirmed: 1 of 2
     assert_eq!(t.share_confirmed, Some(0.5));
     assert_eq!(t.agreement, None);
-    let t = tally(&[(rec(100.0, MarkStatus::Discrepancy, Some(95.0)), r)], true);
+    let t = tally(
+        &[(rec(100.0, MarkStatus::Discrepancy, Some(95.0)), r)],
+        true,
+    );
     assert_eq!((t.outside_band, t.flagged), (0, false));
 }
 
@@ -283,8 +313,14 @@ fn the_headline_never_sums_across_scales() {
     let t = tally(
         &[
             (rec(95.0, MarkStatus::Confirmed, None), Some(Kind::Ratio)),
-            (rec(95.0, MarkStatus::Discrepancy, Some(93.1)), Some(Kind::Ratio)),
-            (rec(1.0, MarkStatus::Discrepancy, Some(0.0)), Some(Kind::Bool)),
+            (
+                rec(95.0, MarkStatus::Discrepancy, Some(93.1)),
+                Some(Kind::Ratio),
+            ),
+            (
+                rec(1.0, MarkStatus::Discrepancy, Some(0.0)),
+                Some(Kind::Bool),
+            ),
         ],
         false,
     );
@@ -306,13 +342,20 @@ fn the_headline_never_sums_across_scales() {
         ],
     };
     let res = results(&a, BAND, |k| {
-        Some(if k.indicator == "17.3" { Kind::Bool } else { Kind::Ratio })
+        Some(if k.indicator == "17.3" {
+            Kind::Bool
+        } else {
+            Kind::Ratio
+        })
     });
     let r176 = &res.by_indicator["f 17.6"];
     assert!((r176.verification_factor.unwrap() - 188.1 / 190.0).abs() < 1e-12);
     assert_eq!((r176.outside_band, r176.flagged), (0, false));
     let r173 = &res.by_indicator["f 17.3"];
-    assert_eq!((r173.verification_factor, r173.agreement), (None, Some(0.0)));
+    assert_eq!(
+        (r173.verification_factor, r173.agreement),
+        (None, Some(0.0))
+    );
     assert_eq!(res.overall.verification_factor, None);
     assert_eq!(res.by_unit["u"].verification_factor, None);
     assert_eq!(res.overall.outside_band, 1);

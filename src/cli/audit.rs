@@ -78,7 +78,12 @@ pub enum AuditCmd {
         confirmed: bool,
         /// The paperwork gives another value: the recounted value (percent for ratios, the
         /// number, or a pass/fail word), written as in the interface (`2,5` in Vietnamese)
-        #[arg(long, group = "result", value_name = "RECOUNT", allow_hyphen_values = true)]
+        #[arg(
+            long,
+            group = "result",
+            value_name = "RECOUNT",
+            allow_hyphen_values = true
+        )]
         discrepancy: Option<String>,
         /// The record cannot be verified (paperwork missing ...)
         #[arg(long, group = "result")]
@@ -326,23 +331,26 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 )
                 .into());
             }
-            let recount = match &discrepancy {
-                None => None,
-                Some(t) => {
-                    let q = Query::new(&store)?;
-                    let vi_numbers = match locale.as_deref() {
-                        Some(l) => l == "vi",
-                        None => vi,
-                    };
-                    Some(read_recount(&q, &rec.key, t, vi_numbers).map_err(|e| {
-                        anyhow!("--discrepancy {}: {e}", crate::text::excerpt(t))
-                    })?)
-                }
-            };
+            let recount =
+                match &discrepancy {
+                    None => None,
+                    Some(t) => {
+                        let q = Query::new(&store)?;
+                        let vi_numbers = match locale.as_deref() {
+                            Some(l) => l == "vi",
+                            None => vi,
+                        };
+                        Some(read_recount(&q, &rec.key, t, vi_numbers).map_err(|e| {
+                            anyhow!("--discrepancy {}: {e}", crate::text::excerpt(t))
+                        })?)
+                    }
+                };
             let mark = AuditMark {
                 status,
                 recount,
-                note: note.map(|n| crate::text::nfc(n.trim())).filter(|n| !n.is_empty()),
+                note: note
+                    .map(|n| crate::text::nfc(n.trim()))
+                    .filter(|n| !n.is_empty()),
                 who: actor(),
                 when: now(),
             };

@@ -82,12 +82,9 @@ pub fn items(
         let unit_word = ind.map(|(_, x)| x.unit.clone()).unwrap_or_default();
         let counts = match &now {
             Some(o) => match (o.numerator, o.denominator) {
-                (Some(n), Some(d)) => format!(
-                    "{}/{} {}",
-                    fmt_num(n, 3, st),
-                    fmt_num(d, 3, st),
-                    unit_word
-                ),
+                (Some(n), Some(d)) => {
+                    format!("{}/{} {}", fmt_num(n, 3, st), fmt_num(d, 3, st), unit_word)
+                }
                 _ if kind == Some(Kind::Number) => unit_word.clone(),
                 _ => String::new(),
             },
@@ -132,13 +129,20 @@ pub fn items(
                 .map_or_else(|| r.key.unit.clone(), |u| u.name.clone()),
             indicator: r.key.indicator.clone(),
             indicator_name: ind
-                .map(|(_, x)| if vi { x.name.clone() } else { x.name_en.clone() })
+                .map(|(_, x)| {
+                    if vi {
+                        x.name.clone()
+                    } else {
+                        x.name_en.clone()
+                    }
+                })
                 .unwrap_or_default(),
             year: r.key.year,
             target,
-            reported: r
-                .reported
-                .map_or_else(|| lang.t("none").to_string(), |v| show_scaled(kind, v, lang)),
+            reported: r.reported.map_or_else(
+                || lang.t("none").to_string(),
+                |v| show_scaled(kind, v, lang),
+            ),
             counts,
             changed_since,
             why: r.why.clone(),
@@ -299,7 +303,11 @@ pub fn xlsx(a: &Audit, items: &[Item], lang: Lang) -> Result<Vec<u8>> {
     let vi = lang == Lang::Vi;
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    ws.set_name(if vi { "Phiếu kiểm tra" } else { "Checklist" })?;
+    ws.set_name(if vi {
+        "Phiếu kiểm tra"
+    } else {
+        "Checklist"
+    })?;
     let title = Format::new().set_bold().set_font_size(13);
     let head = Format::new()
         .set_bold()

@@ -158,9 +158,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             let store = ctx.open_rw("removing an override")?;
             let (n, e) = store.remove_override(&id)?;
             if ctx.lang == crate::i18n::Lang::Vi {
-                say!("đã gỡ quy định riêng {id}; đánh giá lại {n} bản tóm tắt; nhật ký #{}", e.seq);
+                say!(
+                    "đã gỡ quy định riêng {id}; đánh giá lại {n} bản tóm tắt; nhật ký #{}",
+                    e.seq
+                );
             } else {
-                say!("removed override {id}; {n} summaries re-evaluated; log entry {}", e.seq);
+                say!(
+                    "removed override {id}; {n} summaries re-evaluated; log entry {}",
+                    e.seq
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

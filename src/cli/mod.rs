@@ -17,8 +17,8 @@ macro_rules! say_err {
 }
 
 pub mod audit;
-mod checklist;
 mod check;
+mod checklist;
 pub mod demo;
 mod export;
 mod fw;

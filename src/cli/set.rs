@@ -34,7 +34,11 @@ pub struct Args {
     pub denominator: Option<String>,
     /// The percentage as printed in the source (kept for the consistency check); without it
     /// the stored one stays, as in the interface's form
-    #[arg(long, allow_hyphen_values = true, conflicts_with = "clear_stated_percent")]
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        conflicts_with = "clear_stated_percent"
+    )]
     pub stated_percent: Option<String>,
     /// Remove the printed percentage
     #[arg(long)]

@@ -5,13 +5,13 @@ use anyhow::{Result, anyhow};
 
 use super::Query;
 use crate::audit::{Candidate, Strata, draw, records_hash};
-use crate::store::log::{actor, now};
-use crate::store::{Audit, AuditRecord};
-use crate::text::fmt_plain;
 use crate::eval::{FindingKind, Options};
 use crate::framework::Framework;
 use crate::model::{Kind, Level, Observation, Value};
 use crate::store::ObsKey;
+use crate::store::log::{actor, now};
+use crate::store::{Audit, AuditRecord};
+use crate::text::fmt_plain;
 
 /// A record's value on the recount scale: the percentage for ratios, the number, 1/0 for pass/fail.
 pub fn reported(o: &Observation) -> Option<f64> {
@@ -208,4 +208,3 @@ pub fn prepare(q: &Query, r: &DrawRequest) -> anyhow::Result<Prepared> {
         allocation: drawn.allocation,
     })
 }
-

@@ -473,16 +473,16 @@ impl Store {
         };
         let same = match e.action.as_str() {
             "set_value" => {
-                let parse = |t: Option<&str>| t.and_then(|t| serde_json::from_str::<Figures>(t).ok());
+                let parse =
+                    |t: Option<&str>| t.and_then(|t| serde_json::from_str::<Figures>(t).ok());
                 parse(now.as_deref()) == parse(e.new.as_deref())
             }
             _ => now == e.new,
         };
         if !same {
-            let later = self
-                .log_entries()?
-                .into_iter()
-                .rfind(|x| x.seq > seq && x.what == e.what && changes_same_field(&e.action, &x.action));
+            let later = self.log_entries()?.into_iter().rfind(|x| {
+                x.seq > seq && x.what == e.what && changes_same_field(&e.action, &x.action)
+            });
             return Err(StoreError::Invalid(match later {
                 Some(x) => format!(
                     "entry {seq} cannot be undone: entry {} ({}, {} by {}) changed the same figure since; undo entry {} first, or set the figure again",
@@ -628,14 +628,13 @@ impl Store {
         r.mark = Some(mark);
         let mut b = sled::Batch::default();
         b.insert(name.as_bytes(), encode(&a));
-        let (log_b, meta_b, mut logged) =
-            self.log_entries_batch(&[(
-                what,
-                "audit_mark".into(),
-                old,
-                new,
-                reason.map(str::to_string),
-            )])?;
+        let (log_b, meta_b, mut logged) = self.log_entries_batch(&[(
+            what,
+            "audit_mark".into(),
+            old,
+            new,
+            reason.map(str::to_string),
+        )])?;
         self.commit(&[(&self.audits, b), (&self.log, log_b), (&self.meta, meta_b)])?;
         Ok(logged.remove(0))
     }

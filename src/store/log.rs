@@ -232,7 +232,9 @@ impl Receipt {
     pub fn parse(s: &str) -> Result<Receipt, String> {
         let mut lines = s.lines().map(str::trim);
         if lines.next() != Some("ntm log receipt 1") {
-            return Err("not an ntm log receipt (the first line must be \"ntm log receipt 1\")".into());
+            return Err(
+                "not an ntm log receipt (the first line must be \"ntm log receipt 1\")".into(),
+            );
         }
         let (mut entries, mut head, mut store) = (None, None, String::new());
         for l in lines {
@@ -490,7 +492,10 @@ mod tests {
             verify_chain(&stored(&v), None),
             vec![ChainProblem::MissingHead]
         );
-        assert!(verify_chain(&[], None).is_empty(), "an empty log has no head");
+        assert!(
+            verify_chain(&[], None).is_empty(),
+            "an empty log has no head"
+        );
     }
 
     #[test]

@@ -461,11 +461,21 @@ impl Store {
         meta_b.insert(format!("mapping:{name}").as_bytes(), text.as_bytes());
         let entry = (
             format!("mapping {name}"),
-            if old.is_some() { "mapping_replace" } else { "mapping_add" }.to_string(),
+            if old.is_some() {
+                "mapping_replace"
+            } else {
+                "mapping_add"
+            }
+            .to_string(),
             old,
             Some(added::describe_file(
                 text.as_bytes(),
-                &format!("{} → {}, {} pairs; file {file}", m.from, m.to, m.pairs.len()),
+                &format!(
+                    "{} → {}, {} pairs; file {file}",
+                    m.from,
+                    m.to,
+                    m.pairs.len()
+                ),
             )),
             None,
         );
@@ -539,7 +549,12 @@ impl Store {
     /// Remove an override a user added (by its id, `framework list`), re-evaluate, and log it.
     pub fn remove_override(&self, name: &str) -> Result<(usize, LogEntry), StoreError> {
         let key_s = format!("override:{name}");
-        if self.meta.get(key_s.as_bytes()).map_err(io_err(&self.path))?.is_none() {
+        if self
+            .meta
+            .get(key_s.as_bytes())
+            .map_err(io_err(&self.path))?
+            .is_none()
+        {
             let known: Vec<String> = self
                 .registry()?
                 .overrides
@@ -548,7 +563,11 @@ impl Store {
                 .collect();
             return Err(StoreError::Invalid(format!(
                 "no override {name} was added to this store (added ones: {}; built-in ones cannot be removed)",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             )));
         }
         self.change_meta_and_resummarize(key_s, None, &format!("override {name}"), "")
@@ -567,7 +586,10 @@ impl Store {
         self.writable("adding a framework")?;
         // registry as it will be after the write
         let mut reg = self.registry()?;
-        let before = self.meta.get(key_s.as_bytes()).map_err(io_err(&self.path))?;
+        let before = self
+            .meta
+            .get(key_s.as_bytes())
+            .map_err(io_err(&self.path))?;
         match (key_s.strip_prefix("framework:"), text) {
             (Some(id), Some(text)) => {
                 let f =
@@ -578,13 +600,15 @@ impl Store {
                 let mut o = parse_override(&key_s, text, &reg)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 let name = key_s.trim_start_matches("override:").to_string();
-                reg.overrides.retain(|x| x.added_as.as_deref() != Some(name.as_str()));
+                reg.overrides
+                    .retain(|x| x.added_as.as_deref() != Some(name.as_str()));
                 o.added_as = Some(name);
                 reg.put_override(o);
             }
             (_, None) => {
                 let name = key_s.trim_start_matches("override:");
-                reg.overrides.retain(|x| x.added_as.as_deref() != Some(name));
+                reg.overrides
+                    .retain(|x| x.added_as.as_deref() != Some(name));
             }
         }
         let kind = what.split(' ').next().unwrap_or("framework");
@@ -621,18 +645,17 @@ impl Store {
             n += 1;
         }
         let years = encode(&years);
-        let r: TxResult<()> =
-            (&self.meta, &self.summary, &self.log).transaction(|(m, s, l)| {
-                match text {
-                    Some(t) => m.insert(key_s.as_bytes(), t.as_bytes())?,
-                    None => m.remove(key_s.as_bytes())?,
-                };
-                m.insert(YEARS_KEY, years.as_slice())?;
-                m.apply_batch(&head_b)?;
-                s.apply_batch(&batch)?;
-                l.apply_batch(&log_b)?;
-                Ok(())
-            });
+        let r: TxResult<()> = (&self.meta, &self.summary, &self.log).transaction(|(m, s, l)| {
+            match text {
+                Some(t) => m.insert(key_s.as_bytes(), t.as_bytes())?,
+                None => m.remove(key_s.as_bytes())?,
+            };
+            m.insert(YEARS_KEY, years.as_slice())?;
+            m.apply_batch(&head_b)?;
+            s.apply_batch(&batch)?;
+            l.apply_batch(&log_b)?;
+            Ok(())
+        });
         r.map_err(|e| tx_err(&self.path, e))?;
         self.flush()?;
         self.stamp();

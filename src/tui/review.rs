@@ -282,7 +282,13 @@ impl<'s> App<'s> {
             self.form_error(self.t("err_name").to_string(), Some("name"));
             return;
         }
-        let Some(size) = form.get("size").trim().parse::<usize>().ok().filter(|n| *n > 0) else {
+        let Some(size) = form
+            .get("size")
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+        else {
             self.form_error(self.t("err_size").to_string(), Some("size"));
             return;
         };
@@ -691,7 +697,9 @@ impl<'s> App<'s> {
                 return;
             }
         }
-        let reason = form.field("reason").map(|_| form.get("reason").trim().to_string());
+        let reason = form
+            .field("reason")
+            .map(|_| form.get("reason").trim().to_string());
         if reason.as_deref() == Some("") {
             self.form_error(self.t("err_remark_reason").to_string(), Some("reason"));
             return;

@@ -131,7 +131,12 @@ fn hints(s: Screen) -> &'static [Action] {
         ],
         Screen::Help => &[Action::Back, Action::MoveDown, Action::Quit],
         Screen::Picker => &[Action::DrillIn, Action::Back],
-        Screen::Audits => &[Action::DrillIn, Action::NewAudit, Action::Back, Action::Quit],
+        Screen::Audits => &[
+            Action::DrillIn,
+            Action::NewAudit,
+            Action::Back,
+            Action::Quit,
+        ],
         Screen::Audit => &[
             Action::MarkConfirmed,
             Action::MarkDiscrepancy,
