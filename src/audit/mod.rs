@@ -229,7 +229,8 @@ pub fn record_outside(kind: Option<Kind>, r: &AuditRecord, band: (f64, f64)) -> 
     let rc = recount_of(r)?;
     let rep = r.reported?;
     if kind == Some(Kind::Bool) {
-        return Some((rc >= 0.5) != (rep >= 0.5));
+        // 1 pass, 0 fail; anything else (a number typed by an older build) cannot agree
+        return Some(rc != rep);
     }
     Some(match verification_factor(Some(rep), Some(rc)) {
         Some(v) => v < band.0 || v > band.1,

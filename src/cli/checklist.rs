@@ -48,7 +48,8 @@ pub fn mark_label(s: Option<MarkStatus>, lang: Lang) -> &'static str {
 pub fn show_scaled(kind: Option<Kind>, v: f64, lang: Lang) -> String {
     let vi = lang == Lang::Vi;
     match kind {
-        Some(Kind::Bool) => show(Kind::Bool, Value::Pass(v >= 0.5), vi),
+        Some(Kind::Bool) if v == 0.0 || v == 1.0 => show(Kind::Bool, Value::Pass(v == 1.0), vi),
+        Some(Kind::Bool) => fmt_num(v, 2, lang.num_style()),
         Some(k) => show(k, Value::Number(v), vi),
         None => fmt_num(v, 2, lang.num_style()),
     }

@@ -422,7 +422,14 @@ impl Store {
             let text = String::from_utf8_lossy(&v);
             let mut o = parse_override(&name, &text, &reg)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            o.added_as = Some(name);
+            // a copy of a built-in override, byte for byte, decides nothing new: it stays
+            // "built in" (older builds let users add the shipped file)
+            let copy_of_builtin = reg.overrides.iter().any(|b| {
+                b.added_as.is_none() && b.source_text == o.source_text && b.decision == o.decision
+            });
+            if !copy_of_builtin {
+                o.added_as = Some(name);
+            }
             reg.put_override(o);
         }
         for kv in self.meta.scan_prefix("mapping:") {
