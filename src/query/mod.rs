@@ -318,11 +318,13 @@ impl<'s> Query<'s> {
                 // a pass/fail record shows its verdicts and no factor (1/0 is not a quantity)
                 let show = |v: Option<f64>, st| match (v, kind) {
                     (None, _) => "?".to_string(),
-                    (Some(x), Some(crate::model::Kind::Bool)) if x == 0.0 || x == 1.0 => crate::eval::findings::show(
-                        crate::model::Kind::Bool,
-                        crate::model::Value::Pass(x >= 0.5),
-                        st == crate::text::NumStyle::Vi,
-                    ),
+                    (Some(x), Some(crate::model::Kind::Bool)) if x == 0.0 || x == 1.0 => {
+                        crate::eval::findings::show(
+                            crate::model::Kind::Bool,
+                            crate::model::Value::Pass(x >= 0.5),
+                            st == crate::text::NumStyle::Vi,
+                        )
+                    }
                     (Some(x), _) => crate::text::fmt_num(x, 2, st),
                 };
                 let vf = crate::audit::record_factor(kind, r.reported, m.recount);
