@@ -550,6 +550,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "The record is already marked: marking it again needs a reason (the earlier mark stays in its history)",
     ),
     ("earlier_marks", "Các lần đánh dấu trước", "Earlier marks"),
+    (
+        "form_remark_hint",
+        "Đánh dấu lại: ghi lý do; lần đánh dấu trước vẫn giữ trong lịch sử",
+        "Marking again: give the reason; the earlier mark stays in the history",
+    ),
     ("audit_short", "Kiểm tra", "Audit"),
     ("audit_record", "Bản ghi", "Record"),
     ("audit_marked", "đã kiểm", "checked"),

@@ -550,7 +550,7 @@ fn report_text(
         tr("theo chỉ tiêu", "per indicator"),
         "",
         tr("đã kiểm", "marked"),
-        tr("khớp", "confirmed"),
+        tr("xác nhận", "confirmed"),
         tr("ngoài", "outside"),
         tr("hệ số", "VF"),
         tr("tỷ lệ khớp", "agreement")
@@ -573,7 +573,7 @@ fn report_text(
             "\n{title}\n  {:<28} {:>8} {:>9} {:>9}\n",
             "",
             tr("đã kiểm", "marked"),
-            tr("khớp", "confirmed"),
+            tr("xác nhận", "confirmed"),
             tr("ngoài", "outside")
         );
         for (k, t) in rows {
@@ -593,7 +593,7 @@ fn report_text(
     let t = &res.overall;
     o += &if vi {
         format!(
-            "\ntổng: đã kiểm {}/{}: {} khớp, {} sai lệch, {} không kiểm được; {} số đã kiểm được xác nhận; {} bản ghi ngoài khoảng{}\n",
+            "\ntổng: đã kiểm {}/{}: {} xác nhận đúng, {} sai lệch, {} không kiểm được; {} số đã kiểm được xác nhận; {} bản ghi ngoài khoảng{}\n",
             t.marked,
             t.records,
             t.confirmed,

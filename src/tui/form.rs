@@ -404,7 +404,9 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, area: Rect) {
         lines.push(Line::from(spans));
     }
     if let Some(h) = form.hint {
-        lines.push(Line::from(Span::styled(app.t(h), th.dim())));
+        for l in wrap(app.t(h), inner_w) {
+            lines.push(Line::from(Span::styled(l, th.dim())));
+        }
     }
     if let Some(e) = &form.error {
         for l in wrap(&clean(e), inner_w) {

@@ -233,7 +233,7 @@ impl<'s> App<'s> {
             fields.push(Field::new("reason", "f_reason", ""));
         }
         self.form = Some(Form {
-            hint: remark.then_some("err_remark_reason"),
+            hint: remark.then_some("form_remark_hint"),
             kind: FormKind::Mark {
                 audit: av.audit.name.clone(),
                 index: av.index,
