@@ -506,21 +506,31 @@ fn audit_marks_feed_the_report_and_check() {
         .success();
     let out = stdout(ntm(&s).args(["audit", "report", "kt", "--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let second = &v["records"][1];
+    // the first record on a numeric scale gets the discrepancy, a pass/fail one is confirmed
+    let recs = v["records"].as_array().unwrap();
+    let num = recs.iter().find(|r| r["scale"] != "pass_fail").unwrap();
+    let pf = recs.iter().find(|r| r["scale"] == "pass_fail").unwrap();
+    let (ni, pi) = (
+        num["index"].as_u64().unwrap(),
+        pf["index"].as_u64().unwrap(),
+    );
+    let second = num;
     let reported = second["reported"].as_f64().unwrap();
     let recount = reported * 0.8;
     ntm(&s)
-        .args(["audit", "mark", "kt", "1", "--confirmed"])
+        .args(["audit", "mark", "kt", &pi.to_string(), "--confirmed"])
         .assert()
         .success();
+    // written the Vietnamese way, as in the interface (the default language)
+    let recount_vi = format!("{recount}").replace('.', ",");
     ntm(&s)
         .args([
             "audit",
             "mark",
             "kt",
-            "2",
+            &ni.to_string(),
             "--discrepancy",
-            &recount.to_string(),
+            &recount_vi,
             "--note",
             "sổ theo dõi",
         ])
@@ -533,11 +543,21 @@ fn audit_marks_feed_the_report_and_check() {
         .stderr(predicate::str::contains("no record 9"));
     let out = stdout(ntm(&s).args(["audit", "report", "kt", "--format", "json"]));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["records"][0]["verification_factor"], 1.0);
-    assert!((v["records"][1]["verification_factor"].as_f64().unwrap() - 0.8).abs() < 1e-9);
-    assert_eq!(v["records"][1]["flagged"], true);
+    let at = |i: u64| &v["records"][(i - 1) as usize];
+    // a pass/fail record agrees or not; it has no factor
+    assert_eq!(at(pi)["verification_factor"], serde_json::Value::Null);
+    assert_eq!(at(pi)["agrees"], true);
+    assert!((at(ni)["verification_factor"].as_f64().unwrap() - 0.8).abs() < 1e-9);
+    assert_eq!(at(ni)["flagged"], true);
     assert_eq!(v["overall"]["marked"], 2);
     assert_eq!(v["overall"]["discrepancies"], 1);
+    assert_eq!(v["overall"]["outside_band"], 1);
+    assert_eq!(v["overall"]["share_confirmed"], 0.5);
+    assert!(
+        v["overall"].get("verification_factor").is_none(),
+        "no factor across scales: {}",
+        v["overall"]
+    );
     // check reports it
     let unit = second["unit"].as_str().unwrap().to_string();
     let ind = second["indicator"].as_str().unwrap().to_string();

@@ -509,3 +509,87 @@ fn read_only_binary_refuses_edits_and_marks() {
         "erased before the interface"
     );
 }
+
+/// The records of an audit as `unit indicator year` lines (from the CSV report).
+fn audit_records(store: &std::path::Path, name: &str) -> Vec<String> {
+    let csv = ntm_cli(store, &["audit", "report", name, "--format", "csv"]);
+    csv.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{} {} {}", f[1], f[3], f[4])
+        })
+        .collect()
+}
+
+#[test]
+fn draw_a_sample_from_the_interface() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("kt");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for b in ["bac-giang", "sample"] {
+        ntm_cli(&store, &["import", fixtures.join(b).to_str().unwrap()]);
+    }
+    let store_s = store.to_str().unwrap();
+    let mut s = Session::start(&["--store", store_s]);
+    s.wait_for("Xã đạt chuẩn: 4/6");
+    s.send("a");
+    s.wait_for("Chưa có đợt kiểm tra nào");
+    // r: the form, with a seed already chosen
+    s.send("r");
+    let form = s.wait_for("Rút mẫu kiểm tra");
+    assert!(form.contains("Hạt giống (seed)"), "{form}");
+    assert!(form.contains("kt2020-1"), "a name is proposed: {form}");
+    let type_in = |s: &mut Session, text: &str| {
+        s.send("\x15"); // ctrl-u clears the field
+        for c in text.chars() {
+            s.send(&c.to_string());
+        }
+    };
+    type_in(&mut s, "hien-truong");
+    s.send("\t");
+    type_in(&mut s, "6");
+    s.send("\t"); // the year stays 2020
+    s.send("\t");
+    type_in(&mut s, "criterion");
+    s.send("\t"); // no weight
+    s.send("\t");
+    type_in(&mut s, "4242");
+    s.send("\r");
+    s.wait_for("Kiểm tra hien-truong — Bản ghi 1/6");
+    // the status line says so (it may come in a later write than the title)
+    s.wait_for("Đã rút mẫu");
+    s.send("q");
+    let (status, _) = s.finish();
+    assert!(status.success(), "{status:?}");
+    // saved with its parameters and seed, logged, and the same sample as the command line draws
+    let list = ntm_cli(&store, &["audit", "list"]);
+    assert!(
+        list.contains(
+            "--size 6 --seed 4242 --framework qd1980-2016 --year 2020 --strata criterion"
+        ),
+        "{list}"
+    );
+    let log = ntm_cli(&store, &["log"]);
+    assert!(log.contains("audit_sample"), "{log}");
+    ntm_cli(
+        &store,
+        &[
+            "audit",
+            "sample",
+            "--name",
+            "cli",
+            "--size",
+            "6",
+            "--seed",
+            "4242",
+            "--year",
+            "2020",
+            "--strata",
+            "criterion",
+        ],
+    );
+    let ui = audit_records(&store, "hien-truong");
+    assert_eq!(ui.len(), 6);
+    assert_eq!(ui, audit_records(&store, "cli"));
+}

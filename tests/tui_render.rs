@@ -199,7 +199,7 @@ fn save_audit(store: &mut Store) {
         hash: ntm::audit::records_hash(&records),
         records,
     };
-    store.save_audit(&a).unwrap();
+    store.save_audit(&a, None).unwrap();
 }
 
 fn writable(store: &mut Store, lang: Lang) -> App<'_> {

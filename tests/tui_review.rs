@@ -335,7 +335,7 @@ fn save_audit(store: &mut Store) -> Vec<ObsKey> {
         hash: ntm::audit::records_hash(&records),
         records,
     };
-    store.save_audit(&a).unwrap();
+    store.save_audit(&a, None).unwrap();
     keys
 }
 

@@ -98,6 +98,36 @@ pub struct CheckResult<'a> {
     pub against: Option<u16>,
     pub reports: Vec<UnitReport>,
     pub findings: Vec<Finding>,
+    /// Provincial overrides added to the store (not built in) that decide targets in scope:
+    /// (id, province, decision, indicators).
+    pub overrides: Vec<(String, String, String, Vec<String>)>,
+}
+
+/// The user-added overrides of `fw` for the provinces of the units in `scope`.
+fn overrides_in_scope(
+    q: &Query,
+    fw: &Framework,
+    scope: &[&crate::model::Unit],
+) -> Vec<(String, String, String, Vec<String>)> {
+    let provinces: std::collections::BTreeSet<String> = scope
+        .iter()
+        .flat_map(|u| q.units.chain(&u.code))
+        .filter(|x| x.level == Level::Province)
+        .map(|x| x.code.clone())
+        .collect();
+    q.reg
+        .overrides
+        .iter()
+        .filter(|o| o.framework == fw.id && provinces.contains(&o.province))
+        .filter_map(|o| {
+            Some((
+                o.added_as.clone()?,
+                o.province.clone(),
+                o.decision.clone(),
+                o.targets.iter().map(|t| t.indicator.clone()).collect(),
+            ))
+        })
+        .collect()
 }
 
 pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
@@ -153,12 +183,14 @@ pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
         }
     }
     Query::sort_findings(&mut findings);
+    let overrides = overrides_in_scope(q, fw, &scope);
     Ok(CheckResult {
         fw,
         year,
         against,
         reports,
         findings,
+        overrides,
     })
 }
 
@@ -328,7 +360,7 @@ pub fn to_json(res: &CheckResult) -> J {
             )
         })
         .collect();
-    json!({
+    let mut out = json!({
         "framework": res.fw.id,
         "year": res.year,
         "against": res.against,
@@ -342,7 +374,16 @@ pub fn to_json(res: &CheckResult) -> J {
             "percent_communes_meeting_criterion": per,
             "findings_by_kind": by_kind,
         }
-    })
+    });
+    // optional: user-added provincial overrides that decide targets here
+    if !res.overrides.is_empty() {
+        out["overrides"] = res
+            .overrides
+            .iter()
+            .map(|(id, p, d, inds)| json!({"id": id, "province": p, "decision": d, "indicators": inds}))
+            .collect();
+    }
+    out
 }
 
 fn to_csv(res: &CheckResult) -> anyhow::Result<String> {
@@ -411,6 +452,20 @@ fn to_text(res: &CheckResult, lang: Lang) -> String {
             .map(|a| a.to_string())
             .unwrap_or_else(|| lang.t("none").into())
     );
+    for (id, p, d, inds) in &res.overrides {
+        o += &sanitize(&if lang == Lang::Vi {
+            format!(
+                "Quy định riêng do người dùng thêm (id {id}, tỉnh {p}, {d}) quyết định yêu cầu của: {}\n",
+                inds.join(", ")
+            )
+        } else {
+            format!(
+                "Targets decided by an override a user added (id {id}, province {p}, {d}): {}\n",
+                inds.join(", ")
+            )
+        });
+        o += "\n";
+    }
     let nw = res
         .reports
         .iter()

@@ -7,6 +7,7 @@ use clap::Subcommand;
 use super::{Ctx, Fail, Res};
 use crate::framework::{parse_framework, parse_override};
 use crate::model::{Kind, TargetValue};
+use crate::store::log::iso8601;
 use crate::text::{fmt_num, sanitize};
 
 #[derive(clap::Args, Debug)]
@@ -36,6 +37,52 @@ pub enum FwCmd {
         #[arg(long = "mapping")]
         is_mapping: bool,
     },
+    /// Remove a provincial override added to this store (its id from `framework list`); the
+    /// removal is logged and every verdict re-evaluated
+    RemoveOverride {
+        /// The override's id (the name of the file it was added from, without .toml)
+        id: String,
+    },
+}
+
+/// `built in`, or who added a user file and when (from the change log).
+fn origin(
+    added: &std::collections::BTreeMap<String, crate::store::LogEntry>,
+    what: &str,
+    builtin: bool,
+    vi: bool,
+) -> String {
+    if builtin {
+        return if vi { "có sẵn" } else { "built in" }.to_string();
+    }
+    match added.get(what) {
+        Some(e) => {
+            let hash = e
+                .new
+                .as_deref()
+                .and_then(|n| n.split(';').next())
+                .unwrap_or("");
+            if vi {
+                format!(
+                    "người dùng thêm: {} lúc {} ({hash})",
+                    sanitize(&e.who),
+                    iso8601(e.when)
+                )
+            } else {
+                format!(
+                    "added by {} at {} ({hash})",
+                    sanitize(&e.who),
+                    iso8601(e.when)
+                )
+            }
+        }
+        None => if vi {
+            "người dùng thêm (trước khi có nhật ký)"
+        } else {
+            "added by a user (before it was logged)"
+        }
+        .to_string(),
+    }
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Res {
@@ -43,9 +90,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         FwCmd::List => {
             let store = ctx.open()?;
             let reg = store.registry()?;
+            let builtin = crate::framework::Registry::builtin();
+            let added = store.added_entries()?;
+            let vi = ctx.lang == crate::i18n::Lang::Vi;
             for f in &reg.frameworks {
                 say!(
-                    "{:<14} {} criteria, {} indicators  {}{}",
+                    "{:<14} {} criteria, {} indicators  {}{}  [{}]",
                     f.id,
                     f.criteria.len(),
                     f.indicators.len(),
@@ -53,21 +103,39 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                     f.decision
                         .as_deref()
                         .map(|d| format!(" ({})", sanitize(d)))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    origin(
+                        &added,
+                        &format!("framework {}", f.id),
+                        builtin.get(&f.id).is_some() && !store.has_user_framework(&f.id)?,
+                        vi
+                    )
                 );
             }
             for o in &reg.overrides {
+                let id = o
+                    .added_as
+                    .as_deref()
+                    .map(|n| format!(" id {n}"))
+                    .unwrap_or_default();
                 say!(
-                    "  override: {} province {} — {} ({} targets)",
+                    "  override{id}: {} province {} — {} ({} targets)  [{}]",
                     o.framework,
                     o.province,
                     sanitize(&o.decision),
-                    o.targets.len()
+                    o.targets.len(),
+                    origin(
+                        &added,
+                        &format!("override {}", o.added_as.as_deref().unwrap_or("")),
+                        o.added_as.is_none(),
+                        vi
+                    )
                 );
             }
             for m in &reg.mappings {
+                let user = store.mapping_name(&m.from, &m.to)?;
                 say!(
-                    "  mapping: {} → {} ({} pairs: {})",
+                    "  mapping: {} → {} ({} pairs: {})  [{}]",
                     m.from,
                     m.to,
                     m.pairs.len(),
@@ -75,7 +143,29 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                         .iter()
                         .map(|p| format!("{}→{}", p.from, p.to))
                         .collect::<Vec<_>>()
-                        .join(", ")
+                        .join(", "),
+                    origin(
+                        &added,
+                        &format!("mapping {}", user.as_deref().unwrap_or("")),
+                        user.is_none(),
+                        vi
+                    )
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        FwCmd::RemoveOverride { id } => {
+            let store = ctx.open_rw("removing an override")?;
+            let (n, e) = store.remove_override(&id)?;
+            if ctx.lang == crate::i18n::Lang::Vi {
+                say!(
+                    "đã gỡ quy định riêng {id}; đánh giá lại {n} bản tóm tắt; nhật ký #{}",
+                    e.seq
+                );
+            } else {
+                say!(
+                    "removed override {id}; {n} summaries re-evaluated; log entry {}",
+                    e.seq
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -123,13 +213,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 let key = file
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or(name);
-                store.add_mapping(&key, &text)?;
+                    .unwrap_or_else(|| name.clone());
+                let e = store.add_mapping(&key, &text, &name)?;
                 say!(
-                    "added mapping {} → {} ({} pairs)",
+                    "added mapping {} → {} ({} pairs); log entry {}",
                     m.from,
                     m.to,
-                    m.pairs.len()
+                    m.pairs.len(),
+                    e.seq
                 );
             } else if is_override {
                 let reg = store.registry()?;
@@ -137,22 +228,24 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 let key = file
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or(name);
-                let n = store.add_override(&key, &text)?;
+                    .unwrap_or_else(|| name.clone());
+                let (n, e) = store.add_override(&key, &text, &name)?;
                 say!(
-                    "added override of {} for province {} ({} targets); {n} summaries re-evaluated",
+                    "added override {key} of {} for province {} ({} targets); {n} summaries re-evaluated; log entry {} (remove it with: ntm framework remove-override {key})",
                     o.framework,
                     o.province,
-                    o.targets.len()
+                    o.targets.len(),
+                    e.seq
                 );
             } else {
                 let f = parse_framework(&name, &text).map_err(|e| Fail(2, e.into()))?;
-                let n = store.add_framework(&f.id, &text)?;
+                let (n, e) = store.add_framework(&f.id, &text, &name)?;
                 say!(
-                    "added framework {} ({} criteria, {} indicators); {n} summaries re-evaluated",
+                    "added framework {} ({} criteria, {} indicators); {n} summaries re-evaluated; log entry {}",
                     f.id,
                     f.criteria.len(),
-                    f.indicators.len()
+                    f.indicators.len(),
+                    e.seq
                 );
             }
             Ok(ExitCode::SUCCESS)

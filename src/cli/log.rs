@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use clap::Subcommand;
 
 use super::{Ctx, Res};
-use crate::store::log::{iso8601, parse_date};
+use crate::store::log::{Receipt, check_receipt, iso8601, now, parse_date};
 use crate::text::sanitize;
 
 #[derive(clap::Args, Debug)]
@@ -29,17 +29,74 @@ pub struct Args {
 
 #[derive(Subcommand, Debug)]
 pub enum LogCmd {
-    /// Check that no entry was altered, removed or reordered (exit 1 if one was)
-    Verify,
+    /// Check that no entry was altered, removed or reordered (exit 1 if one was); with
+    /// --receipt, also that the log still extends a receipt kept outside the store
+    Verify {
+        /// A receipt from `ntm log receipt`
+        #[arg(long, value_name = "FILE")]
+        receipt: Option<std::path::PathBuf>,
+    },
+    /// Print the log's newest entry (count, hash, time) for an inspector to keep or send: a
+    /// witness outside the store, which `ntm log verify --receipt FILE` checks against
+    Receipt,
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Res {
     let store = ctx.open()?;
-    if let Some(LogCmd::Verify) = a.cmd {
+    if let Some(LogCmd::Receipt) = a.cmd {
         let problems = store.verify_log()?;
-        let n = store.log_raw()?.len();
+        if !problems.is_empty() {
+            for p in &problems {
+                say!("{p}");
+            }
+            return Err(anyhow!("the change log is not intact: no receipt for it").into());
+        }
+        let raw = store.log_raw()?;
+        let Some((n, Some(last))) = raw.last() else {
+            return Err(anyhow!("the change log is empty: nothing to give a receipt for").into());
+        };
+        let r = Receipt {
+            entries: *n,
+            head: last.hash,
+            when: now(),
+            store: store.path().display().to_string(),
+        };
+        print!("{}", crate::text::sanitize_lines(&r.text()));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(LogCmd::Verify { receipt }) = a.cmd {
+        let mut problems = store.verify_log()?;
+        let raw = store.log_raw()?;
+        let n = raw.len();
+        let mut extends = None;
+        if let Some(path) = &receipt {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+            let r = Receipt::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+            match check_receipt(&raw, &r) {
+                Some(p) => problems.push(p),
+                None => extends = Some(r.entries),
+            }
+        }
         if problems.is_empty() {
             say!("change log intact: {n} entries, hash chain verified");
+            let vi = ctx.lang == crate::i18n::Lang::Vi;
+            match (extends, vi) {
+                (Some(k), true) => say!(
+                    "nối tiếp biên nhận: mục {k} đúng là mục biên nhận đã thấy, không đổi, sau đó có thêm {} mục",
+                    n as u64 - k
+                ),
+                (Some(k), false) => say!(
+                    "it extends the receipt: entry {k} is the one the receipt saw, unchanged, and {} entries came after it",
+                    n as u64 - k
+                ),
+                (None, true) => say!(
+                    "(chuỗi băm chỉ cho thấy các mục khớp với nhau; ai ghi được vào kho có thể viết lại tất cả: hãy giữ `ntm log receipt` ở ngoài kho và kiểm bằng --receipt)"
+                ),
+                (None, false) => say!(
+                    "(the chain shows the entries agree with each other; whoever can write the store could rewrite them all: keep `ntm log receipt` outside the store and check with --receipt)"
+                ),
+            }
             return Ok(ExitCode::SUCCESS);
         }
         for p in &problems {

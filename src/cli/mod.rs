@@ -16,8 +16,9 @@ macro_rules! say_err {
     };
 }
 
-mod audit;
+pub mod audit;
 mod check;
+mod checklist;
 pub mod demo;
 mod export;
 mod fw;
@@ -209,6 +210,7 @@ fn admin_read_only_at(path: &std::path::Path) -> Result<bool, AdminError> {
 fn run(cli: Cli) -> Res {
     let lang = Lang::parse(&cli.lang).unwrap_or_default();
     lang.set_process();
+    crate::store::log::set_declared(declared_user().as_deref());
     let read_only = cli.read_only || admin_read_only()?;
     let ctx = Ctx {
         store_dir: cli.store.clone(),
@@ -280,6 +282,18 @@ fn run(cli: Cli) -> Res {
         Some(Cmd::Demo(a)) => demo::run(&ctx, a),
         Some(Cmd::Gen(a)) => generate::run(a),
     }
+}
+
+/// The name the person declares (`NTM_USER`, else `user = "…"` in their config file), logged
+/// beside their account and labelled as declared. A config that cannot be read is ignored here
+/// (the interface reports it).
+fn declared_user() -> Option<String> {
+    if let Some(u) = std::env::var_os("NTM_USER").filter(|u| !u.is_empty()) {
+        return Some(u.to_string_lossy().into_owned());
+    }
+    let text = std::fs::read_to_string(crate::tui::config_path()?).ok()?;
+    let v: toml::Table = toml::from_str(&text).ok()?;
+    v.get("user")?.as_str().map(str::to_string)
 }
 
 /// What every subcommand gets from the global flags.

@@ -32,9 +32,17 @@ pub struct Args {
     /// New denominator (with --numerator)
     #[arg(long, requires = "numerator", allow_hyphen_values = true)]
     pub denominator: Option<String>,
-    /// The percentage as printed in the source (kept for the consistency check)
-    #[arg(long, allow_hyphen_values = true)]
+    /// The percentage as printed in the source (kept for the consistency check); without it
+    /// the stored one stays, as in the interface's form
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        conflicts_with = "clear_stated_percent"
+    )]
     pub stated_percent: Option<String>,
+    /// Remove the printed percentage
+    #[arg(long)]
+    pub clear_stated_percent: bool,
     /// Set the note
     #[arg(long, conflicts_with = "clear_note")]
     pub note: Option<String>,
@@ -72,7 +80,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         indicator: a.indicator.clone(),
         year: a.year,
     };
-    let figures = a.value.is_some() || a.numerator.is_some() || a.stated_percent.is_some();
+    let figures = a.value.is_some()
+        || a.numerator.is_some()
+        || a.stated_percent.is_some()
+        || a.clear_stated_percent;
     let texts = a.note.is_some() || a.clear_note || a.source.is_some() || a.clear_source;
     let flags = a.flag.is_some() || a.unflag;
     if !figures && !texts && !flags {
@@ -92,6 +103,10 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         f.insert("framework".into(), fw_id.clone());
         f.insert("indicator".into(), a.indicator.clone());
         f.insert("year".into(), a.year.to_string());
+        let is_bool = reg
+            .get(&fw_id)
+            .and_then(|fw| fw.indicator(&a.indicator))
+            .is_some_and(|(_, i)| i.kind == crate::model::Kind::Bool);
         match (&a.value, &a.numerator) {
             (Some(v), n) => {
                 // both only on a pass/fail row; the validator says so for the others
@@ -102,6 +117,13 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                         "denominator".into(),
                         a.denominator.clone().unwrap_or_default(),
                     );
+                } else if is_bool
+                    && let Some(o) = &existing
+                    && let (Some(n), Some(d)) = (o.numerator, o.denominator)
+                {
+                    // a new verdict keeps the counts behind it ("51/58 thôn"), as the form does
+                    f.insert("numerator".into(), crate::text::fmt_plain(n));
+                    f.insert("denominator".into(), crate::text::fmt_plain(d));
                 }
             }
             (None, Some(n)) => {
@@ -151,6 +173,12 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                 .collect();
             Fail(2, anyhow!("{}; nothing was changed", list.join("; ")))
         })?;
+        let mut o = o;
+        if a.stated_percent.is_none() && !a.clear_stated_percent {
+            // not told to change it: the printed percentage stays (the consistency check
+            // compares it with the new counts)
+            o.stated_percent = existing.as_ref().and_then(|x| x.stated_percent);
+        }
         let e = store.set_figures(&o, reason, &reg)?;
         say!("entry {}: {} figures set", e.seq, key);
     }

@@ -239,7 +239,7 @@ fn pct_vi(v: f64) -> String {
 }
 
 /// A value as shown in messages: `51.3%` for ratios, `48` for numbers, `pass`/`fail`.
-fn show(kind: Kind, v: Value, vi: bool) -> String {
+pub fn show(kind: Kind, v: Value, vi: bool) -> String {
     match (v, vi) {
         (Value::Pass(true), false) => "pass".into(),
         (Value::Pass(false), false) => "fail".into(),

@@ -202,7 +202,10 @@ impl Framework {
                     return Some(Target {
                         value: t.value,
                         comparison: t.comparison.unwrap_or(i.comparison),
-                        origin: TargetOrigin::Province(o.decision.clone()),
+                        origin: TargetOrigin::Province(match &o.added_as {
+                            Some(id) => format!("{} [override {id}]", o.decision),
+                            None => o.decision.clone(),
+                        }),
                     });
                 }
             }
@@ -248,6 +251,9 @@ pub struct Override {
     pub issuer: Option<String>,
     pub targets: Vec<OverrideTarget>,
     pub source_text: String,
+    /// Its id in the store when a user added it (`ntm framework remove-override ID`); None
+    /// for the built-in ones. Targets it decides name it, so a verdict can be traced to it.
+    pub added_as: Option<String>,
 }
 
 /// All frameworks and overrides known to a run: the built-in ones plus those added to the store.

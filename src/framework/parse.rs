@@ -576,6 +576,7 @@ pub fn parse_override(file: &str, text: &str, reg: &Registry) -> Result<Override
         issuer: raw.issuer.map(|s| nfc(&s)),
         targets,
         source_text: text.to_string(),
+        added_as: None,
     })
 }
 

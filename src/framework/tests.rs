@@ -71,12 +71,20 @@ fn target_resolution_order() {
             note: None,
         }],
         source_text: String::new(),
+        added_as: None,
     };
-    let ovs = [ov];
+    let mut ovs = [ov];
     // province override wins
     let t = f.target(1, Some("TDMNPB"), Some("24"), &ovs).unwrap();
     assert_eq!(t.value, TargetValue::Number(99.0));
     assert_eq!(t.origin, TargetOrigin::Province("07/2017/QĐ-UBND".into()));
+    // one a user added names itself, so the verdict can be traced to it
+    ovs[0].added_as = Some("ha-noi-2021".into());
+    let t = f.target(1, Some("TDMNPB"), Some("24"), &ovs).unwrap();
+    assert_eq!(
+        t.origin,
+        TargetOrigin::Province("07/2017/QĐ-UBND [override ha-noi-2021]".into())
+    );
     // then the region
     let t = f.target(1, Some("TDMNPB"), Some("01"), &ovs).unwrap();
     assert_eq!(t.value, TargetValue::Number(95.0));

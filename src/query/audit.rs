@@ -1,14 +1,17 @@
 //! The sampling frame of a spot audit: every reported record in scope, with its stratum and
 //! risk weight.
 
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 
 use super::Query;
-use crate::audit::{Candidate, Strata};
+use crate::audit::{Candidate, Strata, draw, records_hash};
 use crate::eval::{FindingKind, Options};
 use crate::framework::Framework;
 use crate::model::{Kind, Level, Observation, Value};
 use crate::store::ObsKey;
+use crate::store::log::{actor, now};
+use crate::store::{Audit, AuditRecord};
+use crate::text::fmt_plain;
 
 /// A record's value on the recount scale: the percentage for ratios, the number, 1/0 for pass/fail.
 pub fn reported(o: &Observation) -> Option<f64> {
@@ -114,4 +117,94 @@ impl Query<'_> {
         }
         Ok(out)
     }
+}
+
+/// The parameters of a draw, as asked (from the command line or the interface's form).
+pub struct DrawRequest<'a> {
+    pub name: &'a str,
+    pub size: usize,
+    pub seed: u64,
+    pub year: Option<u16>,
+    pub strata: Option<Strata>,
+    pub risk: bool,
+    pub framework: Option<&'a str>,
+}
+
+/// A drawn audit ready to save, with the frame size and the allocation (stratified draws).
+pub struct Prepared {
+    pub audit: Audit,
+    pub frame: usize,
+    pub allocation: Vec<crate::audit::Allocation>,
+}
+
+/// Draw a sample from the store (nothing is written): shared by `ntm audit sample` and the
+/// interface's form.
+pub fn prepare(q: &Query, r: &DrawRequest) -> anyhow::Result<Prepared> {
+    if r.name.trim().is_empty() || r.name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(anyhow!("--name must be one word without spaces"));
+    }
+    if r.size == 0 {
+        return Err(anyhow!("--size must be at least 1"));
+    }
+    let fw = q.framework(r.framework)?;
+    let frame = q.audit_frame(fw, r.year, r.strata, r.risk)?;
+    if frame.is_empty() {
+        return Err(anyhow!(
+            "no records to sample{}",
+            r.year.map(|y| format!(" in {y}")).unwrap_or_default()
+        ));
+    }
+    let n_frame = frame.len();
+    let drawn = draw(frame, r.size, r.seed);
+    let sizes: std::collections::BTreeMap<&str, (usize, usize)> = drawn
+        .allocation
+        .iter()
+        .map(|a| (a.stratum.as_str(), (a.drawn, a.frame)))
+        .collect();
+    let records: Vec<AuditRecord> = drawn
+        .records
+        .iter()
+        .map(|c| {
+            let mut why = Vec::new();
+            if let Some((n, of)) = sizes.get(c.stratum.as_str()) {
+                why.push(format!("stratum {} ({n} of {of})", c.stratum));
+            }
+            if c.weight > 1.0 {
+                why.push(format!(
+                    "weight {} ({})",
+                    fmt_plain(c.weight),
+                    c.reasons.join(", ")
+                ));
+            }
+            AuditRecord {
+                key: c.key.clone(),
+                reported: c.reported,
+                why: why.join("; "),
+                mark: None,
+            }
+        })
+        .collect();
+    let mut params = format!("--size {} --seed {} --framework {}", r.size, r.seed, fw.id);
+    if let Some(y) = r.year {
+        params += &format!(" --year {y}");
+    }
+    if let Some(s) = r.strata {
+        params += &format!(" --strata {}", s.as_str());
+    }
+    if r.risk {
+        params += " --weight risk";
+    }
+    params += &format!(" (frame of {n_frame} records)");
+    Ok(Prepared {
+        audit: Audit {
+            name: r.name.to_string(),
+            who: actor(),
+            created: now(),
+            params,
+            hash: records_hash(&records),
+            records,
+        },
+        frame: n_frame,
+        allocation: drawn.allocation,
+    })
 }

@@ -332,10 +332,24 @@ impl<'s> Query<'s> {
                 {
                     continue;
                 }
-                let show = |v: Option<f64>, st| {
-                    v.map_or_else(|| "?".to_string(), |x| crate::text::fmt_num(x, 2, st))
+                let kind = self
+                    .reg
+                    .get(fw)
+                    .and_then(|f| f.indicator(&r.key.indicator))
+                    .map(|(_, i)| i.kind);
+                // a pass/fail record shows its verdicts and no factor (1/0 is not a quantity)
+                let show = |v: Option<f64>, st| match (v, kind) {
+                    (None, _) => "?".to_string(),
+                    (Some(x), Some(crate::model::Kind::Bool)) if x == 0.0 || x == 1.0 => {
+                        crate::eval::findings::show(
+                            crate::model::Kind::Bool,
+                            crate::model::Value::Pass(x >= 0.5),
+                            st == crate::text::NumStyle::Vi,
+                        )
+                    }
+                    (Some(x), _) => crate::text::fmt_num(x, 2, st),
                 };
-                let vf = crate::audit::verification_factor(r.reported, m.recount);
+                let vf = crate::audit::record_factor(kind, r.reported, m.recount);
                 let (en_vf, vi_vf) = match vf {
                     Some(v) => (
                         format!(

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codec::{KeyPart, decode, encode, key};
-use super::log::{LogEntry, current_user, now, verify_chain};
+use super::log::{LogEntry, actor, now, verify_chain};
 use super::{ChainProblem, Store, StoreError, Summary, io_err};
 use crate::eval;
 use crate::framework::Registry;
@@ -151,7 +151,7 @@ impl Store {
             }
             None => (0, [0; 32]),
         };
-        let (who, when) = (current_user(), now());
+        let (who, when) = (actor(), now());
         let mut log_b = sled::Batch::default();
         let mut meta_b = sled::Batch::default();
         let mut out = Vec::new();
@@ -397,7 +397,7 @@ impl Store {
             Some(c) => {
                 let f = Flag {
                     comment: crate::text::nfc(c.trim()),
-                    who: current_user(),
+                    who: actor(),
                     when: now(),
                 };
                 flags_b.insert(kb, encode(&f));
@@ -462,6 +462,42 @@ impl Store {
         let k = parse_key(&e.what).ok_or_else(|| {
             StoreError::Invalid(format!("entry {seq} is not a change to one observation"))
         })?;
+        // the field must still be what the entry made it: otherwise undoing it would silently
+        // throw away a later change (an edit, an undo, an import) to the same field
+        let now = match e.action.as_str() {
+            "set_value" => self.observation(&k)?.map(|o| Figures::of(&o).text()),
+            "set_note" => self.observation(&k)?.and_then(|o| o.note),
+            "set_source" => self.observation(&k)?.and_then(|o| o.source),
+            "flag" | "unflag" => self.flag(&k)?.map(|f| f.comment),
+            _ => e.new.clone(),
+        };
+        let same = match e.action.as_str() {
+            "set_value" => {
+                let parse =
+                    |t: Option<&str>| t.and_then(|t| serde_json::from_str::<Figures>(t).ok());
+                parse(now.as_deref()) == parse(e.new.as_deref())
+            }
+            _ => now == e.new,
+        };
+        if !same {
+            let later = self.log_entries()?.into_iter().rfind(|x| {
+                x.seq > seq && x.what == e.what && changes_same_field(&e.action, &x.action)
+            });
+            return Err(StoreError::Invalid(match later {
+                Some(x) => format!(
+                    "entry {seq} cannot be undone: entry {} ({}, {} by {}) changed the same figure since; undo entry {} first, or set the figure again",
+                    x.seq,
+                    x.action,
+                    super::log::iso8601(x.when),
+                    x.who,
+                    x.seq
+                ),
+                None => format!(
+                    "entry {seq} cannot be undone: {} changed since (an import after it); set the figure again instead",
+                    e.what
+                ),
+            }));
+        }
         let reason = format!("undo of entry {seq}");
         match e.action.as_str() {
             "set_value" => {
@@ -522,8 +558,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Save a new audit (a name is used once).
-    pub fn save_audit(&mut self, a: &Audit) -> Result<LogEntry, StoreError> {
+    /// Save a new audit (a name is used once). `allocation` (per stratum, for a stratified
+    /// draw) goes into the change-log entry with the parameters and the sample's hash.
+    pub fn save_audit(
+        &mut self,
+        a: &Audit,
+        allocation: Option<&str>,
+    ) -> Result<LogEntry, StoreError> {
         self.writable("saving an audit")?;
         if self.audit(&a.name)?.is_some() {
             return Err(StoreError::Invalid(format!(
@@ -533,12 +574,15 @@ impl Store {
         }
         let mut b = sled::Batch::default();
         b.insert(a.name.as_bytes(), encode(a));
-        let detail = format!(
+        let mut detail = format!(
             "{} records; {}; sha256 {}",
             a.records.len(),
             a.params,
             a.hash
         );
+        if let Some(al) = allocation.filter(|t| !t.is_empty()) {
+            detail += &format!("; allocation {al}");
+        }
         let (log_b, meta_b, mut logged) = self.log_entries_batch(&[(
             format!("audit {}", a.name),
             "audit_sample".into(),
@@ -550,12 +594,15 @@ impl Store {
         Ok(logged.remove(0))
     }
 
-    /// Record the result of checking record `index` of an audit.
+    /// Record the result of checking record `index` of an audit. Re-marking a record that
+    /// already has a mark needs a reason (logged with it); the earlier marks stay in the
+    /// change log, where `audit_history` finds them.
     pub fn mark_audit(
         &mut self,
         name: &str,
         index: usize,
         mark: AuditMark,
+        reason: Option<&str>,
     ) -> Result<LogEntry, StoreError> {
         self.writable("marking an audit record")?;
         let mut a = self
@@ -564,20 +611,50 @@ impl Store {
         let r = a.records.get_mut(index).ok_or_else(|| {
             StoreError::Invalid(format!("audit {name} has no record {}", index + 1))
         })?;
+        let reason = reason.map(str::trim).filter(|t| !t.is_empty());
+        if let Some(m) = &r.mark
+            && reason.is_none()
+        {
+            return Err(StoreError::Invalid(format!(
+                "record {} of audit {name} is already marked {} (by {}); re-marking it needs a reason, and the earlier mark stays in its history",
+                index + 1,
+                mark_text(m),
+                m.who
+            )));
+        }
         let old = r.mark.as_ref().map(mark_text);
         let new = Some(mark_text(&mark));
         let what = format!("audit {name} #{} {}", index + 1, r.key);
         r.mark = Some(mark);
         let mut b = sled::Batch::default();
         b.insert(name.as_bytes(), encode(&a));
-        let (log_b, meta_b, mut logged) =
-            self.log_entries_batch(&[(what, "audit_mark".into(), old, new, None)])?;
+        let (log_b, meta_b, mut logged) = self.log_entries_batch(&[(
+            what,
+            "audit_mark".into(),
+            old,
+            new,
+            reason.map(str::to_string),
+        )])?;
         self.commit(&[(&self.audits, b), (&self.log, log_b), (&self.meta, meta_b)])?;
         Ok(logged.remove(0))
     }
 }
 
-fn mark_text(m: &AuditMark) -> String {
+impl Store {
+    /// Every mark record `index` of audit `name` was given, oldest first (the change log's
+    /// `audit_mark` entries for it: who, when, the mark, and the reason of a re-mark).
+    pub fn audit_history(&self, name: &str, index: usize) -> Result<Vec<LogEntry>, StoreError> {
+        let prefix = format!("audit {name} #{} ", index + 1);
+        Ok(self
+            .log_entries()?
+            .into_iter()
+            .filter(|e| e.action == "audit_mark" && e.what.starts_with(&prefix))
+            .collect())
+    }
+}
+
+/// A mark as the change log keeps it: `discrepancy recount=80 note=…`.
+pub fn mark_text(m: &AuditMark) -> String {
     let mut s = m.status.as_str().to_string();
     if let Some(r) = m.recount {
         s += &format!(" recount={}", crate::text::fmt_plain(r));
@@ -586,6 +663,15 @@ fn mark_text(m: &AuditMark) -> String {
         s += &format!(" note={n}");
     }
     s
+}
+
+/// Whether a log entry of `later` action changes the field an entry of `action` changed.
+fn changes_same_field(action: &str, later: &str) -> bool {
+    match action {
+        "set_value" => matches!(later, "set_value" | "undo"),
+        "flag" | "unflag" => matches!(later, "flag" | "unflag"),
+        a => later == a,
+    }
 }
 
 /// `UNIT FRAMEWORK INDICATOR YEAR` back into a key.

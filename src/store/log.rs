@@ -98,6 +98,14 @@ pub enum ChainProblem {
     Broken { seq: u64 },
     /// The last entry is not the one the store recorded as the newest (entries cut off).
     Truncated { last: u64 },
+    /// The store has entries but no record of the newest one (it was deleted).
+    MissingHead,
+    /// The log no longer holds the entry a receipt saw as the newest: entries were removed, or
+    /// an older copy of the store was put back.
+    ShorterThanReceipt { entries: u64, receipt: u64 },
+    /// The entry a receipt saw as the newest has another hash now: the log was rewritten up to
+    /// it (and re-chained).
+    ReceiptMismatch { seq: u64 },
 }
 
 impl std::fmt::Display for ChainProblem {
@@ -128,6 +136,18 @@ impl std::fmt::Display for ChainProblem {
             ChainProblem::Truncated { last } => write!(
                 f,
                 "the log ends at entry {last}, but the store recorded a later newest entry (entries were cut off)"
+            ),
+            ChainProblem::MissingHead => write!(
+                f,
+                "the store's record of the newest entry is missing (it was deleted): the end of the log cannot be checked"
+            ),
+            ChainProblem::ShorterThanReceipt { entries, receipt } => write!(
+                f,
+                "the receipt saw {receipt} entries but the log has {entries}: entries were removed or an older copy of the store was put back"
+            ),
+            ChainProblem::ReceiptMismatch { seq } => write!(
+                f,
+                "entry {seq} is not the entry the receipt saw: the log was rewritten up to it"
             ),
         }
     }
@@ -175,12 +195,90 @@ pub fn verify_chain(
             problems.push(ChainProblem::Truncated { last: last_seq })
         }
         (Some(_), None) => problems.push(ChainProblem::Truncated { last: 0 }),
+        (None, Some(_)) => problems.push(ChainProblem::MissingHead),
         _ => {}
     }
     problems
 }
 
-/// The OS user running ntm.
+/// What an inspector keeps to prove later that the log was not rewritten: how many entries it
+/// had and the newest one's hash. The chain kept beside the data proves only that the entries
+/// agree with each other; whoever can write the store can rewrite and re-chain them all. A
+/// receipt kept elsewhere catches that: every later log must still hold that entry, unchanged.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Receipt {
+    pub entries: u64,
+    pub head: [u8; 32],
+    pub when: i64,
+    pub store: String,
+}
+
+pub fn hex(h: &[u8]) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Receipt {
+    pub fn text(&self) -> String {
+        format!(
+            "ntm log receipt 1\nstore: {}\nentries: {}\nhead: {}\ntime: {}\n",
+            self.store,
+            self.entries,
+            hex(&self.head),
+            iso8601(self.when)
+        )
+    }
+
+    /// Read a receipt written by `text` (other lines, e.g. a note added by hand, are ignored).
+    pub fn parse(s: &str) -> Result<Receipt, String> {
+        let mut lines = s.lines().map(str::trim);
+        if lines.next() != Some("ntm log receipt 1") {
+            return Err(
+                "not an ntm log receipt (the first line must be \"ntm log receipt 1\")".into(),
+            );
+        }
+        let (mut entries, mut head, mut store) = (None, None, String::new());
+        for l in lines {
+            match l.split_once(':').map(|(k, v)| (k.trim(), v.trim())) {
+                Some(("entries", v)) => entries = v.parse::<u64>().ok(),
+                Some(("head", v)) if v.len() == 64 => {
+                    let mut h = [0u8; 32];
+                    for (i, b) in h.iter_mut().enumerate() {
+                        *b = u8::from_str_radix(&v[2 * i..2 * i + 2], 16)
+                            .map_err(|_| "head: not a SHA-256 in hex".to_string())?;
+                    }
+                    head = Some(h);
+                }
+                Some(("store", v)) => store = v.to_string(),
+                _ => {}
+            }
+        }
+        Ok(Receipt {
+            entries: entries.ok_or("no \"entries: N\" line")?,
+            head: head.ok_or("no \"head: HASH\" line (64 hex digits)")?,
+            when: 0,
+            store,
+        })
+    }
+}
+
+/// Check a log against a receipt: the entry the receipt saw as the newest must still be there
+/// with the same hash (and `verify_chain` must find the chain up to it intact, so every entry
+/// before it is unchanged too).
+pub fn check_receipt(entries: &[(u64, Option<LogEntry>)], r: &Receipt) -> Option<ChainProblem> {
+    if r.entries == 0 {
+        return None;
+    }
+    let have = entries.iter().filter(|(_, e)| e.is_some()).count() as u64;
+    match entries.iter().find(|(k, _)| *k == r.entries) {
+        None => Some(ChainProblem::ShorterThanReceipt {
+            entries: have,
+            receipt: r.entries,
+        }),
+        Some((_, Some(e))) if e.hash == r.head && e.seq == r.entries => None,
+        Some(_) => Some(ChainProblem::ReceiptMismatch { seq: r.entries }),
+    }
+}
+
 /// The account this process runs as, from the system's user database (the real uid), never
 /// from `$USER`/`$LOGNAME`, which anyone can set: the change log must name who really acted.
 pub fn current_user() -> String {
@@ -193,6 +291,33 @@ pub fn current_user() -> String {
     #[cfg(not(unix))]
     {
         "unknown".into()
+    }
+}
+
+static DECLARED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// Record the name the person declared (`NTM_USER`, or `user = "…"` in their config), once per
+/// process, before anything is logged. It is shown beside the account, never instead of it:
+/// anyone can declare any name.
+pub fn set_declared(name: Option<&str>) {
+    let clean = name
+        .map(|n| crate::text::excerpt_n(&crate::text::sanitize(n.trim()), 60))
+        .filter(|n| !n.is_empty());
+    let _ = DECLARED.set(clean);
+}
+
+/// Who acts, as the change log and audit marks record it: the OS account of the real uid,
+/// then the declared name labelled as such (`lan (declared: Nguyễn Thị Lan)`).
+pub fn actor() -> String {
+    with_declared(&current_user(), DECLARED.get().and_then(|d| d.as_deref()))
+}
+
+/// `account (declared: name)`, or the account alone when nothing was declared or the name is
+/// the account itself.
+pub fn with_declared(account: &str, declared: Option<&str>) -> String {
+    match declared {
+        Some(d) if d != account => format!("{account} (declared: {d})"),
+        _ => account.to_string(),
     }
 }
 
@@ -357,6 +482,65 @@ mod tests {
             p.contains(&ChainProblem::Altered { seq: 2 })
                 && p.contains(&ChainProblem::Altered { seq: 3 }),
             "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_head_is_never_intact() {
+        let v = chain(3);
+        assert_eq!(
+            verify_chain(&stored(&v), None),
+            vec![ChainProblem::MissingHead]
+        );
+        assert!(
+            verify_chain(&[], None).is_empty(),
+            "an empty log has no head"
+        );
+    }
+
+    #[test]
+    fn a_receipt_catches_a_rewritten_and_rechained_log() {
+        let v = chain(5);
+        let r = Receipt {
+            entries: 4,
+            head: v[3].hash,
+            when: 0,
+            store: "s".into(),
+        };
+        assert_eq!(Receipt::parse(&r.text()).unwrap().head, r.head);
+        assert_eq!(check_receipt(&stored(&v), &r), None, "the log extends it");
+        // entry 2's reason rewritten and everything re-chained: the chain alone is intact
+        let mut w = v.clone();
+        w[1].reason = Some("something else".into());
+        for i in 1..w.len() {
+            if i > 1 {
+                w[i].prev = w[i - 1].hash;
+            }
+            w[i].hash = w[i].compute_hash();
+        }
+        assert!(verify_chain(&stored(&w), Some(w[4].hash)).is_empty());
+        assert_eq!(
+            check_receipt(&stored(&w), &r),
+            Some(ChainProblem::ReceiptMismatch { seq: 4 })
+        );
+        // cut back to 3 entries with the head re-pointed
+        assert_eq!(
+            check_receipt(&stored(&v[..3]), &r),
+            Some(ChainProblem::ShorterThanReceipt {
+                entries: 3,
+                receipt: 4
+            })
+        );
+        assert!(Receipt::parse("hello").is_err());
+    }
+
+    #[test]
+    fn declared_names_stand_beside_the_account() {
+        assert_eq!(with_declared("lan", None), "lan");
+        assert_eq!(with_declared("lan", Some("lan")), "lan");
+        assert_eq!(
+            with_declared("root", Some("Nguyễn Thị Lan")),
+            "root (declared: Nguyễn Thị Lan)"
         );
     }
 

@@ -15,6 +15,7 @@
 //! unit in scope. Every multi-tree write is one sled transaction, flushed on commit,
 //! except an import, which is written in batches under a marker and rolled back if interrupted.
 
+mod added;
 mod codec;
 mod edit;
 mod ids;
@@ -425,8 +426,16 @@ impl Store {
             let (k, v) = kv.map_err(&io)?;
             let name = String::from_utf8_lossy(&k[9..]).into_owned();
             let text = String::from_utf8_lossy(&v);
-            let o = parse_override(&name, &text, &reg)
+            let mut o = parse_override(&name, &text, &reg)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            // a copy of a built-in override, byte for byte, decides nothing new: it stays
+            // "built in" (older builds let users add the shipped file)
+            let copy_of_builtin = reg.overrides.iter().any(|b| {
+                b.added_as.is_none() && b.source_text == o.source_text && b.decision == o.decision
+            });
+            if !copy_of_builtin {
+                o.added_as = Some(name);
+            }
             reg.put_override(o);
         }
         for kv in self.meta.scan_prefix("mapping:") {
@@ -441,53 +450,194 @@ impl Store {
     }
 
     /// Keep a mapping file between two frameworks in the store, keyed by its name (it
-    /// replaces a mapping between the same two frameworks). Statuses do not depend on
-    /// mappings, so no summary changes.
-    pub fn add_mapping(&self, name: &str, text: &str) -> Result<(), StoreError> {
+    /// replaces a mapping between the same two frameworks), and log it. Statuses do not depend
+    /// on mappings, so no summary changes.
+    pub fn add_mapping(&self, name: &str, text: &str, file: &str) -> Result<LogEntry, StoreError> {
         self.writable("adding a mapping")?;
         let reg = self.registry()?;
         let m = parse_mapping(name, text, &reg).map_err(|e| StoreError::Invalid(e.to_string()))?;
         // drop a stored mapping between the same frameworks under another name
         let io = io_err(&self.path);
+        let mut meta_b = sled::Batch::default();
+        let mut old = None;
         for kv in self.meta.scan_prefix("mapping:") {
             let (k, v) = kv.map_err(&io)?;
-            let old = String::from_utf8_lossy(&k[8..]).into_owned();
-            if let Ok(o) = parse_mapping(&old, &String::from_utf8_lossy(&v), &reg)
+            let stored = String::from_utf8_lossy(&k[8..]).into_owned();
+            if let Ok(o) = parse_mapping(&stored, &String::from_utf8_lossy(&v), &reg)
                 && o.from == m.from
                 && o.to == m.to
             {
-                self.meta.remove(k).map_err(&io)?;
+                old = Some(added::describe_file(&v, &format!("mapping {stored}")));
+                meta_b.remove(k);
             }
         }
-        self.meta
-            .insert(format!("mapping:{name}").as_bytes(), text.as_bytes())
-            .map_err(&io)?;
-        self.flush()
+        meta_b.insert(format!("mapping:{name}").as_bytes(), text.as_bytes());
+        let entry = (
+            format!("mapping {name}"),
+            if old.is_some() {
+                "mapping_replace"
+            } else {
+                "mapping_add"
+            }
+            .to_string(),
+            old,
+            Some(added::describe_file(
+                text.as_bytes(),
+                &format!(
+                    "{} → {}, {} pairs; file {file}",
+                    m.from,
+                    m.to,
+                    m.pairs.len()
+                ),
+            )),
+            None,
+        );
+        let (log_b, _, mut logged) = self.log_entries_batch(&[entry])?;
+        // the newest hash moves in the same batch as the file (one batch per tree)
+        meta_b.insert("log_head", &logged[0].hash);
+        self.commit(&[(&self.meta, meta_b), (&self.log, log_b)])?;
+        Ok(logged.remove(0))
     }
 
-    /// Keep a user's framework file in the store (it replaces one with the same id) and
-    /// re-evaluate the summaries, all in one transaction.
-    pub fn add_framework(&self, id: &str, text: &str) -> Result<usize, StoreError> {
-        self.add_meta_and_resummarize(format!("framework:{id}"), text)
+    /// Keep a user's framework file in the store and re-evaluate the summaries, logged, all in
+    /// one transaction. A built-in set's id is refused (a file of one's own takes an id of its
+    /// own); a user set with the same id is replaced, the log keeping both files' hashes.
+    pub fn add_framework(
+        &self,
+        id: &str,
+        text: &str,
+        file: &str,
+    ) -> Result<(usize, LogEntry), StoreError> {
+        if Registry::builtin().get(id).is_some() {
+            return Err(StoreError::Invalid(format!(
+                "{id} is a built-in criteria set: a file cannot replace it; give your file an id of its own (e.g. id = \"{id}-{}\")",
+                "tinh"
+            )));
+        }
+        let f = parse_framework(id, text).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let what = format!("framework {id}");
+        let desc = format!(
+            "{} criteria, {} indicators; file {file}",
+            f.criteria.len(),
+            f.indicators.len()
+        );
+        self.change_meta_and_resummarize(format!("framework:{id}"), Some(text), &what, &desc)
     }
 
-    /// Keep a provincial override file in the store, keyed by its name.
-    pub fn add_override(&self, name: &str, text: &str) -> Result<usize, StoreError> {
-        self.add_meta_and_resummarize(format!("override:{name}"), text)
+    /// Keep a provincial override file in the store, keyed by its name, logged.
+    pub fn add_override(
+        &self,
+        name: &str,
+        text: &str,
+        file: &str,
+    ) -> Result<(usize, LogEntry), StoreError> {
+        let reg = self.registry()?;
+        let o = parse_override(name, text, &reg).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if reg.overrides.iter().any(|b| {
+            b.added_as.is_none()
+                && b.framework == o.framework
+                && b.province == o.province
+                && b.decision == o.decision
+        }) {
+            return Err(StoreError::Invalid(format!(
+                "the override of {} for province {} by {} is built in: a file cannot replace it",
+                o.framework, o.province, o.decision
+            )));
+        }
+        let desc = format!(
+            "framework {}; province {}; decision {}; {} targets; file {file}",
+            o.framework,
+            o.province,
+            o.decision,
+            o.targets.len()
+        );
+        self.change_meta_and_resummarize(
+            format!("override:{name}"),
+            Some(text),
+            &format!("override {name}"),
+            &desc,
+        )
     }
 
-    fn add_meta_and_resummarize(&self, key_s: String, text: &str) -> Result<usize, StoreError> {
+    /// Remove an override a user added (by its id, `framework list`), re-evaluate, and log it.
+    pub fn remove_override(&self, name: &str) -> Result<(usize, LogEntry), StoreError> {
+        let key_s = format!("override:{name}");
+        if self
+            .meta
+            .get(key_s.as_bytes())
+            .map_err(io_err(&self.path))?
+            .is_none()
+        {
+            let known: Vec<String> = self
+                .registry()?
+                .overrides
+                .iter()
+                .filter_map(|o| o.added_as.clone())
+                .collect();
+            return Err(StoreError::Invalid(format!(
+                "no override {name} was added to this store (added ones: {}; built-in ones cannot be removed)",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        }
+        self.change_meta_and_resummarize(key_s, None, &format!("override {name}"), "")
+    }
+
+    /// Write (Some) or remove (None) a framework or override file in `meta`, rebuild every
+    /// summary, and log the change (`what`, with the file's SHA-256 and `desc`), all in one
+    /// transaction.
+    fn change_meta_and_resummarize(
+        &self,
+        key_s: String,
+        text: Option<&str>,
+        what: &str,
+        desc: &str,
+    ) -> Result<(usize, LogEntry), StoreError> {
         self.writable("adding a framework")?;
         // registry as it will be after the write
         let mut reg = self.registry()?;
-        if let Some(id) = key_s.strip_prefix("framework:") {
-            let f = parse_framework(id, text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            reg.put_framework(f);
-        } else {
-            let o = parse_override(&key_s, text, &reg)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            reg.put_override(o);
+        let before = self
+            .meta
+            .get(key_s.as_bytes())
+            .map_err(io_err(&self.path))?;
+        match (key_s.strip_prefix("framework:"), text) {
+            (Some(id), Some(text)) => {
+                let f =
+                    parse_framework(id, text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                reg.put_framework(f);
+            }
+            (None, Some(text)) => {
+                let mut o = parse_override(&key_s, text, &reg)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let name = key_s.trim_start_matches("override:").to_string();
+                reg.overrides
+                    .retain(|x| x.added_as.as_deref() != Some(name.as_str()));
+                o.added_as = Some(name);
+                reg.put_override(o);
+            }
+            (_, None) => {
+                let name = key_s.trim_start_matches("override:");
+                reg.overrides
+                    .retain(|x| x.added_as.as_deref() != Some(name));
+            }
         }
+        let kind = what.split(' ').next().unwrap_or("framework");
+        let action = match (&before, text) {
+            (None, Some(_)) => format!("{kind}_add"),
+            (Some(_), Some(_)) => format!("{kind}_replace"),
+            (_, None) => format!("{kind}_remove"),
+        };
+        let entry = (
+            what.to_string(),
+            action,
+            before.as_ref().map(|b| added::describe_file(b, "")),
+            text.map(|t| added::describe_file(t.as_bytes(), desc)),
+            None,
+        );
+        let (log_b, head_b, mut logged) = self.log_entries_batch(&[entry])?;
         let units = self.units()?;
         let mut batch = sled::Batch::default();
         let mut n = 0;
@@ -508,16 +658,21 @@ impl Store {
             n += 1;
         }
         let years = encode(&years);
-        let r: TxResult<()> = (&self.meta, &self.summary).transaction(|(m, s)| {
-            m.insert(key_s.as_bytes(), text.as_bytes())?;
+        let r: TxResult<()> = (&self.meta, &self.summary, &self.log).transaction(|(m, s, l)| {
+            match text {
+                Some(t) => m.insert(key_s.as_bytes(), t.as_bytes())?,
+                None => m.remove(key_s.as_bytes())?,
+            };
             m.insert(YEARS_KEY, years.as_slice())?;
+            m.apply_batch(&head_b)?;
             s.apply_batch(&batch)?;
+            l.apply_batch(&log_b)?;
             Ok(())
         });
         r.map_err(|e| tx_err(&self.path, e))?;
         self.flush()?;
         self.stamp();
-        Ok(n)
+        Ok((n, logged.remove(0)))
     }
 
     // ---------- reads ----------

@@ -265,7 +265,7 @@ fn read_only_store_refuses_writes() {
         .import(&Bundle::default(), &Registry::builtin())
         .unwrap_err();
     assert!(matches!(e, StoreError::ReadOnly(_)));
-    assert!(s.add_framework("x", "").is_err());
+    assert!(s.add_framework("x", "", "x.toml").is_err());
 }
 
 #[test]

@@ -43,10 +43,11 @@ pub enum Action {
     MarkCannotVerify,
     NextFramework,
     Plan,
+    NewAudit,
 }
 
 impl Action {
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 38] = [
         Action::Quit,
         Action::Help,
         Action::Back,
@@ -84,6 +85,7 @@ impl Action {
         Action::MarkCannotVerify,
         Action::NextFramework,
         Action::Plan,
+        Action::NewAudit,
     ];
 
     /// The identifier used in keymap files.
@@ -126,6 +128,7 @@ impl Action {
             Action::MarkCannotVerify => "mark_cannot_verify",
             Action::NextFramework => "next_framework",
             Action::Plan => "plan",
+            Action::NewAudit => "new_audit",
         }
     }
 
@@ -173,6 +176,7 @@ impl Action {
             Action::MarkCannotVerify => "act_mark_cannot_verify",
             Action::NextFramework => "act_next_framework",
             Action::Plan => "act_plan",
+            Action::NewAudit => "act_new_audit",
         }
     }
 
@@ -200,6 +204,7 @@ impl Action {
             Action::MarkCannotVerify => "hint_mark_cannot_verify",
             Action::NextFramework => "hint_framework",
             Action::Plan => "hint_plan",
+            Action::NewAudit => "hint_new_audit",
             _ => "hint_move",
         }
     }

@@ -256,6 +256,8 @@ pub struct AuditsView {
 pub struct AuditView {
     pub audit: Audit,
     pub index: usize,
+    /// The current record's earlier marks (re-marked records), as logged: `mark (who, when)`.
+    pub earlier: Vec<String>,
 }
 
 impl AuditView {
@@ -1210,7 +1212,9 @@ impl<'s> App<'s> {
             Screen::Picker => self.act_picker(a),
             Screen::Audits => {
                 let len = self.q.audits.len();
-                if Self::is_vertical(a) {
+                if a == Action::NewAudit {
+                    self.open_draw_form();
+                } else if Self::is_vertical(a) {
                     self.audits.cursor = self.list_move(a, self.audits.cursor, len);
                 } else if a == Action::DrillIn {
                     self.open_audit(self.audits.cursor);

@@ -137,6 +137,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         )];
         l.extend(mark);
         lines.push(Line::from(l));
+        if !av.earlier.is_empty() {
+            let t = format!("{}: {}", app.t("earlier_marks"), av.earlier.join(" · "));
+            lines.push(Line::from(Span::styled(data(&t, total), th.dim())));
+        }
     }
     lines.push(Line::from(Span::styled("─".repeat(total), th.dim())));
     let head = lines.len() as u16;
@@ -161,8 +165,8 @@ fn show_recount(app: &App, kind: Option<Kind>, v: Option<f64>) -> String {
     let st = app.opts.lang.num_style();
     match (v, kind) {
         (None, _) => app.t("none").to_string(),
-        (Some(x), Some(Kind::Bool)) => app
-            .t(if x >= 0.5 { "val_pass" } else { "val_fail" })
+        (Some(x), Some(Kind::Bool)) if x == 0.0 || x == 1.0 => app
+            .t(if x == 1.0 { "val_pass" } else { "val_fail" })
             .to_string(),
         (Some(x), Some(Kind::Ratio)) => format!("{}%", fmt_num(x, 2, st)),
         (Some(x), _) => fmt_num(x, 2, st),

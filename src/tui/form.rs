@@ -175,6 +175,8 @@ pub enum FormKind {
         status: MarkStatus,
         key: ObsKey,
     },
+    /// A new audit sample of a framework's records.
+    Draw { framework: String },
 }
 
 #[derive(Clone, Debug)]
@@ -355,6 +357,7 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, area: Rect) {
         FormKind::Edit { .. } => app.t("form_edit"),
         FormKind::Flag { .. } => app.t("form_flag"),
         FormKind::Mark { .. } => app.t("form_mark"),
+        FormKind::Draw { .. } => app.t("form_draw"),
     };
     let subject = match &form.kind {
         FormKind::Edit { key, .. } | FormKind::Flag { key, .. } => subject(app, key),
@@ -370,6 +373,7 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, area: Rect) {
             subject(app, key),
             app.t(mark_key(*status))
         ),
+        FormKind::Draw { framework } => format!("{} {framework}", app.t("framework")),
     };
     let w = area.width.clamp(1, 76);
     let inner_w = w.saturating_sub(2) as usize;
@@ -400,7 +404,9 @@ pub fn draw(f: &mut Frame, app: &App, form: &Form, area: Rect) {
         lines.push(Line::from(spans));
     }
     if let Some(h) = form.hint {
-        lines.push(Line::from(Span::styled(app.t(h), th.dim())));
+        for l in wrap(app.t(h), inner_w) {
+            lines.push(Line::from(Span::styled(l, th.dim())));
+        }
     }
     if let Some(e) = &form.error {
         for l in wrap(&clean(e), inner_w) {

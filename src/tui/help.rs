@@ -87,6 +87,7 @@ pub const GROUPS: &[(&str, &[Action])] = &[
         "help_audit",
         &[
             Action::Audits,
+            Action::NewAudit,
             Action::MarkConfirmed,
             Action::MarkDiscrepancy,
             Action::MarkCannotVerify,

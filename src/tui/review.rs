@@ -227,7 +227,13 @@ impl<'s> App<'s> {
             },
             &note,
         ));
+        let remark = r.mark.is_some();
+        if remark {
+            // marking again: why (logged; the earlier mark stays in the record's history)
+            fields.push(Field::new("reason", "f_reason", ""));
+        }
         self.form = Some(Form {
+            hint: remark.then_some("form_remark_hint"),
             kind: FormKind::Mark {
                 audit: av.audit.name.clone(),
                 index: av.index,
@@ -237,8 +243,133 @@ impl<'s> App<'s> {
             fields,
             focus: 0,
             error: None,
-            hint: None,
         });
+    }
+
+    /// `r` on the list of audits: the form that draws a new sample (name, size, year, strata,
+    /// weight, and a seed from the operating system, shown and saved with the audit).
+    pub fn open_draw_form(&mut self) {
+        if self.refuse_write() {
+            return;
+        }
+        let fw = self.fw().id.clone();
+        let year = self.year.to_string();
+        let n = self.q.audits.len() + 1;
+        let mut name = format!("kt{year}-{n}");
+        while self.q.audits.iter().any(|a| a.name == name) {
+            name.push('b');
+        }
+        let seed = crate::audit::os_seed().to_string();
+        self.form = Some(Form {
+            kind: FormKind::Draw { framework: fw },
+            fields: vec![
+                Field::new("name", "f_name", &name),
+                Field::new("size", "f_size", "20"),
+                Field::new("year", "f_year", &year),
+                Field::new("strata", "f_strata", ""),
+                Field::new("weight", "f_weight", ""),
+                Field::new("seed", "f_seed", &seed),
+            ],
+            focus: 0,
+            error: None,
+            hint: Some("form_draw_hint"),
+        });
+    }
+
+    fn submit_draw(&mut self, form: &Form, framework: String) {
+        let name = form.get("name").trim().to_string();
+        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            self.form_error(self.t("err_name").to_string(), Some("name"));
+            return;
+        }
+        let Some(size) = form
+            .get("size")
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+        else {
+            self.form_error(self.t("err_size").to_string(), Some("size"));
+            return;
+        };
+        let year = match form.get("year").trim() {
+            "" => None,
+            y => match y.parse::<u16>() {
+                Ok(y) if (1900..=2100).contains(&y) => Some(y),
+                _ => {
+                    self.form_error(self.t("err_year").to_string(), Some("year"));
+                    return;
+                }
+            },
+        };
+        let strata = match form.get("strata").trim() {
+            "" => None,
+            s => match crate::audit::Strata::parse(s) {
+                Some(s) => Some(s),
+                None => {
+                    self.form_error(self.t("err_strata").to_string(), Some("strata"));
+                    return;
+                }
+            },
+        };
+        let risk = match form.get("weight").trim() {
+            "" => false,
+            "risk" => true,
+            _ => {
+                self.form_error(self.t("err_weight").to_string(), Some("weight"));
+                return;
+            }
+        };
+        let Ok(seed) = form.get("seed").trim().parse::<u64>() else {
+            self.form_error(self.t("err_seed").to_string(), Some("seed"));
+            return;
+        };
+        let prepared = match self.query() {
+            Ok(q) => crate::query::audit::prepare(
+                &q,
+                &crate::query::audit::DrawRequest {
+                    name: &name,
+                    size,
+                    seed,
+                    year,
+                    strata,
+                    risk,
+                    framework: Some(&framework),
+                },
+            ),
+            Err(e) => Err(anyhow::anyhow!(e.to_string())),
+        };
+        let p = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                self.form_error(crate::text::sanitize(&format!("{e:#}")), None);
+                return;
+            }
+        };
+        let alloc = crate::audit::allocation_text(&p.allocation);
+        let Some(store) = self.store_mut() else {
+            return;
+        };
+        match store.save_audit(&p.audit, Some(&alloc)) {
+            Ok(e) => {
+                self.form = None;
+                self.after_write();
+                self.message = Some(format!(
+                    "{}{} · {} {} · {}",
+                    self.t("drawn"),
+                    e.seq,
+                    p.audit.records.len(),
+                    self.t("audit_records"),
+                    p.audit.params
+                ));
+                // open it at its first record
+                if let Some(i) = self.q.audits.iter().position(|a| a.name == name) {
+                    self.audits.cursor = i;
+                    self.open_audit(i);
+                }
+            }
+            Err(e) => self.form_error(crate::text::sanitize(&e.to_string()), None),
+        }
     }
 
     /// `u`: ask before undoing the newest change of this session.
@@ -342,6 +473,7 @@ impl<'s> App<'s> {
                 status,
                 key,
             } => self.submit_mark(&form, audit.clone(), *index, *status, key.clone()),
+            FormKind::Draw { framework } => self.submit_draw(&form, framework.clone()),
         }
     }
 
@@ -565,17 +697,24 @@ impl<'s> App<'s> {
                 return;
             }
         }
+        let reason = form
+            .field("reason")
+            .map(|_| form.get("reason").trim().to_string());
+        if reason.as_deref() == Some("") {
+            self.form_error(self.t("err_remark_reason").to_string(), Some("reason"));
+            return;
+        }
         let mark = AuditMark {
             status,
             recount,
             note: (!note.is_empty()).then(|| crate::text::nfc(&note)),
-            who: crate::store::log::current_user(),
+            who: crate::store::log::actor(),
             when: crate::store::log::now(),
         };
         let Some(store) = self.store_mut() else {
             return;
         };
-        match store.mark_audit(&audit, index, mark) {
+        match store.mark_audit(&audit, index, mark, reason.as_deref()) {
             Ok(e) => {
                 self.form = None;
                 self.after_write();
@@ -676,7 +815,11 @@ impl<'s> App<'s> {
             return;
         };
         let index = a.records.iter().position(|r| r.mark.is_none()).unwrap_or(0);
-        self.audit = Some(AuditView { audit: a, index });
+        self.audit = Some(AuditView {
+            audit: a,
+            index,
+            earlier: Vec::new(),
+        });
         self.screens.push(Screen::Audit);
         self.scroll.list.set(0);
         self.audit_detail();
@@ -686,6 +829,35 @@ impl<'s> App<'s> {
     /// cursor on its indicator).
     pub fn audit_detail(&mut self) {
         self.detail = None;
+        // the record's earlier marks, from the change log (all but the newest)
+        if let Some(av) = &self.audit {
+            let logged = self
+                .store
+                .get()
+                .and_then(|s| s.audit_history(&av.audit.name, av.index))
+                .unwrap_or_default();
+            let earlier: Vec<String> = logged
+                .iter()
+                .rev()
+                .skip(1)
+                .rev()
+                .map(|e| {
+                    format!(
+                        "{} ({}, {}){}",
+                        e.new.as_deref().unwrap_or("—"),
+                        e.who,
+                        crate::store::log::iso8601(e.when),
+                        e.reason
+                            .as_deref()
+                            .map(|r| format!(" → {r}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            if let Some(av) = &mut self.audit {
+                av.earlier = earlier;
+            }
+        }
         let Some(av) = &self.audit else { return };
         let Some(r) = av.audit.records.get(av.index) else {
             return;

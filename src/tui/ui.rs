@@ -133,7 +133,12 @@ fn hints(s: Screen) -> &'static [Action] {
         ],
         Screen::Help => &[Action::Back, Action::MoveDown, Action::Quit],
         Screen::Picker => &[Action::DrillIn, Action::Back],
-        Screen::Audits => &[Action::DrillIn, Action::Back, Action::Quit],
+        Screen::Audits => &[
+            Action::DrillIn,
+            Action::NewAudit,
+            Action::Back,
+            Action::Quit,
+        ],
         Screen::Plan => &[
             Action::Back,
             Action::Plan,
@@ -165,6 +170,7 @@ pub fn is_write(a: Action) -> bool {
             | Action::MarkConfirmed
             | Action::MarkDiscrepancy
             | Action::MarkCannotVerify
+            | Action::NewAudit
     )
 }
 
