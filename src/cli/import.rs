@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use anyhow::anyhow;
 
 use super::{Ctx, Fail, Res};
-use crate::io::{ReadOptions, read_bundle};
+use crate::i18n::Lang;
+use crate::io::{ReadOptions, changes, read_bundle};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -32,7 +33,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     let opt = ReadOptions {
         locale_vi: a.locale == "vi",
         ignore_unknown_columns: a.ignore_unknown_columns,
+        recognitions: store.recognitions()?,
     };
+    let vi = ctx.lang == Lang::Vi;
     let is_xlsx = a.dir.is_file()
         && a.dir
             .extension()
@@ -42,7 +45,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
     } else {
         read_bundle(&a.dir, &reg, &units, &opt)
     };
-    let bundle = match read {
+    let mut bundle = match read {
         Ok(b) => b,
         Err(rows) => {
             for r in &rows {
@@ -58,20 +61,68 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             ));
         }
     };
-    if a.dry_run {
+    for w in &bundle.warnings {
+        let head = if vi { "cảnh báo" } else { "warning" };
+        say_err!("{head}: {}", crate::text::sanitize(&w.to_string()));
+    }
+    if bundle.skipped_empty > 0 {
+        let n = bundle.skipped_empty;
         say!(
-            "{}: valid ({} units, {} observations, {} recognitions{}); nothing written (--dry-run)",
-            a.dir.display(),
-            bundle.units.len(),
-            bundle.observations.len(),
-            bundle.recognitions.len(),
-            if bundle.merges.is_empty() {
-                String::new()
+            "{}",
+            if vi {
+                format!("{n} dòng để trống, bỏ qua")
             } else {
-                format!(", {} merges", bundle.merges.len())
+                format!("{n} empty rows skipped")
+            }
+        );
+    }
+    let diff = diff_with_store(&store, &bundle)?;
+    let style = ctx.lang.num_style();
+    if a.dry_run {
+        for (old, new) in &diff.changes {
+            say!("  {}", changes::describe(old, new, style, vi));
+        }
+        say!(
+            "{}",
+            if vi {
+                format!(
+                    "{}: hợp lệ ({} đơn vị, {} số liệu: {}, {} công nhận{}); chưa ghi gì (--dry-run)",
+                    a.dir.display(),
+                    bundle.units.len(),
+                    bundle.observations.len(),
+                    counts(&diff, true),
+                    bundle.recognitions.len(),
+                    if bundle.merges.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} sáp nhập", bundle.merges.len())
+                    }
+                )
+            } else {
+                format!(
+                    "{}: valid ({} units, {} observations: {}, {} recognitions{}); nothing written (--dry-run)",
+                    a.dir.display(),
+                    bundle.units.len(),
+                    bundle.observations.len(),
+                    counts(&diff, false),
+                    bundle.recognitions.len(),
+                    if bundle.merges.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} merges", bundle.merges.len())
+                    }
+                )
             }
         );
         return Ok(ExitCode::SUCCESS);
+    }
+    // the change log names every figure that changes source (the first 50 of them)
+    let moved = changes::log_text(&diff, 50);
+    if !moved.is_empty()
+        && let Some((_, detail)) = &mut bundle.origin
+    {
+        detail.push_str("; ");
+        detail.push_str(&moved);
     }
     let mut bar = crate::progress::Progress::new("import: records", 0);
     let st = store.import_with(&bundle, &reg, &mut |done, total| {
@@ -80,19 +131,95 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         }
     })?;
     bar.finish();
-    say!(
-        "imported {} units, {} observations, {} recognitions{} into {}",
-        st.units,
-        st.observations,
-        st.recognitions,
+    let merges = |word: &str| {
         if st.merges > 0 {
-            format!(", {} merges", st.merges)
+            format!(", {} {word}", st.merges)
         } else {
             String::new()
-        },
-        store.path().display()
+        }
+    };
+    say!(
+        "{}",
+        if vi {
+            format!(
+                "đã nhập {} đơn vị, {} số liệu ({}), {} công nhận{} vào {}",
+                st.units,
+                st.observations,
+                counts(&diff, true),
+                st.recognitions,
+                merges("sáp nhập"),
+                store.path().display()
+            )
+        } else {
+            format!(
+                "imported {} units, {} observations ({}), {} recognitions{} into {}",
+                st.units,
+                st.observations,
+                counts(&diff, false),
+                st.recognitions,
+                merges("merges"),
+                store.path().display()
+            )
+        }
     );
+    if diff.changed > 0 {
+        let n = diff.changed;
+        say!(
+            "{}",
+            if vi {
+                format!(
+                    "{n} số liệu thay đổi; xem từng thay đổi với --dry-run trước khi nhập, hoặc ntm log"
+                )
+            } else {
+                format!(
+                    "{n} figure(s) changed; --dry-run lists each change before an import, ntm log after"
+                )
+            }
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `3 mới, 1 thay đổi, 98 không đổi` / `3 added, 1 changed, 98 unchanged`.
+fn counts(d: &changes::Diff, vi: bool) -> String {
+    if vi {
+        format!(
+            "{} mới, {} thay đổi, {} không đổi",
+            d.added, d.changed, d.unchanged
+        )
+    } else {
+        format!(
+            "{} added, {} changed, {} unchanged",
+            d.added, d.changed, d.unchanged
+        )
+    }
+}
+
+/// Each incoming observation against the store's, one unit and framework at a time.
+fn diff_with_store(
+    store: &crate::store::Store,
+    b: &crate::store::Bundle,
+) -> anyhow::Result<changes::Diff> {
+    let mut groups: std::collections::BTreeMap<(&str, &str), Vec<&crate::model::Observation>> =
+        std::collections::BTreeMap::new();
+    for o in &b.observations {
+        groups
+            .entry((o.unit_code.as_str(), o.framework.as_str()))
+            .or_default()
+            .push(o);
+    }
+    let mut d = changes::Diff::default();
+    for ((unit, fw), rows) in groups {
+        let stored: std::collections::HashMap<(String, u16), crate::model::Observation> = store
+            .observations_of(unit, fw)?
+            .into_iter()
+            .map(|o| ((o.indicator.clone(), o.year), o))
+            .collect();
+        for o in rows {
+            d.add(stored.get(&(o.indicator.clone(), o.year)), o);
+        }
+    }
+    Ok(d)
 }
 
 /// Set the bar's total the first time it is known; always true (for use in a closure).

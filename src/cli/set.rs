@@ -143,6 +143,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         let opt = ReadOptions {
             locale_vi: a.locale == "vi",
             ignore_unknown_columns: false,
+            ..Default::default()
         };
         let o = validate_observation(&f, &reg, &units, &opt).map_err(|errs| {
             let list: Vec<String> = errs

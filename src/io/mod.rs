@@ -1,7 +1,12 @@
 //! The bundle format of FORMAT.md §1: reading (with validation that names file, line, column
 //! and reason for every bad row) and writing.
 
+pub mod changes;
+#[cfg(test)]
+mod documents_tests;
+mod numbers;
 mod read;
+mod recognitions;
 #[cfg(test)]
 mod tests;
 mod write;

@@ -14,6 +14,8 @@ use crate::model::{
 use crate::store::Bundle;
 use crate::text::{excerpt, nfc, parse_plain, parse_vi};
 
+use super::numbers::{self, Ambiguity, Evidence, Style};
+
 /// At most this many bad rows are listed; the count of the rest is given.
 const MAX_ERRORS: usize = 50;
 /// Files larger than this are refused before reading (a bundle is text, not a database dump).
@@ -59,11 +61,16 @@ pub struct ReadOptions {
     /// Accept Vietnamese number writing (`16.209`, `99,8`).
     pub locale_vi: bool,
     pub ignore_unknown_columns: bool,
+    /// Recognitions the store already holds: a unit recognised again for the same kind in
+    /// another year is refused against them as within the bundle.
+    pub recognitions: Vec<Recognition>,
 }
 
 struct Errors {
     list: Vec<BadRow>,
     more: usize,
+    /// Figures accepted with a doubt (an ambiguous measure), listed after a good read.
+    warnings: Vec<BadRow>,
 }
 
 impl Errors {
@@ -79,6 +86,15 @@ impl Errors {
         } else {
             self.more += 1;
         }
+    }
+
+    fn warn(&mut self, file: &str, line: u64, column: &str, reason: impl Into<String>) {
+        self.warnings.push(BadRow {
+            file: file.to_string(),
+            line,
+            column: excerpt(column),
+            reason: reason.into(),
+        });
     }
 }
 
@@ -133,6 +149,8 @@ struct Table {
     rows: Vec<(u64, Row)>,
     /// SHA-256 of the file's bytes as read, for the change log.
     sha256: String,
+    /// How its figures are written (decided from its unambiguous ones, see `numbers`).
+    style: Style,
 }
 
 /// One row's fields (trimmed, NFC; unknown columns blank) in a single buffer, looked up by
@@ -151,6 +169,11 @@ impl Row {
 
     /// The value of column `c`, or `None` when the column is absent or the cell empty.
     fn get(&self, c: &str) -> Option<&str> {
+        self.raw(c).map(numbers::untyped)
+    }
+
+    /// The cell as read, with a workbook's typed-number mark (`numbers::TYPED`) if it has one.
+    fn raw(&self, c: &str) -> Option<&str> {
         let i = self.head.iter().position(|h| &**h == c)?;
         self.rec.get(i).filter(|v| !v.is_empty())
     }
@@ -194,6 +217,8 @@ const OBS_COLS: &[&str] = &[
     "note",
 ];
 const OBS_REQ: &[&str] = &["unit_code", "framework", "indicator", "year"];
+/// Columns whose figures tell how a file writes its numbers.
+const NUMBER_COLS: &[&str] = &["value", "numerator", "denominator", "stated_percent"];
 const REC_COLS: &[&str] = &["unit_code", "kind", "year", "decision", "issuer"];
 const REC_REQ: &[&str] = &["unit_code", "kind", "year"];
 /// merges.csv: an optional extension of the bundle, also imported alone (`ntm merges import`).
@@ -275,6 +300,16 @@ struct Scan {
     tail: Vec<u8>,
     sha: sha2::Sha256,
     failed: Option<(u64, String)>,
+    /// Offsets (in the stream the csv parser reads, after a BOM) of the line feeds read but
+    /// not yet passed by a record, and how many were passed: a record's line is counted from
+    /// its byte offset. The csv parser's own line count is one short after every CRLF.
+    feeds: std::collections::VecDeque<u64>,
+    feeds_passed: u64,
+    /// Offsets of the first byte after each run of line ends outside quotes (where a record
+    /// really starts), and whether the last byte seen ended a line.
+    run_ends: std::collections::VecDeque<u64>,
+    in_run: bool,
+    bom: u64,
 }
 
 impl Scan {
@@ -293,7 +328,29 @@ impl Scan {
             tail: Vec::new(),
             sha,
             failed: None,
+            feeds: std::collections::VecDeque::new(),
+            feeds_passed: 0,
+            run_ends: std::collections::VecDeque::new(),
+            in_run: false,
+            bom: bom.len() as u64,
         }
+    }
+
+    /// The physical line (1-based) of the record the parser says starts at `byte`. The parser
+    /// places a record just after the previous record's terminator (on the `\n` of a CRLF,
+    /// before any blank lines), so the record really starts where that run of line ends
+    /// ends. Calls come in increasing order (records are read in order), so what is behind
+    /// is forgotten.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        while self.run_ends.front().is_some_and(|&e| e < byte) {
+            self.run_ends.pop_front();
+        }
+        let start = self.run_ends.front().copied().unwrap_or(byte);
+        while self.feeds.front().is_some_and(|&f| f < start) {
+            self.feeds.pop_front();
+            self.feeds_passed += 1;
+        }
+        self.feeds_passed + 1
     }
 
     fn what(&self) -> &'static str {
@@ -345,7 +402,16 @@ impl Scan {
         if !self.utf8(b) {
             return false;
         }
-        for &c in b {
+        let base = self.offset - self.bom;
+        for (k, &c) in b.iter().enumerate() {
+            if c == b'\n' {
+                self.feeds.push_back(base + k as u64);
+            }
+            let line_end = self.q != Field::Quoted && (c == b'\n' || c == b'\r');
+            if self.in_run && !line_end {
+                self.run_ends.push_back(base + k as u64);
+            }
+            self.in_run = line_end;
             self.row_bytes += 1;
             match (self.q, c) {
                 (Field::Quoted, b'"') => self.q = Field::AfterQuote,
@@ -523,12 +589,15 @@ fn read_table(
         .flexible(false)
         .from_reader(src);
     // the reason a read stopped at a limit, or the csv parser's own
-    let stopped = |rdr: &csv::Reader<Bounded<_>>, errs: &mut Errors, e: &csv::Error| {
+    let stopped = |rdr: &mut csv::Reader<Bounded<_>>, errs: &mut Errors, e: &csv::Error| {
         if let Some((line, why)) = &rdr.get_ref().scan.failed {
             errs.push(name, *line, "", why.clone());
             true
         } else {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            let line = match e.position() {
+                Some(p) => rdr.get_mut().scan.line_at(p.byte()),
+                None => 0,
+            };
             errs.push(name, line, "", format!("malformed CSV row: {e}"));
             false
         }
@@ -589,11 +658,15 @@ fn read_table(
     let head: std::rc::Rc<[Box<str>]> = headers.iter().map(|h| h.as_str().into()).collect();
     let mut rows = Vec::new();
     let mut rec = csv::StringRecord::new();
+    let mut evidence = Evidence::default();
     loop {
         match rdr.read_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
-                let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                let line = match rec.position() {
+                    Some(p) => rdr.get_mut().scan.line_at(p.byte()),
+                    None => 0,
+                };
                 let mut m = csv::StringRecord::with_capacity(rec.as_slice().len(), rec.len());
                 for (h, v) in headers.iter().zip(rec.iter()) {
                     if v.len() > MAX_FIELD_BYTES {
@@ -610,6 +683,9 @@ fn read_table(
                         continue;
                     }
                     let v = v.trim();
+                    if NUMBER_COLS.contains(&h.as_str()) {
+                        evidence.observe(line, h, v);
+                    }
                     if v.is_empty() || !known.contains(&h.as_str()) {
                         m.push_field("");
                     } else if unicode_normalization::is_nfc_quick(v.chars())
@@ -629,12 +705,19 @@ fn read_table(
                 ));
             }
             Err(e) => {
-                if stopped(&rdr, errs, &e) {
+                if stopped(&mut rdr, errs, &e) {
                     return None;
                 }
             }
         }
     }
+    let style = match evidence.decide(opt.locale_vi) {
+        Ok(s) => s,
+        Err((line, col, why)) => {
+            errs.push(name, line, &col, why);
+            return None;
+        }
+    };
     // the end of the file: an unfinished UTF-8 character there is not UTF-8 either
     let mut scan = rdr.into_inner().scan;
     if !scan.feed(&[]) {
@@ -653,6 +736,7 @@ fn read_table(
         file: name.to_string(),
         rows,
         sha256,
+        style,
     })
 }
 
@@ -709,14 +793,7 @@ impl Quantity<'_> {
     }
 
     /// Why `x` (written `v`) is not plausible, if it is not.
-    fn problem(self, x: f64, v: &str, denominator: bool, locale_vi: bool) -> Option<String> {
-        // `16.153` may be 16153 written the Vietnamese way
-        let grouped = !locale_vi
-            && v.split_once('.').is_some_and(|(a, b)| {
-                (1..=3).contains(&a.len())
-                    && b.split('.').all(|g| g.len() == 3)
-                    && v.bytes().all(|c| c.is_ascii_digit() || c == b'.')
-            });
+    fn problem(self, x: f64, v: &str, denominator: bool) -> Option<String> {
         let v = excerpt(v);
         let in_unit = |u: &str| {
             if u.is_empty() {
@@ -737,13 +814,8 @@ impl Quantity<'_> {
                 in_unit(u)
             )),
             Quantity::Count(u) if x.fract() != 0.0 => Some(format!(
-                "{v} is not a whole number; this indicator counts {}{}",
+                "{v} is not a whole number; this indicator counts {}",
                 excerpt(u),
-                if grouped {
-                    " (if the dot groups thousands, pass --locale vi)"
-                } else {
-                    ""
-                }
             )),
             Quantity::Measure(u) if denominator && x > 0.0 && x < MIN_MEASURE => Some(format!(
                 "denominator {v} is below {MIN_MEASURE}{}; a denominator is 0 or a real measure",
@@ -767,11 +839,9 @@ fn parse_num(
     opt: &ReadOptions,
     errs: &mut Errors,
 ) -> Option<f64> {
-    let n = if opt.locale_vi {
-        parse_vi(v)
-    } else {
-        parse_plain(v)
-    };
+    let vi = t.style == Style::Vietnamese && !r_typed(v);
+    let v = numbers::untyped(v);
+    let n = if vi { parse_vi(v) } else { parse_plain(v) };
     if n.is_none() {
         let hint = if !opt.locale_vi && (v.contains(',') || v.matches('.').count() > 1) {
             " (use \".\" as decimal point and no thousands separator, or pass --locale vi)"
@@ -801,13 +871,55 @@ fn parse_quantity(
     errs: &mut Errors,
 ) -> Option<f64> {
     let x = parse_num(t, line, col, v, opt, errs)?;
-    match q.problem(x, v, col == "denominator", opt.locale_vi) {
+    // an ambiguous `16.003` outside Vietnamese reading (typed workbook numbers are never)
+    if t.style != Style::Vietnamese && !r_typed(v) {
+        let (count, unit) = match q {
+            Quantity::Count(u) => (true, u),
+            Quantity::Measure(u) => (false, u),
+            Quantity::Amount => (false, ""),
+            Quantity::Percent => (false, ""),
+        };
+        let percent = matches!(q, Quantity::Percent);
+        match numbers::ambiguity(v, count, unit, &t.style) {
+            // a thousandfold percentage is over 100: the machine reading is the only one
+            _ if percent => {}
+            Some(Ambiguity::Refuse(why)) => {
+                errs.push(&t.file, line, col, why);
+                return None;
+            }
+            Some(Ambiguity::Warn(why)) => errs.warn(&t.file, line, col, why),
+            None => {}
+        }
+    }
+    let v = numbers::untyped(v);
+    match q.problem(x, v, col == "denominator") {
         Some(p) => {
             errs.push(&t.file, line, col, p);
             None
         }
         None => Some(x),
     }
+}
+
+/// Columns that carry a figure: a row with none of them is a template row nobody filled in.
+const FIGURE_COLS: &[&str] = &[
+    "value",
+    "numerator",
+    "denominator",
+    "stated_percent",
+    "units_met",
+    "units_total",
+];
+
+/// An observation row without any figure (a data-entry template's untouched row): skipped
+/// and counted, not an error; a row with some figures but not enough stays an error.
+fn without_figure(r: &Row) -> bool {
+    FIGURE_COLS.iter().all(|c| r.get(c).is_none())
+}
+
+/// Did the workbook reader mark this cell as a typed number?
+fn r_typed(v: &str) -> bool {
+    v.starts_with(numbers::TYPED)
 }
 
 /// A count of units (`units_met`, `units_total`): plain digits, at most `MAX_COUNT`.
@@ -840,6 +952,7 @@ pub fn read_bundle(
     let mut errs = Errors {
         list: Vec::new(),
         more: 0,
+        warnings: Vec::new(),
     };
     let md = std::fs::symlink_metadata(dir);
     match md {
@@ -1039,6 +1152,10 @@ pub fn read_bundle(
         // keys borrowed from the rows: no copies of millions of codes
         let mut seen: HashMap<(&str, &str, &str, u16), u64> = HashMap::with_capacity(t.rows.len());
         for (line, r) in &t.rows {
+            if without_figure(r) {
+                b.skipped_empty += 1;
+                continue;
+            }
             let Some(o) = observation_row(t, *line, r, reg, &all_units, opt, &mut errs) else {
                 continue;
             };
@@ -1066,6 +1183,8 @@ pub fn read_bundle(
 
     if let Some(t) = &rec_t {
         let mut seen = HashMap::new();
+        // the line of each accepted recognition, to name it when a unit comes back
+        let mut rec_lines: Vec<u64> = Vec::new();
         for (line, r) in &t.rows {
             let line = *line;
             let get = |c: &str| r.get(c);
@@ -1113,13 +1232,27 @@ pub fn read_bundle(
                     );
                     continue;
                 }
-                b.recognitions.push(Recognition {
+                let r = Recognition {
                     unit_code: unit.to_string(),
                     kind,
                     year,
                     decision: get("decision").map(str::to_string),
                     issuer: get("issuer").map(str::to_string),
-                });
+                };
+                let here = b
+                    .recognitions
+                    .iter()
+                    .zip(rec_lines.iter().map(|l| Some(*l)));
+                let stored = opt.recognitions.iter().map(|x| (x, None));
+                if let Some(why) = here
+                    .chain(stored)
+                    .find_map(|(x, at)| super::recognitions::twice(&r, x, at))
+                {
+                    errs.push(&t.file, line, "year", why);
+                    continue;
+                }
+                b.recognitions.push(r);
+                rec_lines.push(line);
             }
         }
     }
@@ -1136,6 +1269,7 @@ pub fn read_bundle(
             .map(|t| format!("{} sha256 {}", t.file, t.sha256))
             .collect();
         b.origin = Some((dir.display().to_string(), parts.join(", ")));
+        b.warnings = std::mem::take(&mut errs.warnings);
         Ok(b)
     } else {
         if errs.more > 0 {
@@ -1310,6 +1444,7 @@ pub fn read_merges(
     let mut errs = Errors {
         list: Vec::new(),
         more: 0,
+        warnings: Vec::new(),
     };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
     let dir = dir.unwrap_or(Path::new("."));
@@ -1400,9 +1535,11 @@ fn observation_row(
         return None;
     };
     let counts = Quantity::of(ind, false);
-    let num =
-        get("numerator").and_then(|v| parse_quantity(t, line, "numerator", v, counts, opt, errs));
-    let den = get("denominator")
+    let num = r
+        .raw("numerator")
+        .and_then(|v| parse_quantity(t, line, "numerator", v, counts, opt, errs));
+    let den = r
+        .raw("denominator")
         .and_then(|v| parse_quantity(t, line, "denominator", v, counts, opt, errs));
     let has_num = get("numerator").is_some();
     let has_den = get("denominator").is_some();
@@ -1461,16 +1598,19 @@ fn observation_row(
                     ok = false;
                 }
             },
-            Kind::Ratio => match parse_num(t, line, "value", v, opt, errs) {
-                Some(x) if !(0.0..=100.0).contains(&x) => {
-                    errs.push(&t.file, line, "value", format!("{v} is not a percentage between 0 and 100 (indicator {ind_code} is a ratio)", v = excerpt(v), ind_code = excerpt(ind_code)));
-                    ok = false;
+            Kind::Ratio => {
+                match parse_num(t, line, "value", r.raw("value").unwrap_or(v), opt, errs) {
+                    Some(x) if !(0.0..=100.0).contains(&x) => {
+                        errs.push(&t.file, line, "value", format!("{v} is not a percentage between 0 and 100 (indicator {ind_code} is a ratio)", v = excerpt(v), ind_code = excerpt(ind_code)));
+                        ok = false;
+                    }
+                    Some(x) => value = Some(Value::Number(x)),
+                    None => ok = false,
                 }
-                Some(x) => value = Some(Value::Number(x)),
-                None => ok = false,
-            },
+            }
             Kind::Number => {
-                match parse_quantity(t, line, "value", v, Quantity::of(ind, true), opt, errs) {
+                let raw = r.raw("value").unwrap_or(v);
+                match parse_quantity(t, line, "value", raw, Quantity::of(ind, true), opt, errs) {
                     Some(x) => value = Some(Value::Number(x)),
                     None => ok = false,
                 }
@@ -1489,7 +1629,8 @@ fn observation_row(
         );
         ok = false;
     }
-    let stated = get("stated_percent")
+    let stated = r
+        .raw("stated_percent")
         .and_then(|v| parse_quantity(t, line, "stated_percent", v, Quantity::Percent, opt, errs));
     let met = get("units_met").and_then(|v| parse_int(t, line, "units_met", v, errs));
     let total = get("units_total").and_then(|v| parse_int(t, line, "units_total", v, errs));
@@ -1538,10 +1679,17 @@ pub fn validate_observation(
         file: "input".into(),
         rows: Vec::new(),
         sha256: String::new(),
+        // one value typed by a person: the flag says how it is written
+        style: if opt.locale_vi {
+            Style::Vietnamese
+        } else {
+            Style::Undecided
+        },
     };
     let mut errs = Errors {
         list: Vec::new(),
         more: 0,
+        warnings: Vec::new(),
     };
     match observation_row(&t, 0, &Row::from_fields(fields), reg, units, opt, &mut errs) {
         Some(o) if errs.list.is_empty() => Ok(o),
