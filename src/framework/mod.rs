@@ -5,7 +5,7 @@ mod parse;
 
 use std::collections::BTreeMap;
 
-use crate::model::{Comparison, Kind, Target, TargetOrigin, TargetValue};
+use crate::model::{Comparison, Kind, Target, TargetOrigin, TargetValue, YearLevels};
 pub use parse::{
     FrameworkError, MAX_INDICATORS, code_problem, parse_framework, parse_mapping, parse_override,
     parse_stored_framework,
@@ -85,6 +85,10 @@ pub struct Indicator {
     /// False when the indicator itself (its code, name or breakdown) is not confirmed.
     pub confirmed: bool,
     pub note: Option<String>,
+    /// Levels for single years, keyed like `targets`, with their sources.
+    pub yearly: BTreeMap<u16, (BTreeMap<String, TargetValue>, BTreeMap<String, String>)>,
+    /// Years for which the decision sets a level of its own that no source gives.
+    pub yearly_unsourced: Vec<u16>,
 }
 
 /// Units that count whole things: a ratio in one of these has whole numerators and
@@ -193,6 +197,36 @@ impl Framework {
         overrides: &[Override],
     ) -> Option<Target> {
         let i = &self.indicators[ind];
+        let mut t = self.target_of_set(ind, region, province, overrides)?;
+        // a province's own decision is its level whatever the year
+        if !matches!(t.origin, TargetOrigin::Province(_)) {
+            let key = match &t.origin {
+                TargetOrigin::Region(r) | TargetOrigin::CommuneGroup(r) => r.as_str(),
+                _ => "national",
+            };
+            t.by_year = YearLevels {
+                levels: i
+                    .yearly
+                    .iter()
+                    .filter_map(|(y, (levels, _))| levels.get(key).map(|v| (*y, *v)))
+                    .collect(),
+                unsourced: i.yearly_unsourced.clone(),
+                set_year: self.period.map(|(_, b)| b),
+                applied: Default::default(),
+            };
+        }
+        Some(t)
+    }
+
+    /// The set's own level (no year), as `target` resolves it.
+    fn target_of_set(
+        &self,
+        ind: usize,
+        region: Option<&str>,
+        province: Option<&str>,
+        overrides: &[Override],
+    ) -> Option<Target> {
+        let i = &self.indicators[ind];
         if let Some(p) = province {
             for o in overrides
                 .iter()
@@ -203,6 +237,7 @@ impl Framework {
                         value: t.value,
                         comparison: t.comparison.unwrap_or(i.comparison),
                         origin: TargetOrigin::Province(o.decision.clone()),
+                        by_year: YearLevels::default(),
                     });
                 }
             }
@@ -217,6 +252,7 @@ impl Framework {
                     } else {
                         TargetOrigin::Region(r.to_string())
                     },
+                    by_year: YearLevels::default(),
                 });
             }
             if i.unconfirmed.iter().any(|u| u == r) {
@@ -227,6 +263,7 @@ impl Framework {
             value: *v,
             comparison: i.comparison,
             origin: TargetOrigin::National,
+            by_year: YearLevels::default(),
         })
     }
 }
@@ -341,3 +378,5 @@ pub struct Mapping {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod yearly_tests;
