@@ -96,7 +96,10 @@ fn an_ambiguous_measure_is_imported_with_a_warning_and_an_ambiguous_count_refuse
 fn the_city_bundle_carries_the_printed_counts_behind_pass_fail_verdicts() {
     let (_d, s) = imported(&["bac-giang"]);
     let text = stdout(ntm(&s).args(["report", "--unit", "213", "--baseline", "2011"]));
-    let line = text.lines().find(|l| l.starts_with("16  ")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("16  ") && l.contains("thôn"))
+        .unwrap();
     assert!(
         line.contains("44/62 thôn  70,9%") && line.contains("51/58 thôn  87,9%"),
         "{line}"
@@ -375,4 +378,47 @@ fn crlf_bundles_name_the_right_line() {
             "observations.csv:5:value: \"4x8\" is not a number",
         ));
     let _ = fixtures();
+}
+
+#[test]
+fn the_detail_shows_the_counts_behind_a_pass_fail_verdict() {
+    use ntm::tui::action::Action;
+    use ntm::tui::app::{App, Options, Screen};
+    let d = tempfile::tempdir().unwrap();
+    let b = d.path().join("b");
+    bundle(
+        &b,
+        "c1,qd1980-2016,16,2020,dat,51,58,87.9,Phụ lục 02\nc2,qd1980-2016,16,2020,chua_dat,30,58,51.7,Phụ lục 02\n",
+    );
+    let s = d.path().join("store");
+    ntm(&s).arg("import").arg(&b).assert().success();
+    let store = ntm::store::Store::open(&s, true).unwrap();
+    for (lang, want) in [
+        (ntm::i18n::Lang::Vi, "Giá trị 2020: 51/58 thôn = 87,9%"),
+        (ntm::i18n::Lang::En, "51/58 thôn = 87.9%"),
+    ] {
+        let opts = Options {
+            lang,
+            ascii: false,
+            color: false,
+            read_only: true,
+        };
+        let mut app = App::new(&store, opts, ntm::tui::Keymap::default_map()).unwrap();
+        // Dĩnh Trì is the first commune by name; criterion 16 is the sixteenth column
+        for _ in 0..15 {
+            app.act(Action::MoveRight);
+        }
+        app.act(Action::DrillIn);
+        assert_eq!(app.screen(), Screen::Detail);
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+        ntm::tui::draw(&mut t, &app).unwrap();
+        let screen: String = t
+            .backend()
+            .buffer()
+            .content()
+            .chunks(100)
+            .map(|r| r.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+            .collect();
+        assert!(screen.contains(want), "{screen}");
+    }
 }

@@ -235,3 +235,123 @@ fn a_unit_recognised_twice_for_one_kind_is_refused() {
         "{e:#?}"
     );
 }
+
+fn unit_errors(units: &str, stored: &Units) -> Vec<String> {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), units, HEAD);
+    read_bundle(
+        d.path(),
+        &Registry::builtin(),
+        stored,
+        &ReadOptions::default(),
+    )
+    .expect_err("should be refused")
+    .iter()
+    .map(|x| x.to_string())
+    .collect()
+}
+
+#[test]
+fn codes_that_only_look_like_another_are_refused() {
+    let head = "code,name,level,parent_code,region\n24,Bắc Giang,province,,TDMNPB\n213,Thành phố Bắc Giang,district,24,\n213-dinh-tri,Dĩnh Trì,commune,213,\n";
+    for (fake, how) in [
+        ("213-DINH-TRI", "only by upper/lower case"),
+        (
+            "213-dinh-tr\u{0456}",
+            "only by look-alike letters of another script",
+        ),
+    ] {
+        let e = unit_errors(
+            &format!("{head}{fake},Dĩnh Trì 2,commune,213,\n"),
+            &Units::default(),
+        );
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert!(
+            e[0].starts_with(&format!(
+                "units.csv:5:code: unit code {fake} is confusable with 213-dinh-tri on line 4: it differs {how}"
+            )),
+            "{e:#?}"
+        );
+    }
+    // a zero-width space or a byte-order mark inside a code is never a code of its own
+    let e = unit_errors(
+        &format!("{head}213-dinh-tri\u{200B},Dĩnh Trì,commune,213,\n"),
+        &Units::default(),
+    );
+    assert!(
+        e[0].starts_with(
+            "units.csv:5:code: unit code \"213-dinh-tri\" contains an invisible character (U+200B)"
+        ),
+        "{e:#?}"
+    );
+    let e = unit_errors(
+        &format!("{head}\u{FEFF}213-tan-my,Tân Mỹ,commune,213,\n"),
+        &Units::default(),
+    );
+    assert!(e[0].contains("(U+FEFF)"), "{e:#?}");
+    // against the units already in the store
+    let mut stored = Units::default();
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), head, HEAD);
+    for u in read_bundle(
+        d.path(),
+        &Registry::builtin(),
+        &Units::default(),
+        &ReadOptions::default(),
+    )
+    .unwrap()
+    .units
+    {
+        stored.insert(u);
+    }
+    let e = unit_errors(
+        "code,name,level,parent_code\n213-Dinh-Tri,Dĩnh Trì,commune,213\n",
+        &stored,
+    );
+    assert!(
+        e[0].contains("is confusable with 213-dinh-tri in the store"),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn impossible_parent_chains_are_refused_with_line_and_column() {
+    let e = unit_errors(
+        "code,name,level,parent_code\n24,Bắc Giang,province,\nd1,Huyện,district,24\nc1,Xã Một,commune,d1\nc2,Xã Hai,commune,c1\n",
+        &Units::default(),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(e[0].starts_with("units.csv:5:parent_code: a commune cannot be under a commune; its parent must be a district or a province (commune c1)"), "{e:#?}");
+    let e = unit_errors(
+        "code,name,level,parent_code\n24,Bắc Giang,province,d1\nd1,Huyện,district,24\n",
+        &Units::default(),
+    );
+    assert!(
+        e.iter()
+            .any(|x| x.starts_with("units.csv:2:parent_code: a province is not under any unit")),
+        "{e:#?}"
+    );
+    let e = unit_errors(
+        "code,name,level,parent_code\nd1,Huyện Một,district,d2\nd2,Huyện Hai,district,d1\n",
+        &Units::default(),
+    );
+    assert!(
+        e.iter()
+            .any(|x| x == "units.csv:2:parent_code: the parent chain loops: d1 → d2 → d1"),
+        "{e:#?}"
+    );
+    assert!(
+        e.iter().any(
+            |x| x.starts_with("units.csv:2:parent_code: a district cannot be under a district")
+        ),
+        "{e:#?}"
+    );
+    let e = unit_errors(
+        "code,name,level,parent_code\nc1,Xã,commune,c1\n",
+        &Units::default(),
+    );
+    assert_eq!(
+        e,
+        vec!["units.csv:2:parent_code: a unit cannot refer to itself".to_string()]
+    );
+}

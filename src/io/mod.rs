@@ -2,6 +2,7 @@
 //! and reason for every bad row) and writing.
 
 pub mod changes;
+mod codes;
 #[cfg(test)]
 mod documents_tests;
 mod numbers;

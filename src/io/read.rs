@@ -991,6 +991,13 @@ pub fn read_bundle(
     let mut all_units = stored.clone();
     if let Some(t) = &units_t {
         let mut codes = HashMap::new();
+        // what each code looks like → the code (and its line, or the store): a look-alike of
+        // a known code is refused
+        let mut looks: HashMap<String, (String, Option<u64>)> = stored
+            .map
+            .keys()
+            .map(|c| (super::codes::skeleton(c), (c.clone(), None)))
+            .collect();
         for (line, r) in &t.rows {
             let line = *line;
             let get = |c: &str| r.get(c);
@@ -1008,6 +1015,38 @@ pub fn read_bundle(
                     ),
                 );
                 ok = false;
+            }
+            if let Some(code) = get("code")
+                && let Some(why) = super::codes::invisible_problem(code)
+            {
+                errs.push(&t.file, line, "code", why);
+                ok = false;
+            } else if let Some(code) = get("code") {
+                let sk = super::codes::skeleton(code);
+                match looks.get(&sk) {
+                    Some((other, at)) if other != code => {
+                        let at = match at {
+                            Some(l) => format!("on line {l}"),
+                            None => "in the store".into(),
+                        };
+                        errs.push(
+                            &t.file,
+                            line,
+                            "code",
+                            format!(
+                                "unit code {} is confusable with {} {at}: it differs {}",
+                                excerpt(code),
+                                excerpt(other),
+                                super::codes::how_confusable(code, other)
+                            ),
+                        );
+                        ok = false;
+                    }
+                    Some(_) => {}
+                    None => {
+                        looks.insert(sk, (code.to_string(), Some(line)));
+                    }
+                }
             }
             if let Some(code) = get("code")
                 && let Some(prev) = codes.insert(code.to_string(), line)
@@ -1142,8 +1181,23 @@ pub fn read_bundle(
                         );
                     } else if r.get("code") == Some(p) {
                         errs.push(&t.file, *line, col, "a unit cannot refer to itself");
+                    } else if col == "parent_code"
+                        && let Some(code) = r.get("code")
+                    {
+                        hierarchy(t, *line, code, p, &all_units, &mut errs);
                     }
                 }
+            }
+            // a province with a parent (a self-reference or a missing parent is named above)
+            if let (Some(code), Some(p)) = (r.get("code"), r.get("parent_code"))
+                && all_units
+                    .get(code)
+                    .is_some_and(|u| u.level == Level::Province)
+                && all_units.get(p).is_some()
+                && p != code
+                && let Some(why) = super::codes::level_problem(Level::Province, Level::Province)
+            {
+                errs.push(&t.file, *line, "parent_code", why);
             }
         }
     }
@@ -1281,6 +1335,31 @@ pub fn read_bundle(
             });
         }
         Err(errs.list)
+    }
+}
+
+/// A unit's place under its parent: a level below it, and no loop back to itself.
+fn hierarchy(t: &Table, line: u64, code: &str, parent: &str, units: &Units, errs: &mut Errors) {
+    let (Some(u), Some(p)) = (units.get(code), units.get(parent)) else {
+        return;
+    };
+    if u.level != Level::Province
+        && let Some(why) = super::codes::level_problem(u.level, p.level)
+    {
+        errs.push(
+            &t.file,
+            line,
+            "parent_code",
+            format!("{} ({} {})", why, p.level.as_str(), excerpt(parent)),
+        );
+    }
+    if let Some(chain) = super::codes::parent_loop(units, code) {
+        errs.push(
+            &t.file,
+            line,
+            "parent_code",
+            format!("the parent chain loops: {chain}"),
+        );
     }
 }
 
