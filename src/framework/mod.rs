@@ -86,7 +86,7 @@ pub struct Indicator {
     pub confirmed: bool,
     pub note: Option<String>,
     /// Levels for single years, keyed like `targets`, with their sources.
-    pub yearly: BTreeMap<u16, (BTreeMap<String, TargetValue>, BTreeMap<String, String>)>,
+    pub yearly: BTreeMap<u16, YearLevel>,
     /// Years for which the decision sets a level of its own that no source gives.
     pub yearly_unsourced: Vec<u16>,
 }
@@ -126,6 +126,9 @@ impl Indicator {
         !u.is_empty() && u.split(',').all(|p| COUNT_UNITS.contains(&p.trim()))
     }
 }
+
+/// One year's levels of an indicator: (levels keyed like `targets`, their sources).
+pub type YearLevel = (BTreeMap<String, TargetValue>, BTreeMap<String, String>);
 
 #[derive(Clone, Debug)]
 pub struct Framework {
