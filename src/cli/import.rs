@@ -76,12 +76,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             }
         );
     }
-    let diff = diff_with_store(&store, &bundle)?;
     let style = ctx.lang.num_style();
-    if a.dry_run {
-        for (old, new) in &diff.changes {
+    // a dry run lists each change as it is found (nothing is kept: an import may be national)
+    let diff = diff_with_store(&store, &bundle, &mut |old, new| {
+        if a.dry_run {
             say!("  {}", changes::describe(old, new, style, vi));
         }
+    })?;
+    if a.dry_run {
         say!(
             "{}",
             if vi {
@@ -116,8 +118,8 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    // the change log names every figure that changes source (the first 50 of them)
-    let moved = changes::log_text(&diff, 50);
+    // the change log names the figures that change source (the first 50, and how many more)
+    let moved = changes::log_text(&diff);
     if !moved.is_empty()
         && let Some((_, detail)) = &mut bundle.origin
     {
@@ -199,6 +201,7 @@ fn counts(d: &changes::Diff, vi: bool) -> String {
 fn diff_with_store(
     store: &crate::store::Store,
     b: &crate::store::Bundle,
+    on_change: &mut dyn FnMut(&crate::model::Observation, &crate::model::Observation),
 ) -> anyhow::Result<changes::Diff> {
     let mut groups: std::collections::BTreeMap<(&str, &str), Vec<&crate::model::Observation>> =
         std::collections::BTreeMap::new();
@@ -216,7 +219,9 @@ fn diff_with_store(
             .map(|o| ((o.indicator.clone(), o.year), o))
             .collect();
         for o in rows {
-            d.add(stored.get(&(o.indicator.clone(), o.year)), o);
+            if let Some((old, new)) = d.add(stored.get(&(o.indicator.clone(), o.year)), o) {
+                on_change(old, new);
+            }
         }
     }
     Ok(d)

@@ -22,32 +22,45 @@ pub fn compare(old: Option<&Observation>, new: &Observation) -> Change {
     }
 }
 
-/// Totals of an import, and the changed rows as (old, new).
+/// How many figures that change source the change log names (the count names the rest).
+pub const LOGGED_SOURCE_CHANGES: usize = 50;
+
+/// Totals of an import, and for the change log the first figures that change source. Memory
+/// stays small whatever the import: changed rows are not kept (a dry run prints them as they
+/// come, see `Diff::add`).
 #[derive(Clone, Debug, Default)]
 pub struct Diff {
     pub added: usize,
     pub changed: usize,
     pub unchanged: usize,
-    pub changes: Vec<(Observation, Observation)>,
+    /// Figures whose source changes, and the log text of the first `LOGGED_SOURCE_CHANGES`.
+    pub source_changed: usize,
+    pub source_log: Vec<String>,
 }
 
 impl Diff {
-    pub fn add(&mut self, old: Option<&Observation>, new: &Observation) {
-        match compare(old, new) {
-            Change::Added => self.added += 1,
-            Change::Unchanged => self.unchanged += 1,
-            Change::Changed => {
+    /// Count one incoming row; a changed one is also returned with the stored row, to list.
+    pub fn add<'a>(
+        &mut self,
+        old: Option<&'a Observation>,
+        new: &'a Observation,
+    ) -> Option<(&'a Observation, &'a Observation)> {
+        match (compare(old, new), old) {
+            (Change::Added, _) => self.added += 1,
+            (Change::Unchanged, _) => self.unchanged += 1,
+            (Change::Changed, Some(o)) => {
                 self.changed += 1;
-                if let Some(o) = old {
-                    self.changes.push((o.clone(), new.clone()));
+                if o.source != new.source {
+                    self.source_changed += 1;
+                    if self.source_log.len() < LOGGED_SOURCE_CHANGES {
+                        self.source_log.push(log_line(o, new));
+                    }
                 }
+                return Some((o, new));
             }
+            (Change::Changed, None) => {}
         }
-    }
-
-    /// The changed rows whose source differs.
-    pub fn source_changes(&self) -> impl Iterator<Item = &(Observation, Observation)> {
-        self.changes.iter().filter(|(o, n)| o.source != n.source)
+        None
     }
 }
 
@@ -120,34 +133,33 @@ pub fn describe(old: &Observation, new: &Observation, style: NumStyle, vi: bool)
     ))
 }
 
-/// For the change log: the rows whose source changes, machine-written, at most `max` of them.
-pub fn log_text(d: &Diff, max: usize) -> String {
-    let all: Vec<String> = d
-        .source_changes()
-        .map(|(o, n)| {
-            format!(
-                "{} {} {} {}: {} ({}) → {} ({})",
-                n.unit_code,
-                n.framework,
-                n.indicator,
-                n.year,
-                plain_figure(o),
-                o.source.as_deref().unwrap_or("-"),
-                plain_figure(n),
-                n.source.as_deref().unwrap_or("-"),
-            )
-        })
-        .collect();
-    if all.is_empty() {
+/// One figure that changes source, machine-written for the change log.
+fn log_line(o: &Observation, n: &Observation) -> String {
+    format!(
+        "{} {} {} {}: {} ({}) → {} ({})",
+        n.unit_code,
+        n.framework,
+        n.indicator,
+        n.year,
+        plain_figure(o),
+        o.source.as_deref().unwrap_or("-"),
+        plain_figure(n),
+        n.source.as_deref().unwrap_or("-"),
+    )
+}
+
+/// For the change log: the figures whose source changes (the first ones, and how many more).
+pub fn log_text(d: &Diff) -> String {
+    if d.source_changed == 0 {
         return String::new();
     }
-    let total = all.len();
+    let total = d.source_changed;
     let mut s = format!(
         "source changed for {total} figures: {}",
-        all.iter().take(max).cloned().collect::<Vec<_>>().join("; ")
+        d.source_log.join("; ")
     );
-    if total > max {
-        s += &format!("; … {} more", total - max);
+    if total > d.source_log.len() {
+        s += &format!("; … {} more", total - d.source_log.len());
     }
     s
 }
@@ -203,7 +215,7 @@ mod tests {
             line,
             "213 qd1980-2016 17.6 2020: 16.153/16.209 (96,6%) [Phụ lục 02] → 16.150/16.209 (96,6%) [Biên bản 20/3/2021]"
         );
-        let log = log_text(&d, 10);
+        let log = log_text(&d);
         assert!(
             log.contains("source changed for 1 figures: 213 qd1980-2016 17.6 2020: 16153/16209 96.6% (Phụ lục 02) → 16150/16209 96.6% (Biên bản 20/3/2021)"),
             "{log}"
@@ -213,6 +225,12 @@ mod tests {
         let mut d2 = Diff::default();
         d2.add(Some(&old), &same_src);
         assert_eq!(d2.changed, 1);
-        assert_eq!(log_text(&d2, 10), "");
+        assert_eq!(log_text(&d2), "");
+        // past the cap the log says how many more
+        let mut d3 = Diff::default();
+        for i in 0..LOGGED_SOURCE_CHANGES + 3 {
+            d3.add(Some(&old), &obs(i as f64, "khác"));
+        }
+        assert!(log_text(&d3).ends_with("; … 3 more"), "{}", log_text(&d3));
     }
 }
