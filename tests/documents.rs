@@ -422,3 +422,65 @@ fn the_detail_shows_the_counts_behind_a_pass_fail_verdict() {
         assert!(screen.contains(want), "{screen}");
     }
 }
+
+#[test]
+fn ntm_set_is_held_to_the_same_number_rules() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("store");
+    let b = d.path().join("b");
+    bundle(
+        &b,
+        "c1,qd1980-2016,2.1,2020,,20,25,,\nc1,qd1980-2016,17.6,2020,,2871,3009,,\n",
+    );
+    ntm(&s).arg("import").arg(&b).assert().success();
+    ntm(&s)
+        .args([
+            "set",
+            "c1",
+            "2.1",
+            "2020",
+            "--numerator",
+            "15.848",
+            "--denominator",
+            "25",
+            "--reason",
+            "thử",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "cảnh báo: --numerator: 15.848 read as 15.848 km",
+        ));
+    ntm(&s)
+        .args([
+            "set",
+            "c1",
+            "17.6",
+            "2020",
+            "--numerator",
+            "2.871",
+            "--denominator",
+            "3009",
+            "--reason",
+            "thử",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("it probably means 2871"));
+    ntm(&s)
+        .args([
+            "set",
+            "c1",
+            "17.6",
+            "2020",
+            "--numerator",
+            "2.871",
+            "--denominator",
+            "3.009",
+            "--locale",
+            "vi",
+        ])
+        .args(["--reason", "thử"])
+        .assert()
+        .success();
+}

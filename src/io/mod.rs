@@ -15,7 +15,7 @@ pub mod xlsx;
 
 pub use read::{
     BadRow, MERGE_COLS, ReadOptions, problem_count, problems_listed, read_bundle, read_merges,
-    validate_observation,
+    validate_observation, validate_observation_noted,
 };
 pub use write::{write_bundle, write_bundle_with, write_merges};
 

@@ -1754,6 +1754,17 @@ pub fn validate_observation(
     units: &Units,
     opt: &ReadOptions,
 ) -> Result<Observation, Vec<BadRow>> {
+    validate_observation_noted(fields, reg, units, opt).map(|(o, _)| o)
+}
+
+/// `validate_observation`, with what it accepted with a doubt (an ambiguous measure such as
+/// `15.848` km without `--locale vi`), to tell the user.
+pub fn validate_observation_noted(
+    fields: &HashMap<String, String>,
+    reg: &Registry,
+    units: &Units,
+    opt: &ReadOptions,
+) -> Result<(Observation, Vec<BadRow>), Vec<BadRow>> {
     let t = Table {
         file: "input".into(),
         rows: Vec::new(),
@@ -1771,7 +1782,7 @@ pub fn validate_observation(
         warnings: Vec::new(),
     };
     match observation_row(&t, 0, &Row::from_fields(fields), reg, units, opt, &mut errs) {
-        Some(o) if errs.list.is_empty() => Ok(o),
+        Some(o) if errs.list.is_empty() => Ok((o, errs.warnings)),
         _ => Err(errs.list),
     }
 }
