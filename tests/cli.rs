@@ -191,7 +191,7 @@ fn a_bad_last_row_changes_nothing() {
     assert_eq!(before, digest(&s), "the store changed");
     // and the dry run of a good bundle writes nothing either
     ntm(&s)
-        .args(["import", "--dry-run"])
+        .args(["--lang", "en", "import", "--dry-run"])
         .arg(fixtures().join("sample"))
         .assert()
         .success()

@@ -96,7 +96,7 @@ proptest! {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("units.csv"), &units).unwrap();
         std::fs::write(d.path().join("observations.csv"), &obs).unwrap();
-        let opt = ReadOptions { locale_vi: vi, ignore_unknown_columns: false };
+        let opt = ReadOptions { locale_vi: vi, ..Default::default() };
         match read_bundle(d.path(), &Registry::builtin(), &Units::default(), &opt) {
             // whatever is accepted is well-formed
             Ok(b) => prop_assert!(b.observations.iter().all(|o| (1900..=2100).contains(&o.year))),

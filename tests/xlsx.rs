@@ -183,7 +183,7 @@ fn errors_name_the_sheet_and_cell_and_change_nothing() {
         .arg(&book)
         .assert()
         .success()
-        .stdout(predicate::str::contains("1 observations"));
+        .stdout(predicate::str::contains("1 số liệu"));
 }
 
 #[test]
@@ -260,7 +260,7 @@ fn a_filled_template_imports() {
         .arg(&filled)
         .assert()
         .success()
-        .stdout(predicate::str::contains("306 observations"));
+        .stdout(predicate::str::contains("306 số liệu"));
     let out = ntm(&s)
         .args([
             "check",

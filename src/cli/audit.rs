@@ -137,6 +137,7 @@ pub fn read_recount(q: &Query, key: &ObsKey, text: &str, vi: bool) -> Result<f64
     let opt = ReadOptions {
         locale_vi: vi,
         ignore_unknown_columns: false,
+        ..Default::default()
     };
     match validate_observation(&f, &q.reg, &q.units, &opt) {
         Ok(o) => crate::query::audit::reported(&o).ok_or_else(|| format!("{text:?} has no value")),

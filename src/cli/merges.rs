@@ -54,6 +54,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             let opt = ReadOptions {
                 locale_vi: false,
                 ignore_unknown_columns,
+                ..Default::default()
             };
             let merges = match read_merges(&file, &units, &stored, &opt) {
                 Ok(m) => m,

@@ -378,7 +378,9 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
         };
         o += "|---|---|---|---|---|\n";
     }
-    for (i, x) in t.recognized.iter().enumerate() {
+    let numbers = commune_numbers(&t.recognized);
+    for (x, no) in t.recognized.iter().zip(&numbers) {
+        let no = no.map(|n| n.to_string()).unwrap_or_default();
         let r = &x.recognition;
         let dec = sanitize(r.decision.as_deref().unwrap_or(""));
         let iss = sanitize(r.issuer.as_deref().unwrap_or(""));
@@ -391,7 +393,7 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
         if md {
             o += &format!(
                 "| {} | {} | {}{star} | {} | {} |\n",
-                i + 1,
+                no,
                 sanitize(&x.name),
                 r.year,
                 dec,
@@ -400,7 +402,7 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
         } else {
             o += &format!(
                 "{:>3}  {}  {}  {}  {}\n",
-                i + 1,
+                no,
                 pad(&sanitize(&x.name), 14),
                 pad(&format!("{}{star}", r.year), 5),
                 pad(&dec, 32),
@@ -408,12 +410,9 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
             );
         }
     }
-    let n = t
-        .recognized
-        .iter()
-        .map(|x| &x.name)
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
+    // the communes listed: the last number of the list (a commune with several decisions,
+    // NTM then nâng cao, has one number)
+    let n = numbers.iter().flatten().count();
     o += &if vi {
         format!("Tổng số: {n} xã đạt chuẩn/tổng số {n_communes} xã\n")
     } else {
@@ -679,10 +678,18 @@ fn xlsx_out(
     for (c, h) in h2.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &head)?;
     }
-    for (i, x) in t.recognized.iter().enumerate() {
+    for ((i, x), no) in t
+        .recognized
+        .iter()
+        .enumerate()
+        .zip(commune_numbers(&t.recognized))
+    {
         let (n, rec) = (&x.name, &x.recognition);
         let r = i as u32 + 1;
-        ws.write_number_with_format(r, 0, (i + 1) as f64, &cell)?;
+        match no {
+            Some(no) => ws.write_number_with_format(r, 0, no as f64, &cell)?,
+            None => ws.write_blank(r, 0, &cell)?,
+        };
         ws.write_string_with_format(r, 1, sanitize(n), &cell)?;
         if x.inherited {
             // `*` as in the grid: inherited from the predecessors, no decision of its own
@@ -705,4 +712,14 @@ fn xlsx_out(
     wb.save_to_writer(&mut out)?;
     out.commit()?;
     Ok(())
+}
+
+/// The number (TT) of each row of the recognised list: a commune is numbered on its first row
+/// only, so the last number is the count of communes the total line states, whatever the
+/// number of decisions listed.
+fn commune_numbers(list: &[crate::query::report::Recognised]) -> Vec<Option<usize>> {
+    let mut seen = std::collections::HashSet::new();
+    list.iter()
+        .map(|x| seen.insert(x.code.as_str()).then_some(seen.len()))
+        .collect()
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::anyhow;
 
 use super::{Ctx, Fail, Res};
-use crate::io::{ReadOptions, validate_observation};
+use crate::io::{ReadOptions, validate_observation_noted};
 use crate::query::Query;
 use crate::store::ObsKey;
 
@@ -165,8 +165,9 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
         let opt = ReadOptions {
             locale_vi: a.locale == "vi",
             ignore_unknown_columns: false,
+            ..Default::default()
         };
-        let o = validate_observation(&f, &reg, &units, &opt).map_err(|errs| {
+        let (o, doubts) = validate_observation_noted(&f, &reg, &units, &opt).map_err(|errs| {
             let list: Vec<String> = errs
                 .iter()
                 .map(|e| format!("--{}: {}", e.column.replace('_', "-"), e.reason))
@@ -178,6 +179,15 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
             // not told to change it: the printed percentage stays (the consistency check
             // compares it with the new counts)
             o.stated_percent = existing.as_ref().and_then(|x| x.stated_percent);
+        }
+        // an ambiguous measure (`15.848` km) is taken the machine way: say so
+        for w in doubts {
+            let head = if ctx.lang == crate::i18n::Lang::Vi {
+                "cảnh báo"
+            } else {
+                "warning"
+            };
+            say_err!("{head}: --{}: {}", w.column.replace('_', "-"), w.reason);
         }
         let e = store.set_figures(&o, reason, &reg)?;
         say!("entry {}: {} figures set", e.seq, key);

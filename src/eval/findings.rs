@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::{Evaluation, Status, evaluate};
 use crate::framework::Framework;
 use crate::model::{
-    Comparison, Kind, Observation, Recognition, Target, TargetOrigin, TargetValue, Value,
+    AppliedLevel, Comparison, Kind, Observation, Recognition, Target, TargetOrigin, TargetValue,
+    Value,
 };
 use crate::text::{NumStyle, fmt_num, fmt_plain};
 
@@ -54,6 +55,10 @@ pub enum FindingKind {
     UnitsMetMismatch,
     ImplausibleChange,
     AuditDiscrepancy,
+    /// Figures of a year outside the criteria set's period, judged against it anyway.
+    OutsidePeriod,
+    /// A unit recognised for the same kind in two years by two decisions.
+    RecognizedTwice,
 }
 
 impl FindingKind {
@@ -71,6 +76,8 @@ impl FindingKind {
             FindingKind::UnitsMetMismatch => "units_met_mismatch",
             FindingKind::ImplausibleChange => "implausible_change",
             FindingKind::AuditDiscrepancy => "audit_discrepancy",
+            FindingKind::OutsidePeriod => "outside_period",
+            FindingKind::RecognizedTwice => "recognized_twice",
         }
     }
 
@@ -86,7 +93,9 @@ impl FindingKind {
             | FindingKind::DenominatorMismatch
             | FindingKind::UnitsMetMismatch
             | FindingKind::ImplausibleChange
-            | FindingKind::AuditDiscrepancy => Severity::Warning,
+            | FindingKind::AuditDiscrepancy
+            | FindingKind::OutsidePeriod
+            | FindingKind::RecognizedTwice => Severity::Warning,
             FindingKind::NearTarget => Severity::Info,
         }
     }
@@ -119,10 +128,14 @@ impl FindingKind {
             (FindingKind::AuditDiscrepancy, false) => "a spot audit recounted a different value than the one reported".into(),
             (FindingKind::AuditDiscrepancy, true) => "kiểm tra xác suất đếm lại ra giá trị khác số đã báo cáo".into(),
             (FindingKind::ImplausibleChange, true) => format!("thay đổi trong một năm quá {} điểm phần trăm (tỷ lệ) hoặc {}% (số, mẫu số)", n(o.implausible_pp), n(o.implausible_pct)),
+            (FindingKind::OutsidePeriod, false) => "figures of a year outside the criteria set's period, judged against its levels anyway".into(),
+            (FindingKind::OutsidePeriod, true) => "số liệu của năm ngoài giai đoạn của bộ tiêu chí, vẫn được đánh giá theo mức của bộ này".into(),
+            (FindingKind::RecognizedTwice, false) => "recognised for the same kind in two years, by two decisions".into(),
+            (FindingKind::RecognizedTwice, true) => "được công nhận cùng một mức ở hai năm, theo hai quyết định".into(),
         }
     }
 
-    pub const ALL: [FindingKind; 12] = [
+    pub const ALL: [FindingKind; 14] = [
         FindingKind::BelowTarget,
         FindingKind::Regressed,
         FindingKind::LostStandard,
@@ -135,6 +148,8 @@ impl FindingKind {
         FindingKind::UnitsMetMismatch,
         FindingKind::ImplausibleChange,
         FindingKind::AuditDiscrepancy,
+        FindingKind::OutsidePeriod,
+        FindingKind::RecognizedTwice,
     ];
 
     /// Findings about the figures themselves not adding up (as opposed to performance).
@@ -268,6 +283,36 @@ pub fn show_target(kind: Kind, t: &Target, vi: bool) -> String {
 }
 
 fn origin(t: &Target, vi: bool) -> String {
+    let o = origin_only(t, vi);
+    match level_note(t, vi) {
+        Some(l) => format!("{o}; {l}"),
+        None => o,
+    }
+}
+
+/// Which level of the target judged the figure, when the set gives single years levels of
+/// their own: `2018 level` / `the set's 2020 level (its own 2018 level has no source)`.
+pub fn level_note(t: &Target, vi: bool) -> Option<String> {
+    let set = |vi: bool| match (t.by_year.set_year, vi) {
+        (Some(y), true) => format!("mức năm {y} của bộ tiêu chí"),
+        (Some(y), false) => format!("the set's {y} level"),
+        (None, true) => "mức của bộ tiêu chí".into(),
+        (None, false) => "the set's level".into(),
+    };
+    match (t.by_year.applied, vi) {
+        (AppliedLevel::Set, _) => None,
+        (AppliedLevel::Year(y), true) => Some(format!("mức riêng năm {y}")),
+        (AppliedLevel::Year(y), false) => Some(format!("the {y} level")),
+        (AppliedLevel::SetFor(y), true) => {
+            Some(format!("{} (mức riêng năm {y} chưa có nguồn)", set(true)))
+        }
+        (AppliedLevel::SetFor(y), false) => {
+            Some(format!("{} (its own {y} level has no source)", set(false)))
+        }
+    }
+}
+
+fn origin_only(t: &Target, vi: bool) -> String {
     match (&t.origin, vi) {
         (TargetOrigin::Province(d), false) => format!("provincial decision {d}"),
         (TargetOrigin::Province(d), true) => format!("quyết định tỉnh {d}"),
@@ -382,6 +427,8 @@ pub fn find(
         let (Some(t), Some(v)) = (u.targets[i].as_ref(), row.effective()) else {
             continue;
         };
+        // the level of this year (a set may give single years their own)
+        let t = &*t.in_year(year);
         // a previous figure whose numerator exceeds its denominator is not a baseline to compare with
         let prev_v = prev_rows
             .and_then(|r| r[i])
@@ -511,6 +558,8 @@ pub fn find(
     }
 
     lost_standard(fw, u, year, &ev, &mut out);
+    outside_period(fw, u.code, year, &mut out);
+    recognized_twice(u, year, &mut out);
     out.extend(super::consistency::denominators(
         fw, u.code, year, rows, opt,
     ));
@@ -520,6 +569,68 @@ pub fn find(
         ));
     }
     out
+}
+
+/// A year outside the set's period is judged, but never silently.
+fn outside_period(fw: &Framework, unit: &str, year: u16, out: &mut Vec<Finding>) {
+    let Some((a, b)) = fw.period else { return };
+    if (a..=b).contains(&year) {
+        return;
+    }
+    out.push(Finding {
+        unit: unit.to_string(),
+        indicator: None,
+        year,
+        kind: FindingKind::OutsidePeriod,
+        severity: FindingKind::OutsidePeriod.severity(),
+        message: format!(
+            "{year} is outside the period of {} ({a}–{b}); its figures are judged against that set's levels",
+            fw.id
+        ),
+        message_vi: format!(
+            "năm {year} nằm ngoài giai đoạn của bộ tiêu chí {} ({a}–{b}); số liệu vẫn được đánh giá theo mức của bộ này",
+            fw.id
+        ),
+    });
+}
+
+/// Two decisions recognising the unit for the same kind by `year` (kept on import only when
+/// both decisions are given and differ): named, so somebody looks at them.
+fn recognized_twice(u: &UnitData<'_>, year: u16, out: &mut Vec<Finding>) {
+    let mut kinds: Vec<crate::model::RecognitionKind> = Vec::new();
+    for r in u.recognitions.iter().filter(|r| r.year <= year) {
+        if kinds.contains(&r.kind) {
+            continue;
+        }
+        let same: Vec<&Recognition> = u
+            .recognitions
+            .iter()
+            .filter(|x| x.kind == r.kind && x.year <= year)
+            .collect();
+        let years: std::collections::BTreeSet<u16> = same.iter().map(|x| x.year).collect();
+        if years.len() < 2 {
+            continue;
+        }
+        kinds.push(r.kind);
+        let list = |vi: bool| {
+            same.iter()
+                .map(|x| match &x.decision {
+                    Some(d) => format!("{} ({d})", x.year),
+                    None => x.year.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(if vi { " và " } else { " and " })
+        };
+        out.push(Finding {
+            unit: u.code.to_string(),
+            indicator: None,
+            year,
+            kind: FindingKind::RecognizedTwice,
+            severity: FindingKind::RecognizedTwice.severity(),
+            message: format!("recognised {} twice: {}", r.kind.as_str(), list(false)),
+            message_vi: format!("được công nhận {} hai lần: {}", r.kind.as_str(), list(true)),
+        });
+    }
 }
 
 fn lost_standard(

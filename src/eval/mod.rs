@@ -69,6 +69,8 @@ pub fn indicator_status(obs: Option<&Observation>, target: Option<&Target>) -> S
     let Some(t) = target else {
         return Status::NoTarget;
     };
+    // judged against the level of the figure's own year
+    let t = obs.map_or(std::borrow::Cow::Borrowed(t), |o| t.in_year(o.year));
     match t.is_met(v) {
         Some(true) => Status::Met,
         Some(false) => Status::NotMet,

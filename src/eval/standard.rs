@@ -43,6 +43,9 @@ pub fn is_basic(
                 ) else {
                     return false;
                 };
+                // the level of the figure's year (the set's own, or the year's)
+                let year = obs.get(i).copied().flatten().map(|o| o.year);
+                let t = year.map_or(std::borrow::Cow::Borrowed(t), |y| t.in_year(y));
                 let TargetValue::Number(tv) = t.value else {
                     return false;
                 };

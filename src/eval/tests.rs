@@ -74,6 +74,7 @@ fn targets(f: &Framework) -> Vec<Option<Target>> {
                 value: i.targets["national"],
                 comparison: i.comparison,
                 origin: TargetOrigin::National,
+                by_year: Default::default(),
             })
         })
         .collect()
@@ -154,16 +155,19 @@ fn statuses_for_each_kind_and_comparison() {
         value: TargetValue::Number(90.0),
         comparison: Comparison::Ge,
         origin: TargetOrigin::National,
+        by_year: Default::default(),
     };
     let t6 = Target {
         value: TargetValue::Number(6.0),
         comparison: Comparison::Le,
         origin: TargetOrigin::National,
+        by_year: Default::default(),
     };
     let pass = Target {
         value: TargetValue::Pass(true),
         comparison: Comparison::Eq,
         origin: TargetOrigin::National,
+        by_year: Default::default(),
     };
     assert_eq!(
         indicator_status(Some(&ratio("1.1", 2020, 90.0, 100.0)), Some(&t90)),
@@ -716,11 +720,13 @@ fn trend_classes() {
         value: TargetValue::Number(t),
         comparison: Comparison::Ge,
         origin: TargetOrigin::National,
+        by_year: Default::default(),
     };
     let le = |t: f64| Target {
         value: TargetValue::Number(t),
         comparison: Comparison::Le,
         origin: TargetOrigin::National,
+        by_year: Default::default(),
     };
     let s = |v: &[(u16, f64)]| {
         v.iter()
@@ -786,6 +792,7 @@ fn trend_classes() {
         value: TargetValue::Pass(true),
         comparison: Comparison::Eq,
         origin: TargetOrigin::National,
+        by_year: Default::default(),
     };
     assert_eq!(
         classify(&p(&[false, true]), Some(&pass), 2020),

@@ -5,7 +5,7 @@ mod parse;
 
 use std::collections::BTreeMap;
 
-use crate::model::{Comparison, Kind, Target, TargetOrigin, TargetValue};
+use crate::model::{Comparison, Kind, Target, TargetOrigin, TargetValue, YearLevels};
 pub use parse::{
     FrameworkError, MAX_INDICATORS, code_problem, parse_framework, parse_mapping, parse_override,
     parse_stored_framework,
@@ -85,6 +85,10 @@ pub struct Indicator {
     /// False when the indicator itself (its code, name or breakdown) is not confirmed.
     pub confirmed: bool,
     pub note: Option<String>,
+    /// Levels for single years, keyed like `targets`, with their sources.
+    pub yearly: BTreeMap<u16, YearLevel>,
+    /// Years for which the decision sets a level of its own that no source gives.
+    pub yearly_unsourced: Vec<u16>,
 }
 
 /// Units that count whole things: a ratio in one of these has whole numerators and
@@ -122,6 +126,9 @@ impl Indicator {
         !u.is_empty() && u.split(',').all(|p| COUNT_UNITS.contains(&p.trim()))
     }
 }
+
+/// One year's levels of an indicator: (levels keyed like `targets`, their sources).
+pub type YearLevel = (BTreeMap<String, TargetValue>, BTreeMap<String, String>);
 
 #[derive(Clone, Debug)]
 pub struct Framework {
@@ -193,6 +200,36 @@ impl Framework {
         overrides: &[Override],
     ) -> Option<Target> {
         let i = &self.indicators[ind];
+        let mut t = self.target_of_set(ind, region, province, overrides)?;
+        // a province's own decision is its level whatever the year
+        if !matches!(t.origin, TargetOrigin::Province(_)) {
+            let key = match &t.origin {
+                TargetOrigin::Region(r) | TargetOrigin::CommuneGroup(r) => r.as_str(),
+                _ => "national",
+            };
+            t.by_year = YearLevels {
+                levels: i
+                    .yearly
+                    .iter()
+                    .filter_map(|(y, (levels, _))| levels.get(key).map(|v| (*y, *v)))
+                    .collect(),
+                unsourced: i.yearly_unsourced.clone(),
+                set_year: self.period.map(|(_, b)| b),
+                applied: Default::default(),
+            };
+        }
+        Some(t)
+    }
+
+    /// The set's own level (no year), as `target` resolves it.
+    fn target_of_set(
+        &self,
+        ind: usize,
+        region: Option<&str>,
+        province: Option<&str>,
+        overrides: &[Override],
+    ) -> Option<Target> {
+        let i = &self.indicators[ind];
         if let Some(p) = province {
             for o in overrides
                 .iter()
@@ -206,6 +243,7 @@ impl Framework {
                             Some(id) => format!("{} [override {id}]", o.decision),
                             None => o.decision.clone(),
                         }),
+                        by_year: YearLevels::default(),
                     });
                 }
             }
@@ -220,6 +258,7 @@ impl Framework {
                     } else {
                         TargetOrigin::Region(r.to_string())
                     },
+                    by_year: YearLevels::default(),
                 });
             }
             if i.unconfirmed.iter().any(|u| u == r) {
@@ -230,6 +269,7 @@ impl Framework {
             value: *v,
             comparison: i.comparison,
             origin: TargetOrigin::National,
+            by_year: YearLevels::default(),
         })
     }
 }
@@ -347,3 +387,5 @@ pub struct Mapping {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod yearly_tests;

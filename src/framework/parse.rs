@@ -173,6 +173,20 @@ struct RawIndicator {
     sources: BTreeMap<String, String>,
     confirmed: Option<bool>,
     note: Option<String>,
+    /// Levels for single years where a source gives them (`[[indicators.yearly]]`).
+    #[serde(default)]
+    yearly: Vec<Spanned<RawYearly>>,
+    /// Years for which the set defines a level of its own that no source gives.
+    #[serde(default)]
+    yearly_unsourced: Vec<Spanned<u16>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawYearly {
+    year: u16,
+    targets: BTreeMap<String, toml::Value>,
+    sources: BTreeMap<String, String>,
 }
 
 fn kind_of(s: &str) -> Option<Kind> {
@@ -423,8 +437,70 @@ fn parse_framework_with(file: &str, text: &str, strict: bool) -> Result<Framewor
             }
             unconfirmed.push(u.get_ref().clone());
         }
+        let in_period = |y: u16| raw.period.is_none_or(|[a, b]| (a..=b).contains(&y));
+        let mut yearly = BTreeMap::new();
+        for y in &i.yearly {
+            let span = y.span();
+            let y = y.get_ref();
+            if !in_period(y.year) {
+                return cx.err(
+                    span,
+                    format!(
+                        "indicator {code}: yearly level for {}, outside the set's period",
+                        y.year
+                    ),
+                );
+            }
+            let mut levels = BTreeMap::new();
+            for (k, v) in &y.targets {
+                if k != "national" && !areas.contains(k) {
+                    return cx.err(
+                        span,
+                        format!(
+                            "indicator {code}: {} level for unknown {area_word} {}",
+                            y.year,
+                            excerpt(k)
+                        ),
+                    );
+                }
+                if !y.sources.contains_key(k) {
+                    return cx.err(
+                        span,
+                        format!(
+                            "indicator {code}: {} level for {} names no source (sources)",
+                            y.year,
+                            excerpt(k)
+                        ),
+                    );
+                }
+                let tv = target_value(kind, v)
+                    .or_else(|m| cx.err(span.clone(), format!("indicator {code}: {m}")))?;
+                levels.insert(k.clone(), tv);
+            }
+            if yearly.insert(y.year, (levels, y.sources.clone())).is_some() {
+                return cx.err(
+                    span,
+                    format!("indicator {code}: yearly level for {} given twice", y.year),
+                );
+            }
+        }
+        let mut yearly_unsourced = Vec::new();
+        for y in &i.yearly_unsourced {
+            if !in_period(*y.get_ref()) || yearly.contains_key(y.get_ref()) {
+                return cx.err(
+                    y.span(),
+                    format!(
+                        "indicator {code}: yearly_unsourced year {} is outside the set's period or has a level",
+                        y.get_ref()
+                    ),
+                );
+            }
+            yearly_unsourced.push(*y.get_ref());
+        }
         criteria[ci].indicators.push(indicators.len());
         indicators.push(Indicator {
+            yearly,
+            yearly_unsourced,
             code,
             criterion: ci,
             name: nfc(&i.name),

@@ -1,7 +1,13 @@
 //! The bundle format of FORMAT.md §1: reading (with validation that names file, line, column
 //! and reason for every bad row) and writing.
 
+pub mod changes;
+mod codes;
+#[cfg(test)]
+mod documents_tests;
+mod numbers;
 mod read;
+mod recognitions;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -9,7 +15,7 @@ pub mod xlsx;
 
 pub use read::{
     BadRow, MERGE_COLS, ReadOptions, problem_count, problems_listed, read_bundle, read_bundle_into,
-    read_merges, validate_observation,
+    read_merges, validate_observation, validate_observation_noted,
 };
 pub use write::{write_bundle, write_bundle_with, write_merges};
 

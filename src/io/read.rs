@@ -15,6 +15,8 @@ use crate::model::{
 use crate::store::Bundle;
 use crate::text::{excerpt, nfc, parse_plain, parse_vi};
 
+use super::numbers::{self, Ambiguity, Evidence, Style};
+
 /// At most this many bad rows are listed; the count of the rest is given.
 const MAX_ERRORS: usize = 50;
 /// Files larger than this are refused before reading (a bundle is text, not a database dump).
@@ -60,11 +62,16 @@ pub struct ReadOptions {
     /// Accept Vietnamese number writing (`16.209`, `99,8`).
     pub locale_vi: bool,
     pub ignore_unknown_columns: bool,
+    /// Recognitions the store already holds: a unit recognised again for the same kind in
+    /// another year is refused against them as within the bundle.
+    pub recognitions: Vec<Recognition>,
 }
 
 struct Errors {
     list: Vec<BadRow>,
     more: usize,
+    /// Figures accepted with a doubt (an ambiguous measure), listed after a good read.
+    warnings: Vec<BadRow>,
 }
 
 impl Errors {
@@ -80,6 +87,15 @@ impl Errors {
         } else {
             self.more += 1;
         }
+    }
+
+    fn warn(&mut self, file: &str, line: u64, column: &str, reason: impl Into<String>) {
+        self.warnings.push(BadRow {
+            file: file.to_string(),
+            line,
+            column: excerpt(column),
+            reason: reason.into(),
+        });
     }
 }
 
@@ -134,6 +150,8 @@ struct Table {
     rows: Vec<(u64, Row)>,
     /// SHA-256 of the file's bytes as read, for the change log.
     sha256: String,
+    /// How its figures are written (decided from its unambiguous ones, see `numbers`).
+    style: Style,
 }
 
 /// One row's fields (trimmed, NFC; unknown columns blank) in a single buffer, looked up by
@@ -152,6 +170,11 @@ impl Row {
 
     /// The value of column `c`, or `None` when the column is absent or the cell empty.
     fn get(&self, c: &str) -> Option<&str> {
+        self.raw(c).map(numbers::untyped)
+    }
+
+    /// The cell as read, with a workbook's typed-number mark (`numbers::TYPED`) if it has one.
+    fn raw(&self, c: &str) -> Option<&str> {
         let i = self.head.iter().position(|h| crate::text::same(h, c))?;
         self.rec.get(i).filter(|v| !v.is_empty())
     }
@@ -195,6 +218,8 @@ const OBS_COLS: &[&str] = &[
     "note",
 ];
 const OBS_REQ: &[&str] = &["unit_code", "framework", "indicator", "year"];
+/// Columns whose figures tell how a file writes its numbers.
+const NUMBER_COLS: &[&str] = &["value", "numerator", "denominator", "stated_percent"];
 const REC_COLS: &[&str] = &["unit_code", "kind", "year", "decision", "issuer"];
 const REC_REQ: &[&str] = &["unit_code", "kind", "year"];
 /// merges.csv: an optional extension of the bundle, also imported alone (`ntm merges import`).
@@ -276,6 +301,16 @@ struct Scan {
     tail: Vec<u8>,
     sha: sha2::Sha256,
     failed: Option<(u64, String)>,
+    /// Offsets (in the stream the csv parser reads, after a BOM) of the line feeds read but
+    /// not yet passed by a record, and how many were passed: a record's line is counted from
+    /// its byte offset. The csv parser's own line count is one short after every CRLF.
+    feeds: std::collections::VecDeque<u64>,
+    feeds_passed: u64,
+    /// Offsets of the first byte after each run of line ends outside quotes (where a record
+    /// really starts), and whether the last byte seen ended a line.
+    run_ends: std::collections::VecDeque<u64>,
+    in_run: bool,
+    bom: u64,
 }
 
 impl Scan {
@@ -294,7 +329,29 @@ impl Scan {
             tail: Vec::new(),
             sha,
             failed: None,
+            feeds: std::collections::VecDeque::new(),
+            feeds_passed: 0,
+            run_ends: std::collections::VecDeque::new(),
+            in_run: false,
+            bom: bom.len() as u64,
         }
+    }
+
+    /// The physical line (1-based) of the record the parser says starts at `byte`. The parser
+    /// places a record just after the previous record's terminator (on the `\n` of a CRLF,
+    /// before any blank lines), so the record really starts where that run of line ends
+    /// ends. Calls come in increasing order (records are read in order), so what is behind
+    /// is forgotten.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        while self.run_ends.front().is_some_and(|&e| e < byte) {
+            self.run_ends.pop_front();
+        }
+        let start = self.run_ends.front().copied().unwrap_or(byte);
+        while self.feeds.front().is_some_and(|&f| f < start) {
+            self.feeds.pop_front();
+            self.feeds_passed += 1;
+        }
+        self.feeds_passed + 1
     }
 
     fn what(&self) -> &'static str {
@@ -346,7 +403,16 @@ impl Scan {
         if !self.utf8(b) {
             return false;
         }
-        for &c in b {
+        let base = self.offset - self.bom;
+        for (k, &c) in b.iter().enumerate() {
+            if c == b'\n' {
+                self.feeds.push_back(base + k as u64);
+            }
+            let line_end = self.q != Field::Quoted && (c == b'\n' || c == b'\r');
+            if self.in_run && !line_end {
+                self.run_ends.push_back(base + k as u64);
+            }
+            self.in_run = line_end;
             self.row_bytes += 1;
             match (self.q, c) {
                 (Field::Quoted, b'"') => self.q = Field::AfterQuote,
@@ -428,6 +494,7 @@ fn read_table(
         known,
         required,
         opt,
+        None,
         errs,
         &mut |_, line, row, _| {
             rows.push((line, row));
@@ -447,6 +514,7 @@ fn read_table_each(
     known: &[&str],
     required: &[&str],
     opt: &ReadOptions,
+    preset: Option<Style>,
     errs: &mut Errors,
     each: &mut dyn FnMut(&Table, u64, Row, &mut Errors),
 ) -> Option<Table> {
@@ -553,12 +621,15 @@ fn read_table_each(
         .flexible(false)
         .from_reader(src);
     // the reason a read stopped at a limit, or the csv parser's own
-    let stopped = |rdr: &csv::Reader<Bounded<_>>, errs: &mut Errors, e: &csv::Error| {
+    let stopped = |rdr: &mut csv::Reader<Bounded<_>>, errs: &mut Errors, e: &csv::Error| {
         if let Some((line, why)) = &rdr.get_ref().scan.failed {
             errs.push(name, *line, "", why.clone());
             true
         } else {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            let line = match e.position() {
+                Some(p) => rdr.get_mut().scan.line_at(p.byte()),
+                None => 0,
+            };
             errs.push(name, line, "", format!("malformed CSV row: {e}"));
             false
         }
@@ -617,17 +688,23 @@ fn read_table_each(
         return None;
     }
     let head: std::rc::Rc<[Box<str>]> = headers.iter().map(|h| h.as_str().into()).collect();
+    // rows handed over before the end know the file's writing only when a first read told it
     let mut table = Table {
         file: name.to_string(),
         rows: Vec::new(),
         sha256: String::new(),
+        style: preset.clone().unwrap_or_default(),
     };
     let mut rec = csv::StringRecord::new();
+    let mut evidence = Evidence::default();
     loop {
         match rdr.read_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
-                let line = rec.position().map(|p| p.line()).unwrap_or(0);
+                let line = match rec.position() {
+                    Some(p) => rdr.get_mut().scan.line_at(p.byte()),
+                    None => 0,
+                };
                 let mut m = csv::StringRecord::with_capacity(rec.as_slice().len(), rec.len());
                 for (h, v) in headers.iter().zip(rec.iter()) {
                     if v.len() > MAX_FIELD_BYTES {
@@ -644,6 +721,9 @@ fn read_table_each(
                         continue;
                     }
                     let v = v.trim();
+                    if NUMBER_COLS.contains(&h.as_str()) {
+                        evidence.observe(line, h, v);
+                    }
                     if v.is_empty() || !known.contains(&h.as_str()) {
                         m.push_field("");
                     } else if unicode_normalization::is_nfc_quick(v.chars())
@@ -665,12 +745,19 @@ fn read_table_each(
                 );
             }
             Err(e) => {
-                if stopped(&rdr, errs, &e) {
+                if stopped(&mut rdr, errs, &e) {
                     return None;
                 }
             }
         }
     }
+    let style = match evidence.decide(opt.locale_vi) {
+        Ok(s) => s,
+        Err((line, col, why)) => {
+            errs.push(name, line, &col, why);
+            return None;
+        }
+    };
     // the end of the file: an unfinished UTF-8 character there is not UTF-8 either
     let mut scan = rdr.into_inner().scan;
     if !scan.feed(&[]) {
@@ -685,6 +772,7 @@ fn read_table_each(
         .iter()
         .map(|x| format!("{x:02x}"))
         .collect();
+    table.style = style;
     Some(table)
 }
 
@@ -741,14 +829,7 @@ impl Quantity<'_> {
     }
 
     /// Why `x` (written `v`) is not plausible, if it is not.
-    fn problem(self, x: f64, v: &str, denominator: bool, locale_vi: bool) -> Option<String> {
-        // `16.153` may be 16153 written the Vietnamese way
-        let grouped = !locale_vi
-            && v.split_once('.').is_some_and(|(a, b)| {
-                (1..=3).contains(&a.len())
-                    && b.split('.').all(|g| g.len() == 3)
-                    && v.bytes().all(|c| c.is_ascii_digit() || c == b'.')
-            });
+    fn problem(self, x: f64, v: &str, denominator: bool) -> Option<String> {
         let v = excerpt(v);
         let in_unit = |u: &str| {
             if u.is_empty() {
@@ -769,13 +850,8 @@ impl Quantity<'_> {
                 in_unit(u)
             )),
             Quantity::Count(u) if x.fract() != 0.0 => Some(format!(
-                "{v} is not a whole number; this indicator counts {}{}",
+                "{v} is not a whole number; this indicator counts {}",
                 excerpt(u),
-                if grouped {
-                    " (if the dot groups thousands, pass --locale vi)"
-                } else {
-                    ""
-                }
             )),
             Quantity::Measure(u) if denominator && x > 0.0 && x < MIN_MEASURE => Some(format!(
                 "denominator {v} is below {MIN_MEASURE}{}; a denominator is 0 or a real measure",
@@ -799,11 +875,9 @@ fn parse_num(
     opt: &ReadOptions,
     errs: &mut Errors,
 ) -> Option<f64> {
-    let n = if opt.locale_vi {
-        parse_vi(v)
-    } else {
-        parse_plain(v)
-    };
+    let vi = t.style == Style::Vietnamese && !r_typed(v);
+    let v = numbers::untyped(v);
+    let n = if vi { parse_vi(v) } else { parse_plain(v) };
     if n.is_none() {
         let hint = if !opt.locale_vi && (v.contains(',') || v.matches('.').count() > 1) {
             " (use \".\" as decimal point and no thousands separator, or pass --locale vi)"
@@ -833,13 +907,55 @@ fn parse_quantity(
     errs: &mut Errors,
 ) -> Option<f64> {
     let x = parse_num(t, line, col, v, opt, errs)?;
-    match q.problem(x, v, col == "denominator", opt.locale_vi) {
+    // an ambiguous `16.003` outside Vietnamese reading (typed workbook numbers are never)
+    if t.style != Style::Vietnamese && !r_typed(v) {
+        let (count, unit) = match q {
+            Quantity::Count(u) => (true, u),
+            Quantity::Measure(u) => (false, u),
+            Quantity::Amount => (false, ""),
+            Quantity::Percent => (false, ""),
+        };
+        let percent = matches!(q, Quantity::Percent);
+        match numbers::ambiguity(v, count, unit, &t.style) {
+            // a thousandfold percentage is over 100: the machine reading is the only one
+            _ if percent => {}
+            Some(Ambiguity::Refuse(why)) => {
+                errs.push(&t.file, line, col, why);
+                return None;
+            }
+            Some(Ambiguity::Warn(why)) => errs.warn(&t.file, line, col, why),
+            None => {}
+        }
+    }
+    let v = numbers::untyped(v);
+    match q.problem(x, v, col == "denominator") {
         Some(p) => {
             errs.push(&t.file, line, col, p);
             None
         }
         None => Some(x),
     }
+}
+
+/// Columns that carry a figure: a row with none of them is a template row nobody filled in.
+const FIGURE_COLS: &[&str] = &[
+    "value",
+    "numerator",
+    "denominator",
+    "stated_percent",
+    "units_met",
+    "units_total",
+];
+
+/// An observation row without any figure (a data-entry template's untouched row): skipped
+/// and counted, not an error; a row with some figures but not enough stays an error.
+fn without_figure(r: &Row) -> bool {
+    FIGURE_COLS.iter().all(|c| r.get(c).is_none())
+}
+
+/// Did the workbook reader mark this cell as a typed number?
+fn r_typed(v: &str) -> bool {
+    v.starts_with(numbers::TYPED)
 }
 
 /// A count of units (`units_met`, `units_total`): plain digits, at most `MAX_COUNT`.
@@ -892,6 +1008,7 @@ pub fn read_bundle_into(
     let mut errs = Errors {
         list: Vec::new(),
         more: 0,
+        warnings: Vec::new(),
     };
     let md = std::fs::symlink_metadata(dir);
     match md {
@@ -929,6 +1046,13 @@ pub fn read_bundle_into(
     let mut all_units = stored.clone();
     if let Some(t) = &units_t {
         let mut codes = HashMap::new();
+        // what each code looks like → the code (and its line, or the store): a look-alike of
+        // a known code is refused
+        let mut looks: HashMap<String, (String, Option<u64>)> = stored
+            .map
+            .keys()
+            .map(|c| (super::codes::skeleton(c), (c.clone(), None)))
+            .collect();
         for (line, r) in &t.rows {
             let line = *line;
             let get = |c: &str| r.get(c);
@@ -946,6 +1070,38 @@ pub fn read_bundle_into(
                     ),
                 );
                 ok = false;
+            }
+            if let Some(code) = get("code")
+                && let Some(why) = super::codes::invisible_problem(code)
+            {
+                errs.push(&t.file, line, "code", why);
+                ok = false;
+            } else if let Some(code) = get("code") {
+                let sk = super::codes::skeleton(code);
+                match looks.get(&sk) {
+                    Some((other, at)) if other != code => {
+                        let at = match at {
+                            Some(l) => format!("on line {l}"),
+                            None => "in the store".into(),
+                        };
+                        errs.push(
+                            &t.file,
+                            line,
+                            "code",
+                            format!(
+                                "unit code {} is confusable with {} {at}: it differs {}",
+                                excerpt(code),
+                                excerpt(other),
+                                super::codes::how_confusable(code, other)
+                            ),
+                        );
+                        ok = false;
+                    }
+                    Some(_) => {}
+                    None => {
+                        looks.insert(sk, (code.to_string(), Some(line)));
+                    }
+                }
             }
             if let Some(code) = get("code")
                 && let Some(prev) = codes.insert(code.to_string(), line)
@@ -1080,63 +1236,111 @@ pub fn read_bundle_into(
                         );
                     } else if r.get("code") == Some(p) {
                         errs.push(&t.file, *line, col, "a unit cannot refer to itself");
+                    } else if col == "parent_code"
+                        && let Some(code) = r.get("code")
+                    {
+                        hierarchy(t, *line, code, p, &all_units, &mut errs);
                     }
                 }
+            }
+            // a province with a parent (a self-reference or a missing parent is named above)
+            if let (Some(code), Some(p)) = (r.get("code"), r.get("parent_code"))
+                && all_units
+                    .get(code)
+                    .is_some_and(|u| u.level == Level::Province)
+                && all_units.get(p).is_some()
+                && p != code
+                && let Some(why) = super::codes::level_problem(Level::Province, Level::Province)
+            {
+                errs.push(&t.file, *line, "parent_code", why);
             }
         }
     }
 
-    // observations, row by row: validated, checked for repeats and handed to the sink
-    let mut seen = Seen::default();
-    let mut repeats: Vec<Repeat> = Vec::new();
-    let mut sink_failed = false;
-    let obs_t = read_table_each(
+    // observations, row by row: validated, checked for repeats and handed to the sink. How
+    // the file writes its numbers is decided from all its figures first (a quick first read).
+    let mut first = Errors {
+        list: Vec::new(),
+        more: 0,
+        warnings: Vec::new(),
+    };
+    let obs_style = read_table_each(
         dir,
         "observations.csv",
         OBS_COLS,
         OBS_REQ,
         opt,
-        &mut errs,
-        &mut |t, line, r, errs| {
-            let Some(o) = observation_row(t, line, &r, reg, &all_units, opt, errs) else {
-                return;
-            };
-            if !seen.insert(&o) {
-                repeats.push(Repeat {
-                    listed: (errs.list.len() < MAX_ERRORS).then_some(errs.list.len()),
-                    key: (
-                        o.unit_code.clone(),
-                        o.framework.clone(),
-                        o.indicator.clone(),
-                        o.year,
-                    ),
-                    line,
-                });
-                // the earlier line is found once the whole file has been read
-                errs.push(&t.file, line, "indicator", String::new());
-                return;
-            }
-            if sink_failed || !errs.list.is_empty() {
-                // the bundle is rejected already: no point staging more
-                return;
-            }
-            if let Err(e) = sink(o) {
-                errs.push(
-                    &t.file,
-                    line,
-                    "",
-                    format!("cannot keep the row for the import: {e}"),
-                );
-                sink_failed = true;
-            }
-        },
-    );
+        None,
+        &mut first,
+        &mut |_, _, _, _| {},
+    )
+    .map(|t| t.style);
+    if obs_style.is_none() {
+        // the file cannot be read as it is: its problems, once
+        for r in first.list {
+            errs.push(&r.file, r.line, &r.column, r.reason);
+        }
+        errs.more += first.more;
+    }
+    let mut seen = SeenKeys::default();
+    let mut repeats: Vec<Repeat> = Vec::new();
+    let mut sink_failed = false;
+    let obs_t = obs_style.and_then(|style| {
+        read_table_each(
+            dir,
+            "observations.csv",
+            OBS_COLS,
+            OBS_REQ,
+            opt,
+            Some(style),
+            &mut errs,
+            &mut |t, line, r, errs| {
+                if without_figure(&r) {
+                    b.skipped_empty += 1;
+                    return;
+                }
+                let Some(o) = observation_row(t, line, &r, reg, &all_units, opt, errs) else {
+                    return;
+                };
+                if !seen.insert(&o) {
+                    repeats.push(Repeat {
+                        listed: (errs.list.len() < MAX_ERRORS).then_some(errs.list.len()),
+                        key: (
+                            o.unit_code.clone(),
+                            o.framework.clone(),
+                            o.indicator.clone(),
+                            o.year,
+                        ),
+                        line,
+                    });
+                    // the earlier line is found once the whole file has been read
+                    errs.push(&t.file, line, "indicator", String::new());
+                    return;
+                }
+                if sink_failed || !errs.list.is_empty() {
+                    // the bundle is rejected already: no point staging more
+                    return;
+                }
+                if let Err(e) = sink(o) {
+                    errs.push(
+                        &t.file,
+                        line,
+                        "",
+                        format!("cannot keep the row for the import: {e}"),
+                    );
+                    sink_failed = true;
+                }
+            },
+        )
+    });
     if !repeats.is_empty() {
         name_earlier_lines(dir, opt, &mut repeats, &mut errs);
     }
 
     if let Some(t) = &rec_t {
         let mut seen = HashMap::new();
+        // the line of each accepted recognition, to name it when a unit comes back
+        let mut rec_lines: Vec<u64> = Vec::new();
         for (line, r) in &t.rows {
             let line = *line;
             let get = |c: &str| r.get(c);
@@ -1184,13 +1388,27 @@ pub fn read_bundle_into(
                     );
                     continue;
                 }
-                b.recognitions.push(Recognition {
+                let r = Recognition {
                     unit_code: unit.to_string(),
                     kind,
                     year,
                     decision: get("decision").map(str::to_string),
                     issuer: get("issuer").map(str::to_string),
-                });
+                };
+                let here = b
+                    .recognitions
+                    .iter()
+                    .zip(rec_lines.iter().map(|l| Some(*l)));
+                let stored = opt.recognitions.iter().map(|x| (x, None));
+                if let Some(why) = here
+                    .chain(stored)
+                    .find_map(|(x, at)| super::recognitions::twice(&r, x, at))
+                {
+                    errs.push(&t.file, line, "year", why);
+                    continue;
+                }
+                b.recognitions.push(r);
+                rec_lines.push(line);
             }
         }
     }
@@ -1207,6 +1425,7 @@ pub fn read_bundle_into(
             .map(|t| format!("{} sha256 {}", t.file, t.sha256))
             .collect();
         b.origin = Some((dir.display().to_string(), parts.join(", ")));
+        b.warnings = std::mem::take(&mut errs.warnings);
         Ok(b)
     } else {
         if errs.more > 0 {
@@ -1218,6 +1437,31 @@ pub fn read_bundle_into(
             });
         }
         Err(errs.list)
+    }
+}
+
+/// A unit's place under its parent: a level below it, and no loop back to itself.
+fn hierarchy(t: &Table, line: u64, code: &str, parent: &str, units: &Units, errs: &mut Errors) {
+    let (Some(u), Some(p)) = (units.get(code), units.get(parent)) else {
+        return;
+    };
+    if u.level != Level::Province
+        && let Some(why) = super::codes::level_problem(u.level, p.level)
+    {
+        errs.push(
+            &t.file,
+            line,
+            "parent_code",
+            format!("{} ({} {})", why, p.level.as_str(), excerpt(parent)),
+        );
+    }
+    if let Some(chain) = super::codes::parent_loop(units, code) {
+        errs.push(
+            &t.file,
+            line,
+            "parent_code",
+            format!("the parent chain loops: {chain}"),
+        );
     }
 }
 
@@ -1381,6 +1625,7 @@ pub fn read_merges(
     let mut errs = Errors {
         list: Vec::new(),
         more: 0,
+        warnings: Vec::new(),
     };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
     let dir = dir.unwrap_or(Path::new("."));
@@ -1411,7 +1656,7 @@ pub fn read_merges(
 /// so that a national file (7.6 M rows) is checked for repeats in a few MB instead of a map of
 /// every key with its line.
 #[derive(Default)]
-struct Seen {
+struct SeenKeys {
     /// `unit \0 framework` → number.
     groups: FastMap<Box<str>, u32>,
     /// `framework \0 indicator` → number.
@@ -1421,7 +1666,7 @@ struct Seen {
     key: String,
 }
 
-impl Seen {
+impl SeenKeys {
     /// Note the observation's key; false when an earlier row had it.
     fn insert(&mut self, o: &Observation) -> bool {
         let number = |map: &mut FastMap<Box<str>, u32>, a: &str, b: &str, key: &mut String| {
@@ -1468,6 +1713,7 @@ fn name_earlier_lines(dir: &Path, opt: &ReadOptions, repeats: &mut [Repeat], err
     let mut quiet = Errors {
         list: Vec::new(),
         more: 0,
+        warnings: Vec::new(),
     };
     read_table_each(
         dir,
@@ -1475,6 +1721,7 @@ fn name_earlier_lines(dir: &Path, opt: &ReadOptions, repeats: &mut [Repeat], err
         OBS_COLS,
         OBS_REQ,
         opt,
+        None,
         &mut quiet,
         &mut |_, line, r, _| {
             let (Some(u), Some(f), Some(i), Some(y)) = (
@@ -1566,9 +1813,11 @@ fn observation_row(
         return None;
     };
     let counts = Quantity::of(ind, false);
-    let num =
-        get("numerator").and_then(|v| parse_quantity(t, line, "numerator", v, counts, opt, errs));
-    let den = get("denominator")
+    let num = r
+        .raw("numerator")
+        .and_then(|v| parse_quantity(t, line, "numerator", v, counts, opt, errs));
+    let den = r
+        .raw("denominator")
         .and_then(|v| parse_quantity(t, line, "denominator", v, counts, opt, errs));
     let has_num = get("numerator").is_some();
     let has_den = get("denominator").is_some();
@@ -1627,16 +1876,19 @@ fn observation_row(
                     ok = false;
                 }
             },
-            Kind::Ratio => match parse_num(t, line, "value", v, opt, errs) {
-                Some(x) if !(0.0..=100.0).contains(&x) => {
-                    errs.push(&t.file, line, "value", format!("{v} is not a percentage between 0 and 100 (indicator {ind_code} is a ratio)", v = excerpt(v), ind_code = excerpt(ind_code)));
-                    ok = false;
+            Kind::Ratio => {
+                match parse_num(t, line, "value", r.raw("value").unwrap_or(v), opt, errs) {
+                    Some(x) if !(0.0..=100.0).contains(&x) => {
+                        errs.push(&t.file, line, "value", format!("{v} is not a percentage between 0 and 100 (indicator {ind_code} is a ratio)", v = excerpt(v), ind_code = excerpt(ind_code)));
+                        ok = false;
+                    }
+                    Some(x) => value = Some(Value::Number(x)),
+                    None => ok = false,
                 }
-                Some(x) => value = Some(Value::Number(x)),
-                None => ok = false,
-            },
+            }
             Kind::Number => {
-                match parse_quantity(t, line, "value", v, Quantity::of(ind, true), opt, errs) {
+                let raw = r.raw("value").unwrap_or(v);
+                match parse_quantity(t, line, "value", raw, Quantity::of(ind, true), opt, errs) {
                     Some(x) => value = Some(Value::Number(x)),
                     None => ok = false,
                 }
@@ -1655,7 +1907,8 @@ fn observation_row(
         );
         ok = false;
     }
-    let stated = get("stated_percent")
+    let stated = r
+        .raw("stated_percent")
         .and_then(|v| parse_quantity(t, line, "stated_percent", v, Quantity::Percent, opt, errs));
     let met = get("units_met").and_then(|v| parse_int(t, line, "units_met", v, errs));
     let total = get("units_total").and_then(|v| parse_int(t, line, "units_total", v, errs));
@@ -1700,17 +1953,35 @@ pub fn validate_observation(
     units: &Units,
     opt: &ReadOptions,
 ) -> Result<Observation, Vec<BadRow>> {
+    validate_observation_noted(fields, reg, units, opt).map(|(o, _)| o)
+}
+
+/// `validate_observation`, with what it accepted with a doubt (an ambiguous measure such as
+/// `15.848` km without `--locale vi`), to tell the user.
+pub fn validate_observation_noted(
+    fields: &HashMap<String, String>,
+    reg: &Registry,
+    units: &Units,
+    opt: &ReadOptions,
+) -> Result<(Observation, Vec<BadRow>), Vec<BadRow>> {
     let t = Table {
         file: "input".into(),
         rows: Vec::new(),
         sha256: String::new(),
+        // one value typed by a person: the flag says how it is written
+        style: if opt.locale_vi {
+            Style::Vietnamese
+        } else {
+            Style::Undecided
+        },
     };
     let mut errs = Errors {
         list: Vec::new(),
         more: 0,
+        warnings: Vec::new(),
     };
     match observation_row(&t, 0, &Row::from_fields(fields), reg, units, opt, &mut errs) {
-        Some(o) if errs.list.is_empty() => Ok(o),
+        Some(o) if errs.list.is_empty() => Ok((o, errs.warnings)),
         _ => Err(errs.list),
     }
 }

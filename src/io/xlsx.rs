@@ -14,6 +14,13 @@ use crate::model::Units;
 use crate::store::{Bundle, Store};
 use crate::text::fmt_plain;
 
+use super::numbers::TYPED;
+
+/// The header word of column `c` (empty for the header row itself, read before it is known).
+fn header_at(header: &[String], c: usize) -> &str {
+    header.get(c).map_or("", String::as_str)
+}
+
 const SHEETS: [&str; 3] = ["units", "observations", "recognitions"];
 
 /// Column letters: 0 → A, 25 → Z, 26 → AA.
@@ -101,6 +108,11 @@ pub fn read_xlsx(
                     Data::String(s) => s.clone(),
                     // `1e308`, not its 309 digits: the reader then names the bound it breaks
                     Data::Float(f) if f.abs() >= 1e15 => format!("{f:e}"),
+                    // a number Excel holds as a number is one whatever the writing of
+                    // the text cells: marked, so that a typed 15.848 is never read 15848
+                    Data::Float(f) if NUMERIC.contains(&header_at(&header, c)) => {
+                        format!("{TYPED}{}", fmt_plain(*f))
+                    }
                     Data::Float(f) => fmt_plain(*f),
                     Data::Int(i) => i.to_string(),
                     Data::Bool(b) => b.to_string(),
@@ -149,8 +161,43 @@ pub fn read_xlsx(
             .map_err(|e| bad(path, e.to_string()))?;
         layout.push((sheet, start, header, rows_at));
     }
+    // a reader's `observations.csv:LINE:column` as the cell it came from
+    let to_cell = |r: BadRow| -> BadRow {
+        let Some((sheet, start, header, rows_at)) =
+            layout.iter().find(|(s, ..)| r.file == format!("{s}.csv"))
+        else {
+            return r;
+        };
+        let row = rows_at
+            .iter()
+            .rev()
+            .find(|(l, _)| *l <= r.line.max(1))
+            .map_or(start.0 as u64 + 1, |(_, sr)| *sr);
+        let cell = match header
+            .iter()
+            .position(|h| *h == r.column && !h.starts_with('#'))
+        {
+            Some(c) => format!("{}{row}", column_letter(start.1 as usize + c)),
+            None => format!("row {row}"),
+        };
+        let what = if r.column.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", r.column)
+        };
+        BadRow {
+            file: format!("{sheet}!{cell}"),
+            line: 0,
+            column: String::new(),
+            reason: format!("{}{what}", r.reason),
+        }
+    };
     match read_bundle(&tmp.0, reg, stored, opt) {
         Ok(mut b) => {
+            b.warnings = std::mem::take(&mut b.warnings)
+                .into_iter()
+                .map(to_cell)
+                .collect();
             use sha2::{Digest, Sha256};
             let h: String = std::fs::read(path)
                 .map(|x| {
@@ -171,39 +218,7 @@ pub fn read_xlsx(
             ));
             Ok(b)
         }
-        Err(rows) => Err(rows
-            .into_iter()
-            .map(|r| {
-                let Some((sheet, start, header, rows_at)) =
-                    layout.iter().find(|(s, ..)| r.file == format!("{s}.csv"))
-                else {
-                    return r;
-                };
-                let row = rows_at
-                    .iter()
-                    .rev()
-                    .find(|(l, _)| *l <= r.line.max(1))
-                    .map_or(start.0 as u64 + 1, |(_, sr)| *sr);
-                let cell = match header
-                    .iter()
-                    .position(|h| *h == r.column && !h.starts_with('#'))
-                {
-                    Some(c) => format!("{}{row}", column_letter(start.1 as usize + c)),
-                    None => format!("row {row}"),
-                };
-                let what = if r.column.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", r.column)
-                };
-                BadRow {
-                    file: format!("{sheet}!{cell}"),
-                    line: 0,
-                    column: String::new(),
-                    reason: format!("{}{what}", r.reason),
-                }
-            })
-            .collect()),
+        Err(rows) => Err(rows.into_iter().map(to_cell).collect()),
     }
 }
 

@@ -190,9 +190,57 @@ pub struct Target {
     pub value: TargetValue,
     pub comparison: Comparison,
     pub origin: TargetOrigin,
+    /// The levels the criteria set gives for single years (income rising towards the set's
+    /// final level), for this unit; `value` is the set's own level.
+    pub by_year: YearLevels,
+}
+
+/// A target's levels for single years, and which level a year's figure was judged against.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct YearLevels {
+    /// (year, level) where a source gives the year's own level.
+    pub levels: Vec<(u16, TargetValue)>,
+    /// Years for which the set defines its own level but no source gives it: the set's
+    /// level applies, and the rule text says so.
+    pub unsourced: Vec<u16>,
+    /// The year the set's own level is for (the last year of its period), when known.
+    pub set_year: Option<u16>,
+    /// Set by `Target::in_year`.
+    pub applied: AppliedLevel,
+}
+
+/// Which level judged a figure (see `Target::in_year`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AppliedLevel {
+    /// The set's own level (no level of its own for the year).
+    #[default]
+    Set,
+    /// The level the set gives for this year.
+    Year(u16),
+    /// The set's level, standing in for a level of this year that no source gives.
+    SetFor(u16),
 }
 
 impl Target {
+    /// The target as it applies to a figure of `year`: the year's own level where the set
+    /// gives one, else the set's level (marked when the year's own level has no source).
+    pub fn in_year(&self, year: u16) -> std::borrow::Cow<'_, Target> {
+        use std::borrow::Cow;
+        let y = &self.by_year;
+        if let Some((_, v)) = y.levels.iter().find(|(yy, _)| *yy == year) {
+            let mut t = self.clone();
+            t.value = *v;
+            t.by_year.applied = AppliedLevel::Year(year);
+            Cow::Owned(t)
+        } else if y.unsourced.contains(&year) {
+            let mut t = self.clone();
+            t.by_year.applied = AppliedLevel::SetFor(year);
+            Cow::Owned(t)
+        } else {
+            Cow::Borrowed(self)
+        }
+    }
+
     /// Does `v` satisfy the target? None when the value type does not fit the target.
     pub fn is_met(&self, v: Value) -> Option<bool> {
         match (self.value, v) {

@@ -67,6 +67,8 @@ pub struct AppendixTable {
 /// One row of the list of recognised communes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recognised {
+    /// The commune listed (an inherited recognition names a predecessor in `recognition`).
+    pub code: String,
     pub name: String,
     pub recognition: Recognition,
     /// The level was computed from the predecessors of a merged commune (no decision of its
@@ -211,6 +213,7 @@ impl Query<'_> {
             let (explain_vi, explain_en) = (info.explain(true), info.explain(false));
             if matches!(info.basis, lineage::Basis::Inherited(_)) {
                 recognized.push(Recognised {
+                    code: c.code.clone(),
                     name: c.name.clone(),
                     recognition: held.clone(),
                     inherited: true,
@@ -227,6 +230,7 @@ impl Query<'_> {
                 .filter(|r| r.unit_code == c.code && r.year <= year)
             {
                 recognized.push(Recognised {
+                    code: c.code.clone(),
                     name: c.name.clone(),
                     recognition: r.clone(),
                     inherited: false,

@@ -111,6 +111,10 @@ pub struct Bundle {
     pub merges: Vec<Merge>,
     /// Where the bundle came from, for the change log: (path, description with file hashes).
     pub origin: Option<(String, String)>,
+    /// What the reader accepted with a doubt (`file:line:column: reason`), for the user.
+    pub warnings: Vec<crate::io::BadRow>,
+    /// Observation rows without any figure (a template's untouched rows), skipped.
+    pub skipped_empty: usize,
 }
 
 /// Counts of what an import wrote.

@@ -220,6 +220,7 @@ fn import_writes_rows_index_and_summaries() {
         recognitions: vec![],
         merges: vec![],
         origin: None,
+        ..Bundle::default()
     };
     let st = s.import(&b, &reg).unwrap();
     assert_eq!((st.units, st.observations, st.summaries), (3, 3, 2));
@@ -240,6 +241,7 @@ fn import_writes_rows_index_and_summaries() {
         recognitions: vec![],
         merges: vec![],
         origin: None,
+        ..Bundle::default()
     };
     s.import(&b2, &reg).unwrap();
     assert_eq!(s.observations_of("c1", "qd1980-2016").unwrap().len(), 3);

@@ -678,7 +678,12 @@ impl<'s> App<'s> {
                             .map(|o| (*y, o.clone()))
                     })
                     .collect();
-                let target = targets.get(i).cloned().flatten();
+                // the level of the year shown (a set may give single years their own)
+                let target = targets
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .map(|t| t.in_year(year).into_owned());
                 let status = eval::indicator_status(by_year.get(&year), target.as_ref());
                 let findings = gr
                     .report
@@ -786,7 +791,12 @@ impl<'s> App<'s> {
                     .rows(code, fw)
                     .get(&self.year)
                     .and_then(|v| v.iter().find(|o| o.indicator == ind.code).cloned());
-                let target = self.targets(fw, code).get(i).cloned().flatten();
+                let target = self
+                    .targets(fw, code)
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .map(|t| t.in_year(self.year).into_owned());
                 let value = obs.as_ref().and_then(Observation::effective);
                 let status = eval::indicator_status(obs.as_ref(), target.as_ref());
                 PeerRow {

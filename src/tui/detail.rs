@@ -264,7 +264,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         match ir.by_year.get(&year) {
             Some(o) => {
                 v.push(Span::styled(
-                    fmt_obs_full(ind.kind, o, lang),
+                    fmt_obs_full(ind, o, lang),
                     th.status(ir.status),
                 ));
                 if let Some(p) = o.stated_percent {

@@ -400,13 +400,32 @@ pub fn fmt_value(kind: Kind, v: Option<Value>, lang: Lang) -> String {
     }
 }
 
-/// The full value: `2.871/3.009 = 95,4%` when counts are known.
-pub fn fmt_obs_full(kind: Kind, o: &Observation, lang: Lang) -> String {
+/// The full value: `2.871/3.009 = 95,4%` when counts are known; on a pass/fail row the
+/// counts behind the verdict with what they count, `51/58 thôn = 87,9%` (the verdict is the
+/// status shown beside it).
+pub fn fmt_obs_full(ind: &Indicator, o: &Observation, lang: Lang) -> String {
     let st = lang.num_style();
-    let v = fmt_value(kind, o.effective(), lang);
-    match (o.numerator, o.denominator) {
-        (Some(n), Some(d)) => format!("{}/{} = {v}", fmt_num(n, 2, st), fmt_num(d, 2, st)),
-        _ => v,
+    match (o.numerator, o.denominator, ind.kind) {
+        (Some(n), Some(d), Kind::Bool) => {
+            let unit = if ind.unit.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", clean(&ind.unit))
+            };
+            let share = if d > 0.0 {
+                format!(" = {}%", fmt_num(n / d * 100.0, 1, st))
+            } else {
+                String::new()
+            };
+            format!("{}/{}{unit}{share}", fmt_num(n, 2, st), fmt_num(d, 2, st))
+        }
+        (Some(n), Some(d), _) => format!(
+            "{}/{} = {}",
+            fmt_num(n, 2, st),
+            fmt_num(d, 2, st),
+            fmt_value(ind.kind, o.effective(), lang)
+        ),
+        _ => fmt_value(ind.kind, o.effective(), lang),
     }
 }
 
@@ -418,6 +437,19 @@ pub fn fmt_target(kind: Kind, t: &Option<Target>, lang: Lang) -> String {
 }
 
 pub fn fmt_origin(t: &Option<Target>, lang: Lang, long: bool) -> String {
+    let o = fmt_origin_only(t, lang, long);
+    // which level judged the year, where the set gives single years their own
+    match t
+        .as_ref()
+        .filter(|_| long)
+        .and_then(|t| crate::eval::findings::level_note(t, lang == Lang::Vi))
+    {
+        Some(l) => format!("{o}; {}", clean(&l)),
+        None => o,
+    }
+}
+
+fn fmt_origin_only(t: &Option<Target>, lang: Lang, long: bool) -> String {
     match t.as_ref().map(|t| &t.origin) {
         None => String::new(),
         Some(TargetOrigin::Province(d)) => {
