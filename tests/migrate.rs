@@ -271,6 +271,64 @@ fn a_layout_2_store_is_read_as_it_is_and_compacted_at_the_first_write_open() {
     assert_outputs_as_before(&s, d.path(), true);
 }
 
+#[test]
+fn a_compaction_cut_short_leaves_a_readable_store_that_finishes_at_the_next_open() {
+    // what kill -9 part-way through the 2 → 3 conversion leaves: some records rewritten,
+    // the rest not, `schema` still 2 — made here by converting a copy and putting half of
+    // its records back into the original
+    let (d, s) = layout2_store();
+    let converted = d.path().join("converted");
+    copy_dir(&s, &converted);
+    ntm(&converted)
+        .args(["check", "--fail-on", "none"])
+        .assert()
+        .success();
+    {
+        let new = sled::open(&converted).unwrap();
+        let new_series: Vec<_> = new
+            .open_tree("series")
+            .unwrap()
+            .iter()
+            .map(|kv| kv.unwrap())
+            .collect();
+        let old = sled::open(&s).unwrap();
+        let t = old.open_tree("series").unwrap();
+        for (k, v) in new_series.iter().step_by(2) {
+            t.insert(k, v.clone()).unwrap();
+        }
+        old.flush().unwrap();
+    }
+    let mixed = series_versions(&s);
+    assert!(mixed.contains(&1) && mixed.contains(&2), "{mixed:?}");
+    // read-only, the mixed store reads exactly as before
+    let out = ntm(&s)
+        .args([
+            "--read-only",
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--framework",
+            "qd1980-2016",
+            "--year",
+            "2020",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.stdout,
+        std::fs::read(v1().join("expected").join("check-qd1980-2020.json")).unwrap()
+    );
+    // the next writable open finishes the job
+    ntm(&s)
+        .args(["check", "--fail-on", "none"])
+        .assert()
+        .success();
+    assert!(series_versions(&s).iter().all(|&v| v == 2));
+    assert_outputs_as_before(&s, d.path(), true);
+}
+
 fn tree_names(store: &Path) -> Vec<String> {
     let db = sled::open(store).unwrap();
     db.tree_names()

@@ -115,7 +115,7 @@ impl Tui {
 #[test]
 fn an_open_interface_holds_nothing_and_sees_others_changes() {
     let (_d, s) = imported(&["bac-giang", "sample"]);
-    let mut a = Tui::start(&s);
+    let a = Tui::start(&s);
     a.wait_for("Dĩnh Trì", Duration::from_secs(15));
     let b = Tui::start(&s);
     b.wait_for("Dĩnh Trì", Duration::from_secs(15));
@@ -211,6 +211,8 @@ fn many_people_one_store() {
     let stop = AtomicBool::new(false);
     let mut tui = Tui::start(&s);
     tui.wait_for("Dĩnh Trì", Duration::from_secs(15));
+    let mut tui2 = Tui::start(&s);
+    tui2.wait_for("Dĩnh Trì", Duration::from_secs(15));
     let edits = std::thread::scope(|sc| {
         let importer = sc.spawn(|| {
             let mut i = 0;
@@ -295,10 +297,11 @@ fn many_people_one_store() {
                 }
             });
         }
-        // a person moving around in the interface meanwhile
+        // two people moving around in their interfaces meanwhile
         let mut k = 0;
         while Instant::now() < until {
             tui.send(if k % 2 == 0 { "j" } else { "k" });
+            tui2.send(if k % 3 == 0 { "l" } else { "h" });
             k += 1;
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -307,6 +310,7 @@ fn many_people_one_store() {
         editor.join().unwrap()
     });
     tui.quit();
+    tui2.quit();
     let failed = failed.lock().unwrap();
     let c: Vec<usize> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
     eprintln!(
