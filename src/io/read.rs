@@ -490,9 +490,11 @@ fn read_table(
     let mut rows = Vec::new();
     let mut t = read_table_each(
         dir,
-        name,
-        known,
-        required,
+        FileSpec {
+            name,
+            known,
+            required,
+        },
         opt,
         None,
         errs,
@@ -504,20 +506,38 @@ fn read_table(
     Some(t)
 }
 
+/// A bundle file: its name, the columns it may have and those it must have.
+#[derive(Clone, Copy)]
+struct FileSpec<'a> {
+    name: &'a str,
+    known: &'a [&'a str],
+    required: &'a [&'a str],
+}
+
+/// observations.csv, read by streaming.
+const OBS_FILE: FileSpec<'static> = FileSpec {
+    name: "observations.csv",
+    known: OBS_COLS,
+    required: OBS_REQ,
+};
+
 /// Read a CSV file row by row, handing each row (trimmed, NFC) to `each` as it is read: a
 /// file of millions of rows is never held whole. The table passed to `each` names the file
 /// and holds no rows; the one returned has the file's SHA-256. `None` when the file cannot be
 /// read at all (the reason is in `errs`; rows already handed over stay handed over).
 fn read_table_each(
     dir: &Path,
-    name: &str,
-    known: &[&str],
-    required: &[&str],
+    file: FileSpec,
     opt: &ReadOptions,
     preset: Option<Style>,
     errs: &mut Errors,
     each: &mut dyn FnMut(&Table, u64, Row, &mut Errors),
 ) -> Option<Table> {
+    let FileSpec {
+        name,
+        known,
+        required,
+    } = file;
     let path = dir.join(name);
     // a link may point anywhere: only files inside the bundle folder are read
     if let Ok(lm) = std::fs::symlink_metadata(&path)
@@ -1264,17 +1284,8 @@ pub fn read_bundle_into(
         more: 0,
         warnings: Vec::new(),
     };
-    let obs_style = read_table_each(
-        dir,
-        "observations.csv",
-        OBS_COLS,
-        OBS_REQ,
-        opt,
-        None,
-        &mut first,
-        &mut |_, _, _, _| {},
-    )
-    .map(|t| t.style);
+    let obs_style = read_table_each(dir, OBS_FILE, opt, None, &mut first, &mut |_, _, _, _| {})
+        .map(|t| t.style);
     if obs_style.is_none() {
         // the file cannot be read as it is: its problems, once
         for r in first.list {
@@ -1288,9 +1299,7 @@ pub fn read_bundle_into(
     let obs_t = obs_style.and_then(|style| {
         read_table_each(
             dir,
-            "observations.csv",
-            OBS_COLS,
-            OBS_REQ,
+            OBS_FILE,
             opt,
             Some(style),
             &mut errs,
@@ -1717,9 +1726,7 @@ fn name_earlier_lines(dir: &Path, opt: &ReadOptions, repeats: &mut [Repeat], err
     };
     read_table_each(
         dir,
-        "observations.csv",
-        OBS_COLS,
-        OBS_REQ,
+        OBS_FILE,
         opt,
         None,
         &mut quiet,
