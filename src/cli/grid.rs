@@ -59,8 +59,8 @@ pub fn render(store: &Store, a: &Args, lang: Lang) -> anyhow::Result<String> {
             .code
             .clone(),
     };
-    let communes = q.communes_of(&parent)?;
-    let (year, against) = q.resolve_years(fw, &communes, a.year, a.against)?;
+    let scope = q.scope(Some(&parent))?;
+    let (year, against) = q.resolve_years(fw, &scope, a.year, a.against)?;
     let grid = q.grid(fw, &parent, year, against, &Options::default())?;
     Ok(text(
         &grid,
@@ -96,7 +96,7 @@ pub fn text(g: &Grid, codes: Vec<&str>, fw_id: &str, lang: Lang, ascii: bool) ->
     let nw = g
         .rows
         .iter()
-        .map(|r| crate::text::width(&r.report.unit.name))
+        .map(|r| crate::text::width(&r.report.unit.name) + if r.is_aggregate() { 2 } else { 0 })
         .max()
         .unwrap_or(6)
         .clamp(6, 24);
@@ -111,7 +111,12 @@ pub fn text(g: &Grid, codes: Vec<&str>, fw_id: &str, lang: Lang, ascii: bool) ->
         lang.t("findings")
     );
     for r in &g.rows {
-        o += &pad(&sanitize(&r.report.unit.name), nw);
+        let name = match (r.is_aggregate(), ascii) {
+            (false, _) => sanitize(&r.report.unit.name),
+            (true, false) => format!("Σ {}", sanitize(&r.report.unit.name)),
+            (true, true) => format!("= {}", sanitize(&r.report.unit.name)),
+        };
+        o += &pad(&name, nw);
         for c in &r.cells {
             o += &pad_left(c.glyph(ascii), 4);
         }

@@ -17,7 +17,7 @@ macro_rules! say_err {
 }
 
 pub mod audit;
-mod check;
+pub mod check;
 mod checklist;
 pub mod demo;
 mod export;

@@ -248,7 +248,13 @@ pub fn units_met(
             .iter()
             .filter(|(_, e)| e.indicators[i] != Status::NoData)
             .collect();
-        if with_data.is_empty() {
+        // a commune whose target is unknown cannot be counted as meeting it or not: no finding
+        // is better than a false "0/6 communes meet it"
+        if with_data.is_empty()
+            || with_data
+                .iter()
+                .any(|(_, e)| e.indicators[i] == Status::NoTarget)
+        {
             continue;
         }
         let met = with_data

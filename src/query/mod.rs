@@ -544,6 +544,10 @@ pub struct GridRow {
 }
 
 impl GridRow {
+    /// A district's or province's own row (not a commune).
+    pub fn is_aggregate(&self) -> bool {
+        self.report.unit.level != Level::Commune
+    }
     pub fn criteria_met(&self) -> usize {
         self.report
             .evaluation
@@ -568,17 +572,17 @@ pub struct Grid {
 }
 
 impl Grid {
+    /// The commune rows (the KPIs count communes, never a district's own row).
+    pub fn communes(&self) -> impl Iterator<Item = &GridRow> {
+        self.rows.iter().filter(|r| !r.is_aggregate())
+    }
     /// Communes meeting the standard, communes with data.
     pub fn meeting(&self) -> (usize, usize) {
         let with = self
-            .rows
-            .iter()
+            .communes()
             .filter(|r| r.report.evaluation.is_some())
             .count();
-        (
-            self.rows.iter().filter(|r| r.meets_standard()).count(),
-            with,
-        )
+        (self.communes().filter(|r| r.meets_standard()).count(), with)
     }
     /// Average criteria met per commune with data.
     pub fn average_met(&self) -> f64 {
@@ -586,7 +590,7 @@ impl Grid {
         if n == 0 {
             return 0.0;
         }
-        self.rows.iter().map(GridRow::criteria_met).sum::<usize>() as f64 / n as f64
+        self.communes().map(GridRow::criteria_met).sum::<usize>() as f64 / n as f64
     }
     /// Percent of communes with data meeting criterion `ci`.
     pub fn percent_meeting(&self, ci: usize) -> f64 {
@@ -595,8 +599,7 @@ impl Grid {
             return 0.0;
         }
         let met = self
-            .rows
-            .iter()
+            .communes()
             .filter(|r| {
                 r.report
                     .evaluation
@@ -620,6 +623,17 @@ impl Query<'_> {
     ) -> Result<Grid> {
         let parent_u = self.unit(parent)?.clone();
         let mut rows = Vec::new();
+        // a district's or province's own published row (a city report is only that) comes
+        // first, so that the grid shows every row `check` evaluates for the same scope
+        for u in self.aggregates_with_data(fw, parent, year)? {
+            let report = self.report(fw, u, year, against, opt)?;
+            let prev = match against {
+                Some(a) => self.evaluation(fw, &u.code, a)?,
+                None => None,
+            };
+            let cells = self.cells(fw, &report, prev.as_ref());
+            rows.push(GridRow { report, cells });
+        }
         // only the communes that existed in the year: a merged commune's predecessors up to the
         // merger, the new commune from it
         for u in self.communes_in(parent, year)? {
@@ -639,8 +653,33 @@ impl Query<'_> {
         })
     }
 
+    /// The unit and the districts/provinces below it that have rows of their own in `year`.
+    pub fn aggregates_with_data(
+        &self,
+        fw: &Framework,
+        parent: &str,
+        year: u16,
+    ) -> Result<Vec<&Unit>> {
+        let mut out = Vec::new();
+        for u in self.scope(Some(parent))? {
+            if u.level != Level::Commune && self.store.summary(&u.code, &fw.id, year)?.is_some() {
+                out.push(u);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The unit has rows of its own in some year of the framework.
+    pub fn has_rows(&self, fw: &str, code: &str) -> bool {
+        self.years.get(fw).is_some_and(|ys| {
+            ys.iter()
+                .any(|y| matches!(self.store.summary(code, fw, *y), Ok(Some(_))))
+        })
+    }
+
     /// A sensible unit to open on: the first district (else province) that has communes,
-    /// preferring units that still exist (no `valid_to`).
+    /// preferring units that still exist (no `valid_to`); without communes, the first
+    /// district (else province) with rows of its own (a city's published report).
     pub fn default_parent(&self) -> Option<&Unit> {
         let mut candidates: Vec<&Unit> = self
             .units
@@ -651,11 +690,16 @@ impl Query<'_> {
         // still existing units first (a district dissolved in the 2025 reform is history), then
         // districts before provinces
         candidates.sort_by_key(|u| (u.valid_to.is_some(), std::cmp::Reverse(u.level)));
-        candidates.into_iter().find(|u| {
+        let with_communes = candidates.iter().copied().find(|u| {
             self.units
                 .children(&u.code)
                 .iter()
                 .any(|c| c.level == Level::Commune)
+        });
+        with_communes.or_else(|| {
+            candidates
+                .into_iter()
+                .find(|u| self.years.keys().any(|fw| self.has_rows(fw, &u.code)))
         })
     }
 }

@@ -384,7 +384,7 @@ impl<'s> App<'s> {
             .default_parent()
             .ok_or_else(|| {
                 anyhow!(
-                    "the store has no district or province with communes (import a bundle first)"
+                    "the store has no district or province with communes or data (import a bundle first)"
                 )
             })?
             .code
@@ -500,8 +500,9 @@ impl<'s> App<'s> {
             .get(&self.fw_id)
             .ok_or_else(|| anyhow!("framework vanished"))?;
         let q = self.query()?;
-        let communes = q.communes_of(&self.parent)?;
-        let years: Vec<u16> = q.years_of(fw, &communes)?.into_iter().collect();
+        // the unit itself and everything below it: a city's own report has years too
+        let scope = q.scope(Some(&self.parent))?;
+        let years: Vec<u16> = q.years_of(fw, &scope)?.into_iter().collect();
         let year = match year {
             Some(y) if years.contains(&y) => y,
             _ => years.last().copied().unwrap_or(0),
@@ -574,6 +575,8 @@ impl<'s> App<'s> {
                 v.sort_by_key(|&r| (std::cmp::Reverse(rows[r].report.findings.len()), name(r)))
             }
         }
+        // a district's or province's own row stays above its communes (stable: sort kept)
+        v.sort_by_key(|&r| !rows[r].is_aggregate());
         self.view = v;
         if let Some(code) = keep
             && let Some(p) = self
@@ -595,11 +598,13 @@ impl<'s> App<'s> {
             .flat_map(|r| r.report.findings.iter().cloned())
             .collect();
         Query::sort_findings(&mut all);
+        // the rows `check` reports on: units with data in the year
         let row_of: BTreeMap<&str, usize> = self
             .grid
             .rows
             .iter()
             .enumerate()
+            .filter(|(_, r)| r.report.evaluation.is_some())
             .map(|(i, r)| (r.report.unit.code.as_str(), i))
             .collect();
         let kind = self.findings.kind;
@@ -883,8 +888,15 @@ impl<'s> App<'s> {
             return had_message;
         };
         let was_pending = !self.pending.is_empty();
+        let mut seq = self.pending.clone();
+        seq.push(k);
         match self.keymap.feed(&mut self.pending, k) {
             Feed::Action(a) => {
+                // a key shared by two screens' actions: the one of the screen shown
+                let a = match self.keymap.also(a, &seq) {
+                    Some(b) if (b == Action::NewAudit) == (self.screen() == Screen::Audits) => b,
+                    _ => a,
+                };
                 self.act(a);
                 true
             }
@@ -1052,6 +1064,20 @@ impl<'s> App<'s> {
             for a in self.q.units.chain(&u.code).into_iter().skip(1) {
                 if !with_communes.insert(a.code.as_str()) {
                     break;
+                }
+            }
+        }
+        // and units with rows of their own (a province whose bundle has only district and
+        // province rows), with the units above them
+        if let Ok(q) = self.query() {
+            for u in self.q.units.map.values() {
+                if u.level != Level::Commune
+                    && !with_communes.contains(u.code.as_str())
+                    && q.has_rows(&self.fw_id, &u.code)
+                {
+                    for a in self.q.units.chain(&u.code) {
+                        with_communes.insert(a.code.as_str());
+                    }
                 }
             }
         }

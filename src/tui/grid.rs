@@ -13,13 +13,26 @@ use crate::i18n::Lang;
 use crate::query::Cell;
 use crate::text::{fmt_num, fmt_pct, width};
 
+/// A row's name: a district's or province's own published row is marked `Σ` (its figures
+/// are totals, not a commune's).
+pub fn row_name(r: &crate::query::GridRow, ascii: bool) -> String {
+    let name = clean(&r.report.unit.name);
+    match (r.is_aggregate(), ascii) {
+        (false, _) => name,
+        (true, false) => format!("Σ {name}"),
+        (true, true) => format!("= {name}"),
+    }
+}
+
 /// Column widths: (name, criterion, extras).
 fn widths(app: &App, total: usize) -> (usize, usize, [usize; EXTRA_COLS]) {
+    // the communes' names decide (a long "Σ Thành phố …" is cut, not the summary columns)
     let longest = app
         .grid
         .rows
         .iter()
-        .map(|r| width(&clean(&r.report.unit.name)))
+        .filter(|r| !r.is_aggregate() || app.grid.communes().next().is_none())
+        .map(|r| width(&row_name(r, app.opts.ascii)))
         .max()
         .unwrap_or(6);
     let cap = if total < 60 {
@@ -182,7 +195,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let is_cur = vi == app.row;
         let name_style = if is_cur { th.cursor() } else { Style::new() };
         let mut spans = vec![
-            cell(&clean(&row.report.unit.name), name_w - 1, name_style),
+            cell(&row_name(row, app.opts.ascii), name_w - 1, name_style),
             Span::raw(" "),
         ];
         for &c in &visible {

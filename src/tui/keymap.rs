@@ -357,7 +357,10 @@ pub fn parse_layer(text: &str, file: &str) -> Result<Layer, KeymapError> {
                                 ),
                             ));
                         };
-                        if let Some((_, other)) = seen.iter().find(|(q, _)| conflicts(q, &seq)) {
+                        if let Some((_, other)) = seen
+                            .iter()
+                            .find(|(q, o)| conflicts(q, &seq) && !apart(*o, action))
+                        {
                             return Err(err(
                                 at,
                                 aname,
@@ -392,6 +395,15 @@ pub fn parse_layer(text: &str, file: &str) -> Result<Layer, KeymapError> {
 }
 
 /// Two sequences clash when one is a prefix of the other (including equal).
+/// Actions of screens that never take keys at the same time may share a key (`r`: the way
+/// to the standard on the grid, a new sample on the list of audits); `App` picks by screen.
+pub fn apart(a: Action, b: Action) -> bool {
+    matches!(
+        (a, b),
+        (Action::Plan, Action::NewAudit) | (Action::NewAudit, Action::Plan)
+    )
+}
+
 fn conflicts(a: &[Key], b: &[Key]) -> bool {
     let n = a.len().min(b.len());
     a[..n] == b[..n]
@@ -425,7 +437,7 @@ impl Keymap {
     pub fn apply(&mut self, layer: Layer) {
         for (action, seqs) in layer.bindings {
             for (a, mine) in self.bindings.iter_mut() {
-                if *a != action {
+                if *a != action && !apart(*a, action) {
                     mine.retain(|m| !seqs.iter().any(|s| conflicts(m, s)));
                 }
             }
@@ -464,6 +476,14 @@ impl Keymap {
     }
 
     /// Feed one key with the keys pending before it.
+    /// The action a whole key sequence is bound to besides `a` (a key shared by `apart` actions).
+    pub fn also(&self, a: Action, seq: &[Key]) -> Option<Action> {
+        self.bindings
+            .iter()
+            .find(|(b, seqs)| **b != a && apart(a, **b) && seqs.iter().any(|s| s == seq))
+            .map(|(b, _)| *b)
+    }
+
     pub fn feed(&self, pending: &mut Vec<Key>, key: Key) -> Feed {
         pending.push(key);
         let mut prefix = false;
