@@ -394,9 +394,9 @@ pub fn parse_layer(text: &str, file: &str) -> Result<Layer, KeymapError> {
     Ok(layer)
 }
 
-/// Two sequences clash when one is a prefix of the other (including equal).
-/// Actions of screens that never take keys at the same time may share a key (`r`: the way
-/// to the standard on the grid, a new sample on the list of audits); `App` picks by screen.
+/// Actions of screens that never take keys at the same time may share a key (a user keymap
+/// may give `r` to both the way to the standard on the grid and a new sample on the list of
+/// audits); `App` picks by screen.
 pub fn apart(a: Action, b: Action) -> bool {
     matches!(
         (a, b),
@@ -404,6 +404,7 @@ pub fn apart(a: Action, b: Action) -> bool {
     )
 }
 
+/// Two sequences clash when one is a prefix of the other (including equal).
 fn conflicts(a: &[Key], b: &[Key]) -> bool {
     let n = a.len().min(b.len());
     a[..n] == b[..n]
@@ -475,7 +476,6 @@ impl Keymap {
         Ok(map)
     }
 
-    /// Feed one key with the keys pending before it.
     /// The action a whole key sequence is bound to besides `a` (a key shared by `apart` actions).
     pub fn also(&self, a: Action, seq: &[Key]) -> Option<Action> {
         self.bindings
@@ -484,6 +484,7 @@ impl Keymap {
             .map(|(b, _)| *b)
     }
 
+    /// Feed one key with the keys pending before it.
     pub fn feed(&self, pending: &mut Vec<Key>, key: Key) -> Feed {
         pending.push(key);
         let mut prefix = false;
