@@ -676,8 +676,8 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("audits_title", "Các đợt kiểm tra xác suất", "Spot audits"),
     (
         "no_audits",
-        "Chưa có đợt kiểm tra nào; r: rút mẫu mới (hoặc ntm audit sample --name TÊN --size N)",
-        "No audits yet; r: draw a sample (or ntm audit sample --name NAME --size N)",
+        "Chưa có đợt kiểm tra nào; {key}: rút mẫu mới (hoặc ntm audit sample --name TÊN --size N)",
+        "No audits yet; {key}: draw a sample (or ntm audit sample --name NAME --size N)",
     ),
     ("form_draw", "Rút mẫu kiểm tra", "Draw an audit sample"),
     (

@@ -19,7 +19,13 @@ pub fn draw_list(f: &mut Frame, app: &App, area: Rect) {
     let total = area.width as usize;
     let mut lines = vec![Line::from(Span::styled(app.t("audits_title"), th.title()))];
     if app.q.audits.is_empty() {
-        lines.push(Line::from(Span::raw(data(app.t("no_audits"), total))));
+        // the key the keymap gives to drawing a sample, not a fixed letter
+        let key = app
+            .keymap
+            .first_key(crate::tui::action::Action::NewAudit)
+            .unwrap_or_else(|| "?".into());
+        let text = app.t("no_audits").replace("{key}", &key);
+        lines.push(Line::from(Span::raw(data(&text, total))));
         f.render_widget(Paragraph::new(lines), area);
         return;
     }
