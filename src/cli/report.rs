@@ -102,6 +102,15 @@ fn result(kind: Kind, unit: &str, c: &Cell, lang: Lang) -> String {
     }
 }
 
+/// The target cell; an indicator without one says so rather than leaving a blank.
+fn target_text(kind: Kind, t: Option<&crate::model::Target>, vi: bool) -> String {
+    match t {
+        Some(x) => show_target(kind, x, vi),
+        None if vi => "chưa có".into(),
+        None => "none".into(),
+    }
+}
+
 fn percent(c: &Cell, lang: Lang) -> String {
     let st = style(lang);
     match (c.percent, c.computed_percent) {
@@ -275,17 +284,7 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
     let mut last_criterion = usize::MAX;
     for l in &t.lines {
         let ind = &fw.indicators[l.indicator];
-        let target = l
-            .target
-            .as_ref()
-            .map(|x| show_target(ind.kind, x, vi))
-            .unwrap_or_else(|| {
-                if vi {
-                    "chưa có".into()
-                } else {
-                    "none".into()
-                }
-            });
+        let target = target_text(ind.kind, l.target.as_ref(), vi);
         let name = sanitize(if vi { &ind.name } else { &ind.name_en });
         if ind.criterion != last_criterion {
             last_criterion = ind.criterion;
@@ -584,6 +583,12 @@ fn xlsx_out(
     for (c, h) in cols[..3].iter().enumerate() {
         ws.merge_range(2, c as u16, 3, c as u16, h, &head)?;
     }
+    let notes_head = if vi {
+        "Ghi chú (tỷ lệ báo cáo ≠ tỷ lệ tính từ số liệu)"
+    } else {
+        "Notes (printed percent ≠ percent of the counts)"
+    };
+    ws.merge_range(2, last_col + 1, 3, last_col + 1, notes_head, &head)?;
     let years: &[u16] = if single {
         &[t.year]
     } else {
@@ -628,11 +633,7 @@ fn xlsx_out(
             sanitize(if vi { &ind.name } else { &ind.name_en }),
             &cell,
         )?;
-        let target = l
-            .target
-            .as_ref()
-            .map(|x| show_target(ind.kind, x, vi))
-            .unwrap_or_default();
+        let target = target_text(ind.kind, l.target.as_ref(), vi);
         ws.write_string_with_format(r, 2, &target, &cell)?;
         let cells: &[&Cell] = if single {
             &[&l.current]
@@ -648,6 +649,15 @@ fn xlsx_out(
             };
             ws.write_string_with_format(r, c0 + 2, units(c, lang), &cell)?;
         }
+        // the percentage stays a number; where it disagrees with its own counts the notes
+        // column says so, as the text report's "(≠ …)" does
+        let notes: Vec<String> = cells
+            .iter()
+            .zip(years)
+            .filter(|(c, _)| c.percent.is_some() && c.computed_percent.is_some())
+            .map(|(c, y)| format!("{y}: {}", percent(c, lang)))
+            .collect();
+        ws.write_string_with_format(r, last_col + 1, notes.join("; "), &cell)?;
         r += 1;
     }
     ws.set_column_width(0, 6)?;
@@ -656,6 +666,7 @@ fn xlsx_out(
     for c in 3..=last_col {
         ws.set_column_width(c, 16)?;
     }
+    ws.set_column_width(last_col + 1, 28)?;
     ws.set_freeze_panes(4, 2)?;
     // the list of recognised communes
     let ws = wb.add_worksheet();
