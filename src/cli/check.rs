@@ -33,6 +33,16 @@ pub struct Args {
     /// Exit 1 when a finding has at least this severity (`none`: always exit 0)
     #[arg(long, default_value = "warning", value_parser = ["error", "warning", "info", "none"])]
     pub fail_on: String,
+    /// Report only these finding kinds (stable names, comma-separated: missing,below_target,…)
+    #[arg(long, value_delimiter = ',', value_name = "KIND,…")]
+    pub kinds: Vec<String>,
+    /// Leave these finding kinds out (e.g. --skip-kinds missing,near_target)
+    #[arg(long, value_delimiter = ',', value_name = "KIND,…")]
+    pub skip_kinds: Vec<String>,
+    /// `missing` only for indicators some unit in scope has a figure for that year: a source
+    /// that covers a few indicators is not reported missing the others
+    #[arg(long)]
+    pub covered_only: bool,
     #[command(flatten)]
     pub thresholds: Thresholds,
 }
@@ -135,6 +145,8 @@ pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
     let scope = q.scope(a.unit.as_deref())?;
     let (year, against) = q.resolve_years(fw, &scope, a.year, a.against)?;
     let opt = a.thresholds.apply(fw.options)?;
+    let only = super::check_filter::parse_kinds(&a.kinds)?;
+    let skip = super::check_filter::parse_kinds(&a.skip_kinds)?;
     // units are independent: evaluate them on every core, in scope order
     let bar = std::sync::Mutex::new(crate::progress::Progress::new(
         "check: units",
@@ -182,6 +194,7 @@ pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
             reports.push(r);
         }
     }
+    super::check_filter::apply(&mut findings, &only, &skip, a.covered_only, reports.len());
     Query::sort_findings(&mut findings);
     let overrides = overrides_in_scope(q, fw, &scope);
     Ok(CheckResult {

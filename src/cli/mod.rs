@@ -18,6 +18,7 @@ macro_rules! say_err {
 
 pub mod audit;
 mod check;
+mod check_filter;
 mod checklist;
 pub mod demo;
 mod export;
