@@ -93,6 +93,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "Average criteria per commune",
     ),
     ("pct_meeting", "% xã đạt", "% meeting"),
+    ("kpi_filtered", "theo bộ lọc, đang hiện", "filtered, showing"),
     ("no_findings", "Không có phát hiện nào.", "No findings."),
     ("sev_error", "lỗi", "error"),
     ("sev_warning", "cảnh báo", "warning"),
@@ -676,8 +677,8 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("audits_title", "Các đợt kiểm tra xác suất", "Spot audits"),
     (
         "no_audits",
-        "Chưa có đợt kiểm tra nào; r: rút mẫu mới (hoặc ntm audit sample --name TÊN --size N)",
-        "No audits yet; r: draw a sample (or ntm audit sample --name NAME --size N)",
+        "Chưa có đợt kiểm tra nào; m: rút mẫu mới (hoặc ntm audit sample --name TÊN --size N)",
+        "No audits yet; m: draw a sample (or ntm audit sample --name NAME --size N)",
     ),
     ("form_draw", "Rút mẫu kiểm tra", "Draw an audit sample"),
     (
