@@ -60,6 +60,11 @@ pub fn render(store: &Store, a: &Args, lang: Lang) -> anyhow::Result<String> {
             .clone(),
     };
     let communes = q.communes_of(&parent)?;
+    if let Some(y) = a.year
+        && let Some(msg) = super::dissolved::not_in_year(&q, q.unit(&parent)?, y, lang)
+    {
+        anyhow::bail!(msg);
+    }
     let (year, against) = q.resolve_years(fw, &communes, a.year, a.against)?;
     let grid = q.grid(fw, &parent, year, against, &Options::default())?;
     Ok(text(

@@ -20,6 +20,7 @@ pub mod audit;
 mod check;
 mod check_filter;
 mod checklist;
+mod dissolved;
 pub mod demo;
 mod export;
 mod fw;
