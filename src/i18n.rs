@@ -105,7 +105,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("unit_successors", "đơn vị kế tiếp", "succeeded by"),
     ("see", "xem", "see"),
-    ("kpi_filtered", "theo bộ lọc, đang hiện", "filtered, showing"),
+    (
+        "kpi_filtered",
+        "theo bộ lọc, đang hiện",
+        "filtered, showing",
+    ),
     ("no_findings", "Không có phát hiện nào.", "No findings."),
     ("sev_error", "lỗi", "error"),
     ("sev_warning", "cảnh báo", "warning"),

@@ -39,7 +39,15 @@ fn partial_store(d: &Path) -> std::path::PathBuf {
 
 fn kinds(s: &Path, args: &[&str]) -> Vec<(String, String, String)> {
     let out = ntm(s)
-        .args(["check", "--year", "2020", "--format", "json", "--fail-on", "none"])
+        .args([
+            "check",
+            "--year",
+            "2020",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ])
         .args(args)
         .assert()
         .success()
@@ -93,7 +101,10 @@ fn kinds_and_skip_kinds_take_the_stable_names() {
     let all = kinds(&s, &[]);
     let only = kinds(&s, &["--kinds", "missing,below_target"]);
     assert!(!only.is_empty());
-    assert!(only.iter().all(|f| f.2 == "missing" || f.2 == "below_target"));
+    assert!(
+        only.iter()
+            .all(|f| f.2 == "missing" || f.2 == "below_target")
+    );
     let want: Vec<_> = all
         .iter()
         .filter(|f| f.2 == "missing" || f.2 == "below_target")
@@ -120,5 +131,8 @@ fn kinds_and_skip_kinds_take_the_stable_names() {
         .stderr
         .clone();
     let bad = String::from_utf8(bad).unwrap();
-    assert!(bad.contains("missng") && bad.contains("percent_mismatch"), "{bad}");
+    assert!(
+        bad.contains("missng") && bad.contains("percent_mismatch"),
+        "{bad}"
+    );
 }

@@ -567,6 +567,47 @@ fn one_bad_unit_is_reported_once_and_the_count_is_every_problem() {
     );
 }
 
+/// units.csv that cannot be read (a misspelt header, a Windows-1258 file): said once, and the
+/// other files' unit codes are not reported a hundred times as unknown.
+#[test]
+fn an_unreadable_units_file_is_reported_once() {
+    let units = std::fs::read(fixtures().join("bac-giang/units.csv")).unwrap();
+    let text = String::from_utf8(units.clone()).unwrap();
+    // "ắ" as Windows-1258 writes it: ă (0xE3) and a combining acute (0xEC)
+    let mut cp1258 = Vec::new();
+    let mut rest = &units[..];
+    let mark = "ắ".as_bytes();
+    while let Some(p) = rest.windows(mark.len()).position(|w| w == mark) {
+        cp1258.extend_from_slice(&rest[..p]);
+        cp1258.extend_from_slice(&[0xE3, 0xEC]);
+        rest = &rest[p + mark.len()..];
+    }
+    cp1258.extend_from_slice(rest);
+    let cases = [
+        (
+            text.replacen("region", "regoin", 1).into_bytes(),
+            "units.csv:1:regoin: unknown column",
+        ),
+        (cp1258, "units.csv:2: not UTF-8"),
+    ];
+    for (bytes, want) in cases {
+        let d = tempfile::tempdir().unwrap();
+        let b = d.path().join("b");
+        common::copy_dir(&fixtures().join("bac-giang"), &b);
+        std::fs::write(b.join("units.csv"), bytes).unwrap();
+        let o = ntm(&d.path().join("s"))
+            .arg("import")
+            .arg(&b)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{want}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(want), "{err}");
+        assert!(!err.contains("is not a unit"), "{err}");
+        assert!(err.contains("rejected: 1 problem listed above"), "{err}");
+    }
+}
+
 #[test]
 fn hostile_framework_text_never_reaches_the_terminal_raw() {
     let d = tempfile::tempdir().unwrap();

@@ -589,7 +589,10 @@ fn a_dissolved_district_names_its_successor_instead_of_an_empty_grid() {
         .stderr
         .clone();
     let en = String::from_utf8(en).unwrap();
-    assert!(en.contains("did not exist in 2025: it existed until 2024"), "{en}");
+    assert!(
+        en.contains("did not exist in 2025: it existed until 2024"),
+        "{en}"
+    );
     assert!(en.contains("succeeded by: Hòa An (90-hoa-an)"), "{en}");
     // the year it existed still shows its grid
     let g = stdout(ntm(&s).args(["grid", "--unit", "901", "--year", "2024"]));

@@ -427,7 +427,10 @@ fn grid_footer_counts_what_the_filter_shows_in_numbers() {
         text.contains(&format!("theo bộ lọc, đang hiện 1/{}", a.grid.rows.len())),
         "{text}"
     );
-    assert!(text.contains("Xã đạt chuẩn: 0/1"), "{text} (all: {meet}/{with})");
+    assert!(
+        text.contains("Xã đạt chuẩn: 0/1"),
+        "{text} (all: {meet}/{with})"
+    );
     // one commune: every footer cell is 0 or 100
     let f = footer(&a);
     // TestBackend quotes each line

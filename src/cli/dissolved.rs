@@ -10,12 +10,10 @@ use crate::text::sanitize;
 pub fn not_in_year(q: &Query, u: &Unit, year: u16, lang: Lang) -> Option<String> {
     let who = format!("{} ({})", sanitize(&u.name), sanitize(&u.code));
     let head = match (u.valid_from, u.valid_to) {
-        (_, Some(to)) if to < year => lang
-            .t("unit_gone")
-            .replace("{to}", &to.to_string()),
-        (Some(from), _) if from > year => lang
-            .t("unit_not_yet")
-            .replace("{from}", &from.to_string()),
+        (_, Some(to)) if to < year => lang.t("unit_gone").replace("{to}", &to.to_string()),
+        (Some(from), _) if from > year => {
+            lang.t("unit_not_yet").replace("{from}", &from.to_string())
+        }
         _ => return None,
     };
     let mut msg = head
