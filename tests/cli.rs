@@ -806,3 +806,32 @@ fn check_on_a_year_or_scope_without_data_is_an_error_not_all_clear() {
         .assert()
         .success();
 }
+
+/// The README says what `ntm demo` loads, and it is what the demo store holds.
+#[test]
+fn the_readme_names_the_bundles_the_demo_loads() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let at = readme
+        .find("`ntm demo` loads")
+        .expect("the README says what the demo loads");
+    let sentence = &readme[at..at + readme[at..].find(';').unwrap()];
+    let named: Vec<&str> = [
+        "bac-giang",
+        "sample",
+        "merge-example",
+        "post-2025",
+        "criteria-sets",
+    ]
+    .into_iter()
+    .filter(|f| sentence.contains(&format!("fixtures/{f}`")))
+    .collect();
+    assert_eq!(named, ["bac-giang", "sample"], "{sentence}");
+    let d = tempfile::tempdir().unwrap();
+    let store = ntm::cli::demo::load_demo(d.path()).unwrap();
+    let q = ntm::query::Query::new(&store).unwrap();
+    // a unit of each bundle named, none of the others
+    assert!(q.unit("213").is_ok() && q.unit("213-song-mai").is_ok());
+    assert!(q.unit("901").is_err(), "merge-example is not in the demo");
+    assert!(q.unit("90-hoa-an").is_err());
+}
