@@ -401,10 +401,21 @@ pub fn to_json(res: &CheckResult) -> J {
 
 fn to_csv(res: &CheckResult) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["unit", "indicator", "year", "kind", "severity", "message"])?;
+    // unit_name: an added column (FORMAT.md §3 fields unchanged), for people reading the file
+    w.write_record([
+        "unit",
+        "unit_name",
+        "indicator",
+        "year",
+        "kind",
+        "severity",
+        "message",
+    ])?;
+    let names = unit_names(res);
     for f in &res.findings {
         w.write_record([
             f.unit.as_str(),
+            names.get(f.unit.as_str()).copied().unwrap_or(""),
             f.indicator.as_deref().unwrap_or(""),
             &f.year.to_string(),
             f.kind.as_str(),
@@ -413,6 +424,14 @@ fn to_csv(res: &CheckResult) -> anyhow::Result<String> {
         ])?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+/// Unit code → name, for the units checked.
+fn unit_names<'r>(res: &'r CheckResult) -> std::collections::HashMap<&'r str, &'r str> {
+    res.reports
+        .iter()
+        .map(|r| (r.unit.code.as_str(), r.unit.name.as_str()))
+        .collect()
 }
 
 /// `decision`, `inherited` or `override`.
