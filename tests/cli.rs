@@ -154,7 +154,6 @@ fn check_text_and_csv() {
     // the unit's name follows its code (an added column)
     assert!(text.starts_with("unit,unit_name,indicator,year,kind,severity,message\n"));
     assert!(text.contains("213,Thành phố Bắc Giang,17.1b,2020,numerator_exceeds_denominator,error,numerator 15457 exceeds denominator 15209"));
-
 }
 
 /// SHA-256 of every tree, key and value in the store (sled rewrites its files on any open,

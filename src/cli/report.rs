@@ -139,10 +139,21 @@ fn units(c: &Cell, lang: Lang) -> String {
     s
 }
 
+/// How many communes (or, rolled up from districts, districts) year `i` was summed from.
+fn count(t: &AppendixTable, i: usize) -> usize {
+    let pick = |p: (usize, usize)| if i == 0 { p.0 } else { p.1 };
+    match if i == 0 { t.basis.0 } else { t.basis.1 } {
+        Basis::Districts => pick(t.districts_with_rows),
+        _ => pick(t.communes_with_rows),
+    }
+}
+
 fn basis_label(b: Basis, n: usize, lang: Lang) -> String {
     match (b, lang) {
         (Basis::Communes, Lang::Vi) => format!("cộng từ số liệu của {n} xã"),
         (Basis::Communes, Lang::En) => format!("summed from the rows of {n} communes"),
+        (Basis::Districts, Lang::Vi) => format!("cộng từ số liệu tổng hợp của {n} huyện"),
+        (Basis::Districts, Lang::En) => format!("summed from the aggregate rows of {n} districts"),
         (Basis::Aggregate, Lang::Vi) => "số liệu tổng hợp của đơn vị".into(),
         (Basis::Aggregate, Lang::En) => "the unit's own aggregate rows".into(),
         (Basis::None, Lang::Vi) => "không có số liệu".into(),
@@ -178,7 +189,7 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
         format!(
             "{year_word} {}: {} ({})",
             t.year,
-            basis_label(t.basis.1, t.communes_with_rows.1, lang),
+            basis_label(t.basis.1, count(t, 1), lang),
             if vi {
                 "không có năm trước để so sánh"
             } else {
@@ -189,9 +200,9 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
         format!(
             "{year_word} {}: {}; {year_word} {}: {}",
             t.baseline,
-            basis_label(t.basis.0, t.communes_with_rows.0, lang),
+            basis_label(t.basis.0, count(t, 0), lang),
             t.year,
-            basis_label(t.basis.1, t.communes_with_rows.1, lang),
+            basis_label(t.basis.1, count(t, 1), lang),
         )
     };
     o += &format!(
@@ -471,6 +482,7 @@ fn csv_out(fw: &Framework, t: &AppendixTable) -> anyhow::Result<String> {
     let int = |v: Option<u32>| v.map(|x| x.to_string()).unwrap_or_default();
     let basis = |b: Basis| match b {
         Basis::Communes => "communes",
+        Basis::Districts => "districts",
         Basis::Aggregate => "aggregate",
         Basis::None => "",
     };
