@@ -115,7 +115,7 @@ impl Tui {
 #[test]
 fn an_open_interface_holds_nothing_and_sees_others_changes() {
     let (_d, s) = imported(&["bac-giang", "sample"]);
-    let mut a = Tui::start(&s);
+    let a = Tui::start(&s);
     a.wait_for("Dĩnh Trì", Duration::from_secs(15));
     let b = Tui::start(&s);
     b.wait_for("Dĩnh Trì", Duration::from_secs(15));

@@ -511,6 +511,7 @@ fn read_table(
 /// file of millions of rows is never held whole. The table passed to `each` names the file
 /// and holds no rows; the one returned has the file's SHA-256. `None` when the file cannot be
 /// read at all (the reason is in `errs`; rows already handed over stay handed over).
+#[allow(clippy::too_many_arguments)] // one reader for the first pass and the streamed second
 fn read_table_each(
     dir: &Path,
     name: &str,

@@ -193,6 +193,7 @@ fn whole_counts_are_the_fewest_that_meet_the_target() {
                 value: TargetValue::Number(t),
                 comparison: cmp,
                 origin: TargetOrigin::National,
+                by_year: Default::default(),
             };
             for d in [1.0f64, 3.0, 7.0, 10.0, 58.0, 632.0, 1000.0, 16209.0] {
                 let step = (d / 25.0).max(1.0).floor();
@@ -231,6 +232,7 @@ fn ge(t: f64) -> Target {
         value: TargetValue::Number(t),
         comparison: Comparison::Ge,
         origin: TargetOrigin::National,
+        by_year: Default::default(),
     }
 }
 
