@@ -535,8 +535,8 @@ fn draw_a_sample_from_the_interface() {
     s.wait_for("Xã đạt chuẩn: 4/6");
     s.send("a");
     s.wait_for("Chưa có đợt kiểm tra nào");
-    // r: the form, with a seed already chosen
-    s.send("r");
+    // m: the form, with a seed already chosen
+    s.send("m");
     let form = s.wait_for("Rút mẫu kiểm tra");
     assert!(form.contains("Hạt giống (seed)"), "{form}");
     assert!(form.contains("kt2020-1"), "a name is proposed: {form}");

@@ -379,10 +379,10 @@ fn the_commune_column_stays_while_the_grid_scrolls_sideways() {
     // the last columns are visible, the first criteria scrolled away, the names stay
     assert!(rows[2].contains("PH") && rows[2].contains('«'), "{text}");
     assert!(rows[3].starts_with("\"Dĩnh Trì"), "{text}");
-    assert!(!rows[2].contains(" 1  2"), "{text}");
+    assert!(!rows[2].contains(" 1   2"), "{text}");
     a.act(Action::LineStart);
     let text = render(&a, 50, 16).backend().to_string();
-    assert!(text.lines().nth(2).unwrap().contains(" 1  2"), "{text}");
+    assert!(text.lines().nth(2).unwrap().contains(" 1   2"), "{text}");
 }
 
 /// The footer is a number row ("100", never the met glyph), and with a `/` filter the footer
