@@ -93,6 +93,23 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "Average criteria per commune",
     ),
     ("pct_meeting", "% xã đạt", "% meeting"),
+    (
+        "unit_gone",
+        "{unit} không tồn tại năm {year}: đơn vị chỉ có đến năm {to}",
+        "{unit} did not exist in {year}: it existed until {to}",
+    ),
+    (
+        "unit_not_yet",
+        "{unit} chưa tồn tại năm {year}: đơn vị có từ năm {from}",
+        "{unit} did not exist yet in {year}: it exists from {from}",
+    ),
+    ("unit_successors", "đơn vị kế tiếp", "succeeded by"),
+    ("see", "xem", "see"),
+    (
+        "kpi_filtered",
+        "theo bộ lọc, đang hiện",
+        "filtered, showing",
+    ),
     ("no_findings", "Không có phát hiện nào.", "No findings."),
     ("sev_error", "lỗi", "error"),
     ("sev_warning", "cảnh báo", "warning"),

@@ -151,8 +151,9 @@ fn check_text_and_csv() {
         .stdout
         .clone();
     let text = String::from_utf8(out).unwrap();
-    assert!(text.starts_with("unit,indicator,year,kind,severity,message\n"));
-    assert!(text.contains("213,17.1b,2020,numerator_exceeds_denominator,error,numerator 15457 exceeds denominator 15209"));
+    // the unit's name follows its code (an added column)
+    assert!(text.starts_with("unit,unit_name,indicator,year,kind,severity,message\n"));
+    assert!(text.contains("213,Thành phố Bắc Giang,17.1b,2020,numerator_exceeds_denominator,error,numerator 15457 exceeds denominator 15209"));
 }
 
 /// SHA-256 of every tree, key and value in the store (sled rewrites its files on any open,
@@ -567,6 +568,47 @@ fn one_bad_unit_is_reported_once_and_the_count_is_every_problem() {
     );
 }
 
+/// units.csv that cannot be read (a misspelt header, a Windows-1258 file): said once, and the
+/// other files' unit codes are not reported a hundred times as unknown.
+#[test]
+fn an_unreadable_units_file_is_reported_once() {
+    let units = std::fs::read(fixtures().join("bac-giang/units.csv")).unwrap();
+    let text = String::from_utf8(units.clone()).unwrap();
+    // "ắ" as Windows-1258 writes it: ă (0xE3) and a combining acute (0xEC)
+    let mut cp1258 = Vec::new();
+    let mut rest = &units[..];
+    let mark = "ắ".as_bytes();
+    while let Some(p) = rest.windows(mark.len()).position(|w| w == mark) {
+        cp1258.extend_from_slice(&rest[..p]);
+        cp1258.extend_from_slice(&[0xE3, 0xEC]);
+        rest = &rest[p + mark.len()..];
+    }
+    cp1258.extend_from_slice(rest);
+    let cases = [
+        (
+            text.replacen("region", "regoin", 1).into_bytes(),
+            "units.csv:1:regoin: unknown column",
+        ),
+        (cp1258, "units.csv:2: not UTF-8"),
+    ];
+    for (bytes, want) in cases {
+        let d = tempfile::tempdir().unwrap();
+        let b = d.path().join("b");
+        common::copy_dir(&fixtures().join("bac-giang"), &b);
+        std::fs::write(b.join("units.csv"), bytes).unwrap();
+        let o = ntm(&d.path().join("s"))
+            .arg("import")
+            .arg(&b)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{want}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(want), "{err}");
+        assert!(!err.contains("is not a unit"), "{err}");
+        assert!(err.contains("rejected: 1 problem listed above"), "{err}");
+    }
+}
+
 #[test]
 fn hostile_framework_text_never_reaches_the_terminal_raw() {
     let d = tempfile::tempdir().unwrap();
@@ -764,4 +806,33 @@ fn check_on_a_year_or_scope_without_data_is_an_error_not_all_clear() {
         .args(["check", "--year", "2020", "--fail-on", "none"])
         .assert()
         .success();
+}
+
+/// The README says what `ntm demo` loads, and it is what the demo store holds.
+#[test]
+fn the_readme_names_the_bundles_the_demo_loads() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let at = readme
+        .find("`ntm demo` loads")
+        .expect("the README says what the demo loads");
+    let sentence = &readme[at..at + readme[at..].find(';').unwrap()];
+    let named: Vec<&str> = [
+        "bac-giang",
+        "sample",
+        "merge-example",
+        "post-2025",
+        "criteria-sets",
+    ]
+    .into_iter()
+    .filter(|f| sentence.contains(&format!("fixtures/{f}`")))
+    .collect();
+    assert_eq!(named, ["bac-giang", "sample"], "{sentence}");
+    let d = tempfile::tempdir().unwrap();
+    let store = ntm::cli::demo::load_demo(d.path()).unwrap();
+    let q = ntm::query::Query::new(&store).unwrap();
+    // a unit of each bundle named, none of the others
+    assert!(q.unit("213").is_ok() && q.unit("213-song-mai").is_ok());
+    assert!(q.unit("901").is_err(), "merge-example is not in the demo");
+    assert!(q.unit("90-hoa-an").is_err());
 }

@@ -562,3 +562,41 @@ fn an_excel_export_says_that_merges_are_not_in_the_workbook() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&o.stderr).contains("merge"));
 }
+
+/// A district dissolved by the reform, asked for after it: no empty grid of zeros, but what
+/// happened to it and where its communes went.
+#[test]
+fn a_dissolved_district_names_its_successor_instead_of_an_empty_grid() {
+    let (_d, s) = imported(&["merge-example"]);
+    let out = ntm(&s)
+        .args(["grid", "--unit", "901", "--year", "2025"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(out.stdout.is_empty(), "no grid is printed");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("Huyện Cũ (901) không tồn tại năm 2025: đơn vị chỉ có đến năm 2024"),
+        "{err}"
+    );
+    assert!(err.contains("đơn vị kế tiếp: Hòa An (90-hoa-an)"), "{err}");
+    assert!(err.contains("ntm grid --unit 90 --year 2025"), "{err}");
+    assert!(!err.contains(" 0   0   0"), "{err}");
+    let en = ntm(&s)
+        .args(["--lang", "en", "grid", "--unit", "901", "--year", "2025"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let en = String::from_utf8(en).unwrap();
+    assert!(
+        en.contains("did not exist in 2025: it existed until 2024"),
+        "{en}"
+    );
+    assert!(en.contains("succeeded by: Hòa An (90-hoa-an)"), "{en}");
+    // the year it existed still shows its grid
+    let g = stdout(ntm(&s).args(["grid", "--unit", "901", "--year", "2024"]));
+    assert!(g.contains("An Bình") && g.contains("Hòa Lạc"), "{g}");
+}

@@ -318,3 +318,66 @@ fn a_single_year_is_shown_once() {
     );
     assert!(two.lines().nth(1).unwrap().contains("năm 2025"), "{two}");
 }
+
+/// A province whose source gives district rows only (no commune rows): the districts' rows are
+/// rolled up as commune rows are, and the header says so.
+#[test]
+fn a_province_of_district_rows_is_rolled_up_from_them() {
+    let d = tempfile::tempdir().unwrap();
+    let b = d.path().join("b");
+    std::fs::create_dir_all(&b).unwrap();
+    std::fs::write(
+        b.join("units.csv"),
+        "code,name,level,parent_code,region\n\
+         86,Vĩnh Long,province,,DBSCL\n\
+         855,Huyện Long Hồ,district,86,\n\
+         855-a,Xã Lộc Hòa,commune,855,\n\
+         857,Huyện Mang Thít,district,86,\n\
+         857-a,Xã Mỹ An,commune,857,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        b.join("observations.csv"),
+        "unit_code,framework,indicator,year,value,numerator,denominator,stated_percent,units_met,units_total,source\n\
+         855,qd1980-2016,17.6,2020,,16.153,16.209,\"99,7\",12,14,Báo cáo huyện\n\
+         857,qd1980-2016,17.6,2020,,10.020,12.000,\"83,5\",9,13,Báo cáo huyện\n\
+         855,qd1980-2016,1.1,2020,dat,,,,14,14,Báo cáo huyện\n\
+         857,qd1980-2016,1.1,2020,dat,,,,13,13,Báo cáo huyện\n",
+    )
+    .unwrap();
+    let s = d.path().join("s");
+    ntm(&s)
+        .args(["import", "--locale", "vi"])
+        .arg(&b)
+        .assert()
+        .success();
+    let text = report(&s, &["--unit", "86", "--year", "2020"]);
+    assert!(
+        text.contains("năm 2020: cộng từ số liệu tổng hợp của 2 huyện"),
+        "{text}"
+    );
+    let l = text.lines().find(|l| l.starts_with("17.6")).unwrap();
+    // 16.153 + 10.020 = 26.173 of 16.209 + 12.000 = 28.209 households; 12 + 9 of 14 + 13 xã
+    assert!(l.contains("26.173/28.209 hộ"), "{l}");
+    assert!(l.contains("92,78%"), "{l}");
+    assert!(l.contains("21/27 xã"), "{l}");
+    let l = text.lines().find(|l| l.starts_with("1.1")).unwrap();
+    assert!(l.contains("Đạt") && l.contains("27/27 xã"), "{l}");
+    let en = ntm(&s)
+        .args(["--lang", "en", "report", "--unit", "86", "--year", "2020"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let en = String::from_utf8(en).unwrap();
+    assert!(
+        en.contains("summed from the aggregate rows of 2 districts"),
+        "{en}"
+    );
+    let csv = report(&s, &["--unit", "86", "--year", "2020", "--format", "csv"]);
+    let r = rows(&csv);
+    let r176 = r.iter().find(|x| x["indicator"] == "17.6").unwrap();
+    assert_eq!(r176["current_basis"], "districts");
+    assert!(same_number(&r176["current_numerator"], "26173"));
+}

@@ -265,3 +265,35 @@ fn years_move_the_detail_too_and_unbound_keys_change_nothing() {
     assert!(!a.on_key(Key::parse("z").unwrap().to_event()));
     assert!(a.on_key(Key::parse("down").unwrap().to_event()));
 }
+
+fn draw_at(a: &App, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    ntm::tui::draw(&mut t, a).unwrap();
+    t.backend().to_string()
+}
+
+/// While "Cửa sổ quá nhỏ" is shown no key acts but quit and help: Down, Enter must not open a
+/// detail nobody can see.
+#[test]
+fn keys_wait_while_the_terminal_is_too_small() {
+    let (_t, store) = demo();
+    let mut a = app(&store, "default");
+    assert!(draw_at(&a, 30, 8).contains("Cửa sổ quá nhỏ"));
+    key(&mut a, "down down enter right f /");
+    typ(&mut a, "x");
+    assert_eq!(a.screen(), Screen::Grid);
+    assert_eq!((a.row, a.col), (0, 0));
+    assert!(a.editing.is_none() && a.filter.is_empty());
+    key(&mut a, "?");
+    assert_eq!(a.screen(), Screen::Help);
+    key(&mut a, "esc");
+    assert_eq!(a.screen(), Screen::Help, "esc waits too");
+    // back to a size that shows the screen: keys act again
+    draw_at(&a, 80, 24);
+    key(&mut a, "esc down");
+    assert_eq!(a.screen(), Screen::Grid);
+    assert_eq!(a.row, 1);
+    draw_at(&a, 39, 20);
+    key(&mut a, "q");
+    assert!(a.quit);
+}

@@ -388,8 +388,63 @@ fn the_commune_column_stays_while_the_grid_scrolls_sideways() {
     assert!(rows[2].contains("PH") && rows[2].contains('«'), "{text}");
     assert!(rows[3].starts_with("\"Σ Thành"), "{text}");
     assert!(rows[4].starts_with("\"Dĩnh Trì"), "{text}");
-    assert!(!rows[2].contains(" 1  2"), "{text}");
+    assert!(!rows[2].contains(" 1   2"), "{text}");
     a.act(Action::LineStart);
     let text = render(&a, 50, 16).backend().to_string();
-    assert!(text.lines().nth(2).unwrap().contains(" 1  2"), "{text}");
+    assert!(text.lines().nth(2).unwrap().contains(" 1   2"), "{text}");
+}
+
+/// The footer is a number row ("100", never the met glyph), and with a `/` filter the footer
+/// and the KPI line count the communes shown, saying so.
+#[test]
+fn grid_footer_counts_what_the_filter_shows_in_numbers() {
+    let (_tmp, store) = demo();
+    let footer = |a: &App| -> String {
+        let t = render(a, 80, 24);
+        let text = t.backend().to_string();
+        text.lines()
+            .find(|l| l.contains("% xã đạt"))
+            .expect("footer")
+            .to_string()
+    };
+    let mut a = app(&store, Lang::Vi);
+    let full = (0..a.n_criteria())
+        .filter(|&c| a.grid.percent_meeting(c).round() as i64 == 100)
+        .count();
+    assert!(full > 0, "the demo has a criterion every commune meets");
+    let f = footer(&a);
+    assert!(!f.contains('●'), "{f}");
+    assert!(f.contains("100"), "{f}");
+    // filter down to one commune that does not meet every criterion
+    let (meet, with) = a.grid.meeting();
+    assert!(with > 1);
+    let lagging = a
+        .grid
+        .rows
+        .iter()
+        .find(|r| r.report.evaluation.is_some() && !r.meets_standard())
+        .expect("a commune not meeting the standard")
+        .report
+        .unit
+        .name
+        .clone();
+    a.filter = lagging.clone();
+    a.rebuild_view(None);
+    assert_eq!(a.view.len(), 1, "{lagging}");
+    let text = render(&a, 80, 24).backend().to_string();
+    assert!(
+        text.contains(&format!("theo bộ lọc, đang hiện 1/{}", a.grid.rows.len())),
+        "{text}"
+    );
+    assert!(
+        text.contains("Xã đạt chuẩn: 0/1"),
+        "{text} (all: {meet}/{with})"
+    );
+    // one commune: every footer cell is 0 or 100
+    let f = footer(&a);
+    // TestBackend quotes each line
+    let cells: Vec<&str> = f.trim_matches('"').split_whitespace().skip(3).collect();
+    assert!(!cells.is_empty());
+    assert!(cells.iter().all(|c| *c == "0" || *c == "100"), "{f}");
+    assert!(cells.contains(&"0"), "{f}");
 }

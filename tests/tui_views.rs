@@ -50,6 +50,9 @@ fn check_count(store: &Store, unit: &str, year: u16) -> usize {
         format: "text".into(),
         fail_on: "warning".into(),
         thresholds: Default::default(),
+        kinds: Vec::new(),
+        skip_kinds: Vec::new(),
+        covered_only: false,
     };
     check::evaluate(&q, &a).unwrap().findings.len()
 }
@@ -189,6 +192,9 @@ fn no_units_met_mismatch_on_an_indicator_without_a_target() {
         format: "text".into(),
         fail_on: "warning".into(),
         thresholds: Default::default(),
+        kinds: Vec::new(),
+        skip_kinds: Vec::new(),
+        covered_only: false,
     };
     let res = check::evaluate(&q, &a).unwrap();
     let um: Vec<&str> = res

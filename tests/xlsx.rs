@@ -344,7 +344,39 @@ fn the_appendix_sheet_of_a_single_year_has_one_year_of_columns() {
         .filter(|c| c.starts_with("Năm "))
         .collect();
     assert_eq!(years, vec!["Năm 2026"]);
-    assert!(r.width() <= 6, "{} columns", r.width());
+    // TT, indicator, target, one year's three columns and the notes column
+    assert!(r.width() <= 7, "{} columns", r.width());
+}
+
+/// The sheet says what the text report says: printed-vs-computed notes and "chưa có" targets.
+#[test]
+fn the_appendix_sheet_keeps_the_notes_and_missing_targets() {
+    let (d, s) = imported(&["bac-giang"]);
+    let f = d.path().join("phu-luc.xlsx");
+    ntm(&s)
+        .args(["report", "--unit", "213", "--baseline", "2011", "--xlsx"])
+        .arg(&f)
+        .assert()
+        .success();
+    let mut wb = open_workbook_auto(&f).unwrap();
+    let r = wb.worksheet_range("So sánh tiêu chí").unwrap();
+    let row = |code: &str| -> Vec<String> {
+        r.rows()
+            .find(|x| x[0] == Data::String(code.into()))
+            .unwrap_or_else(|| panic!("{code}"))
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    let r176 = row("17.6");
+    assert_eq!(r176[7], "0.966", "the percentage stays a number");
+    assert_eq!(r176[9], "2020: 96,6% (≠ 99,65%)");
+    let r22 = row("2.2");
+    assert_eq!(r22[9], "2011: 73,5% (≠ 77,22%)");
+    let r24 = row("2.4");
+    assert_eq!(r24[2], "chưa có");
+    assert_eq!(r24[9], "2020: 81,3% (≠ 71,84%)");
+    assert_eq!(row("17.1a")[9], "", "no note where the figures agree");
 }
 
 #[test]

@@ -177,6 +177,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Res {
                         strata: strata.as_deref().and_then(Strata::parse),
                         risk: weight.is_some(),
                         framework: framework.as_deref(),
+                        progress: true,
                     },
                 )?
             };

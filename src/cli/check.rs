@@ -33,6 +33,16 @@ pub struct Args {
     /// Exit 1 when a finding has at least this severity (`none`: always exit 0)
     #[arg(long, default_value = "warning", value_parser = ["error", "warning", "info", "none"])]
     pub fail_on: String,
+    /// Report only these finding kinds (stable names, comma-separated: missing,below_target,…)
+    #[arg(long, value_delimiter = ',', value_name = "KIND,…")]
+    pub kinds: Vec<String>,
+    /// Leave these finding kinds out (e.g. --skip-kinds missing,near_target)
+    #[arg(long, value_delimiter = ',', value_name = "KIND,…")]
+    pub skip_kinds: Vec<String>,
+    /// `missing` only for indicators some unit in scope has a figure for that year: a source
+    /// that covers a few indicators is not reported missing the others
+    #[arg(long)]
+    pub covered_only: bool,
     #[command(flatten)]
     pub thresholds: Thresholds,
 }
@@ -135,6 +145,8 @@ pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
     let scope = q.scope(a.unit.as_deref())?;
     let (year, against) = q.resolve_years(fw, &scope, a.year, a.against)?;
     let opt = a.thresholds.apply(fw.options)?;
+    let only = super::check_filter::parse_kinds(&a.kinds)?;
+    let skip = super::check_filter::parse_kinds(&a.skip_kinds)?;
     // units are independent: evaluate them on every core, in scope order
     let bar = std::sync::Mutex::new(crate::progress::Progress::new(
         "check: units",
@@ -182,6 +194,7 @@ pub fn evaluate<'a>(q: &'a Query, a: &Args) -> anyhow::Result<CheckResult<'a>> {
             reports.push(r);
         }
     }
+    super::check_filter::apply(&mut findings, &only, &skip, a.covered_only, reports.len());
     Query::sort_findings(&mut findings);
     let overrides = overrides_in_scope(q, fw, &scope);
     Ok(CheckResult {
@@ -388,10 +401,21 @@ pub fn to_json(res: &CheckResult) -> J {
 
 fn to_csv(res: &CheckResult) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["unit", "indicator", "year", "kind", "severity", "message"])?;
+    // unit_name: an added column (FORMAT.md §3 fields unchanged), for people reading the file
+    w.write_record([
+        "unit",
+        "unit_name",
+        "indicator",
+        "year",
+        "kind",
+        "severity",
+        "message",
+    ])?;
+    let names = unit_names(res);
     for f in &res.findings {
         w.write_record([
             f.unit.as_str(),
+            names.get(f.unit.as_str()).copied().unwrap_or(""),
             f.indicator.as_deref().unwrap_or(""),
             &f.year.to_string(),
             f.kind.as_str(),
@@ -400,6 +424,14 @@ fn to_csv(res: &CheckResult) -> anyhow::Result<String> {
         ])?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+/// Unit code → name, for the units checked.
+fn unit_names<'r>(res: &'r CheckResult) -> std::collections::HashMap<&'r str, &'r str> {
+    res.reports
+        .iter()
+        .map(|r| (r.unit.code.as_str(), r.unit.name.as_str()))
+        .collect()
 }
 
 /// `decision`, `inherited` or `override`.

@@ -59,6 +59,11 @@ pub fn render(store: &Store, a: &Args, lang: Lang) -> anyhow::Result<String> {
             .code
             .clone(),
     };
+    if let Some(y) = a.year
+        && let Some(msg) = super::dissolved::not_in_year(&q, q.unit(&parent)?, y, lang)
+    {
+        anyhow::bail!(msg);
+    }
     let scope = q.scope(Some(&parent))?;
     let (year, against) = q.resolve_years(fw, &scope, a.year, a.against)?;
     let grid = q.grid(fw, &parent, year, against, &Options::default())?;

@@ -18,8 +18,10 @@ macro_rules! say_err {
 
 pub mod audit;
 pub mod check;
+mod check_filter;
 mod checklist;
 pub mod demo;
+mod dissolved;
 mod export;
 mod fw;
 mod generate;

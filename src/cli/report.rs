@@ -102,6 +102,15 @@ fn result(kind: Kind, unit: &str, c: &Cell, lang: Lang) -> String {
     }
 }
 
+/// The target cell; an indicator without one says so rather than leaving a blank.
+fn target_text(kind: Kind, t: Option<&crate::model::Target>, vi: bool) -> String {
+    match t {
+        Some(x) => show_target(kind, x, vi),
+        None if vi => "chưa có".into(),
+        None => "none".into(),
+    }
+}
+
 fn percent(c: &Cell, lang: Lang) -> String {
     let st = style(lang);
     match (c.percent, c.computed_percent) {
@@ -130,10 +139,21 @@ fn units(c: &Cell, lang: Lang) -> String {
     s
 }
 
+/// How many communes (or, rolled up from districts, districts) year `i` was summed from.
+fn count(t: &AppendixTable, i: usize) -> usize {
+    let pick = |p: (usize, usize)| if i == 0 { p.0 } else { p.1 };
+    match if i == 0 { t.basis.0 } else { t.basis.1 } {
+        Basis::Districts => pick(t.districts_with_rows),
+        _ => pick(t.communes_with_rows),
+    }
+}
+
 fn basis_label(b: Basis, n: usize, lang: Lang) -> String {
     match (b, lang) {
         (Basis::Communes, Lang::Vi) => format!("cộng từ số liệu của {n} xã"),
         (Basis::Communes, Lang::En) => format!("summed from the rows of {n} communes"),
+        (Basis::Districts, Lang::Vi) => format!("cộng từ số liệu tổng hợp của {n} huyện"),
+        (Basis::Districts, Lang::En) => format!("summed from the aggregate rows of {n} districts"),
         (Basis::Aggregate, Lang::Vi) => "số liệu tổng hợp của đơn vị".into(),
         (Basis::Aggregate, Lang::En) => "the unit's own aggregate rows".into(),
         (Basis::None, Lang::Vi) => "không có số liệu".into(),
@@ -169,7 +189,7 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
         format!(
             "{year_word} {}: {} ({})",
             t.year,
-            basis_label(t.basis.1, t.communes_with_rows.1, lang),
+            basis_label(t.basis.1, count(t, 1), lang),
             if vi {
                 "không có năm trước để so sánh"
             } else {
@@ -180,9 +200,9 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
         format!(
             "{year_word} {}: {}; {year_word} {}: {}",
             t.baseline,
-            basis_label(t.basis.0, t.communes_with_rows.0, lang),
+            basis_label(t.basis.0, count(t, 0), lang),
             t.year,
-            basis_label(t.basis.1, t.communes_with_rows.1, lang),
+            basis_label(t.basis.1, count(t, 1), lang),
         )
     };
     o += &format!(
@@ -275,17 +295,7 @@ fn table(fw: &Framework, t: &AppendixTable, lang: Lang, md: bool) -> String {
     let mut last_criterion = usize::MAX;
     for l in &t.lines {
         let ind = &fw.indicators[l.indicator];
-        let target = l
-            .target
-            .as_ref()
-            .map(|x| show_target(ind.kind, x, vi))
-            .unwrap_or_else(|| {
-                if vi {
-                    "chưa có".into()
-                } else {
-                    "none".into()
-                }
-            });
+        let target = target_text(ind.kind, l.target.as_ref(), vi);
         let name = sanitize(if vi { &ind.name } else { &ind.name_en });
         if ind.criterion != last_criterion {
             last_criterion = ind.criterion;
@@ -472,6 +482,7 @@ fn csv_out(fw: &Framework, t: &AppendixTable) -> anyhow::Result<String> {
     let int = |v: Option<u32>| v.map(|x| x.to_string()).unwrap_or_default();
     let basis = |b: Basis| match b {
         Basis::Communes => "communes",
+        Basis::Districts => "districts",
         Basis::Aggregate => "aggregate",
         Basis::None => "",
     };
@@ -584,6 +595,12 @@ fn xlsx_out(
     for (c, h) in cols[..3].iter().enumerate() {
         ws.merge_range(2, c as u16, 3, c as u16, h, &head)?;
     }
+    let notes_head = if vi {
+        "Ghi chú (tỷ lệ báo cáo ≠ tỷ lệ tính từ số liệu)"
+    } else {
+        "Notes (printed percent ≠ percent of the counts)"
+    };
+    ws.merge_range(2, last_col + 1, 3, last_col + 1, notes_head, &head)?;
     let years: &[u16] = if single {
         &[t.year]
     } else {
@@ -628,11 +645,7 @@ fn xlsx_out(
             sanitize(if vi { &ind.name } else { &ind.name_en }),
             &cell,
         )?;
-        let target = l
-            .target
-            .as_ref()
-            .map(|x| show_target(ind.kind, x, vi))
-            .unwrap_or_default();
+        let target = target_text(ind.kind, l.target.as_ref(), vi);
         ws.write_string_with_format(r, 2, &target, &cell)?;
         let cells: &[&Cell] = if single {
             &[&l.current]
@@ -648,6 +661,15 @@ fn xlsx_out(
             };
             ws.write_string_with_format(r, c0 + 2, units(c, lang), &cell)?;
         }
+        // the percentage stays a number; where it disagrees with its own counts the notes
+        // column says so, as the text report's "(≠ …)" does
+        let notes: Vec<String> = cells
+            .iter()
+            .zip(years)
+            .filter(|(c, _)| c.percent.is_some() && c.computed_percent.is_some())
+            .map(|(c, y)| format!("{y}: {}", percent(c, lang)))
+            .collect();
+        ws.write_string_with_format(r, last_col + 1, notes.join("; "), &cell)?;
         r += 1;
     }
     ws.set_column_width(0, 6)?;
@@ -656,6 +678,7 @@ fn xlsx_out(
     for c in 3..=last_col {
         ws.set_column_width(c, 16)?;
     }
+    ws.set_column_width(last_col + 1, 28)?;
     ws.set_freeze_panes(4, 2)?;
     // the list of recognised communes
     let ws = wb.add_worksheet();

@@ -72,6 +72,9 @@ struct Errors {
     more: usize,
     /// Figures accepted with a doubt (an ambiguous measure), listed after a good read.
     warnings: Vec<BadRow>,
+    /// units.csv could not be read (said once): rows are not checked against its codes,
+    /// which would only repeat that as "213 is not a unit" a hundred times.
+    units_unread: bool,
 }
 
 impl Errors {
@@ -1029,6 +1032,7 @@ pub fn read_bundle_into(
         list: Vec::new(),
         more: 0,
         warnings: Vec::new(),
+        units_unread: false,
     };
     let md = std::fs::symlink_metadata(dir);
     match md {
@@ -1051,6 +1055,8 @@ pub fn read_bundle_into(
         }
     }
     let units_t = read_table(dir, "units.csv", UNIT_COLS, UNIT_REQ, opt, &mut errs);
+    // its reason is listed once; the codes of the other files are not checked against it
+    errs.units_unread = units_t.is_none();
     let rec_t = if dir.join("recognitions.csv").exists() {
         read_table(dir, "recognitions.csv", REC_COLS, REC_REQ, opt, &mut errs)
     } else {
@@ -1283,6 +1289,7 @@ pub fn read_bundle_into(
         list: Vec::new(),
         more: 0,
         warnings: Vec::new(),
+        units_unread: false,
     };
     let obs_style = read_table_each(dir, OBS_FILE, opt, None, &mut first, &mut |_, _, _, _| {})
         .map(|t| t.style);
@@ -1359,15 +1366,17 @@ pub fn read_bundle_into(
             }
             let unit = get("unit_code").unwrap();
             if all_units.get(unit).is_none() {
-                errs.push(
-                    &t.file,
-                    line,
-                    "unit_code",
-                    format!(
-                        "{unit} is not a unit in units.csv or in the store",
-                        unit = excerpt(unit)
-                    ),
-                );
+                if !errs.units_unread {
+                    errs.push(
+                        &t.file,
+                        line,
+                        "unit_code",
+                        format!(
+                            "{unit} is not a unit in units.csv or in the store",
+                            unit = excerpt(unit)
+                        ),
+                    );
+                }
                 ok = false;
             }
             let kind = RecognitionKind::parse(get("kind").unwrap());
@@ -1493,7 +1502,7 @@ fn merge_rows(t: &Table, units: &Units, stored: &[Merge], errs: &mut Errors) -> 
         );
         let mut found = |col: &str, code: &str| {
             let u = units.get(code);
-            if u.is_none() {
+            if u.is_none() && !errs.units_unread {
                 errs.push(
                     &t.file,
                     line,
@@ -1635,6 +1644,7 @@ pub fn read_merges(
         list: Vec::new(),
         more: 0,
         warnings: Vec::new(),
+        units_unread: false,
     };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
     let dir = dir.unwrap_or(Path::new("."));
@@ -1723,6 +1733,7 @@ fn name_earlier_lines(dir: &Path, opt: &ReadOptions, repeats: &mut [Repeat], err
         list: Vec::new(),
         more: 0,
         warnings: Vec::new(),
+        units_unread: false,
     };
     read_table_each(
         dir,
@@ -1780,15 +1791,17 @@ fn observation_row(
         get("year").unwrap(),
     );
     if all_units.get(unit).is_none() {
-        errs.push(
-            &t.file,
-            line,
-            "unit_code",
-            format!(
-                "{unit} is not a unit in units.csv or in the store",
-                unit = excerpt(unit)
-            ),
-        );
+        if !errs.units_unread {
+            errs.push(
+                &t.file,
+                line,
+                "unit_code",
+                format!(
+                    "{unit} is not a unit in units.csv or in the store",
+                    unit = excerpt(unit)
+                ),
+            );
+        }
         ok = false;
     }
     let year = parse_year(t, line, "year", year_s, errs);
@@ -1986,6 +1999,7 @@ pub fn validate_observation_noted(
         list: Vec::new(),
         more: 0,
         warnings: Vec::new(),
+        units_unread: false,
     };
     match observation_row(&t, 0, &Row::from_fields(fields), reg, units, opt, &mut errs) {
         Some(o) if errs.list.is_empty() => Ok((o, errs.warnings)),

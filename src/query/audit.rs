@@ -31,10 +31,13 @@ impl Query<'_> {
         year: Option<u16>,
         strata: Option<Strata>,
         risk: bool,
+        bar: &mut crate::progress::Progress,
     ) -> Result<Vec<Candidate>> {
         let opt: Options = fw.options;
         let mut out = Vec::new();
+        bar.set_total(self.units.map.len() as u64);
         for u in self.units.map.values() {
+            bar.inc(1);
             let rows = self.rows(&u.code, fw)?;
             for (y, obs) in &rows {
                 if year.is_some_and(|want| want != *y) {
@@ -128,6 +131,9 @@ pub struct DrawRequest<'a> {
     pub strata: Option<Strata>,
     pub risk: bool,
     pub framework: Option<&'a str>,
+    /// A progress bar on stderr while the frame is built (the CLI; never the interface,
+    /// which owns the terminal)
+    pub progress: bool,
 }
 
 /// A drawn audit ready to save, with the frame size and the allocation (stratified draws).
@@ -147,7 +153,13 @@ pub fn prepare(q: &Query, r: &DrawRequest) -> anyhow::Result<Prepared> {
         return Err(anyhow!("--size must be at least 1"));
     }
     let fw = q.framework(r.framework)?;
-    let frame = q.audit_frame(fw, r.year, r.strata, r.risk)?;
+    let mut bar = if r.progress {
+        crate::progress::Progress::new("audit: units", 0)
+    } else {
+        crate::progress::Progress::hidden()
+    };
+    let frame = q.audit_frame(fw, r.year, r.strata, r.risk, &mut bar)?;
+    bar.finish();
     if frame.is_empty() {
         return Err(anyhow!(
             "no records to sample{}",

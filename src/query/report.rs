@@ -15,6 +15,8 @@ use crate::model::{Kind, Level, Observation, Recognition, Target, Value};
 pub enum Basis {
     /// Summed from the communes' own rows.
     Communes,
+    /// Summed from the aggregate rows of the districts under a province (no commune rows).
+    Districts,
     /// The aggregate row of the unit itself.
     Aggregate,
     None,
@@ -58,6 +60,8 @@ pub struct AppendixTable {
     pub communes: (usize, usize),
     /// Communes whose own rows the baseline and the current year were summed from.
     pub communes_with_rows: (usize, usize),
+    /// Districts whose aggregate rows a province's year was summed from (no commune rows).
+    pub districts_with_rows: (usize, usize),
     /// Communes recognised by the current year, as grid and check see them
     /// ([`crate::eval::lineage::recognition`]): their decisions, or the level a merged commune
     /// inherited from its predecessors.
@@ -113,9 +117,27 @@ impl Query<'_> {
             }
             per_year.push(rows);
         }
+        // a province whose data is district rows only: those rows, per year
+        let mut district_rows: Vec<Vec<Vec<Observation>>> = Vec::new();
+        for (i, y) in [baseline, year].into_iter().enumerate() {
+            let mut rows = Vec::new();
+            if per_year[i].is_empty() && u.level == Level::Province {
+                for d in self.units.descendants(unit) {
+                    if d.level != Level::District || !d.valid_in(y) {
+                        continue;
+                    }
+                    if let Some(r) = self.rows_in(&d.code, fw, &[y])?.remove(&y) {
+                        rows.push(r);
+                    }
+                }
+            }
+            district_rows.push(rows);
+        }
         let basis = |i: usize| {
             if !per_year[i].is_empty() {
                 Basis::Communes
+            } else if !district_rows[i].is_empty() {
+                Basis::Districts
             } else if own.contains_key(&[baseline, year][i]) {
                 Basis::Aggregate
             } else {
@@ -137,6 +159,13 @@ impl Query<'_> {
                     .iter()
                     .filter_map(|(r, ev)| r[ii].as_ref().map(|o| (o, ev.indicators[ii])))
                     .collect();
+                let from_districts: Vec<&Observation> = district_rows[yi]
+                    .iter()
+                    .filter_map(|r| r.iter().find(|o| o.indicator == ind.code))
+                    .collect();
+                if from_communes.is_empty() && !from_districts.is_empty() {
+                    return districts_cell(&from_districts, ind.kind);
+                }
                 if from_communes.is_empty() {
                     return agg
                         .map(|o| aggregate_cell(o, ind.kind, tolerance_pp))
@@ -257,9 +286,56 @@ impl Query<'_> {
             lines,
             communes: (in_year(baseline), in_year(year)),
             communes_with_rows: (per_year[0].len(), per_year[1].len()),
+            districts_with_rows: (district_rows[0].len(), district_rows[1].len()),
             recognized,
         })
     }
+}
+
+/// The districts' aggregate rows of one indicator summed as the communes' rows are: counts
+/// added, communes meeting added, a lone percentage or number averaged, pass when all pass.
+fn districts_cell(rows: &[&Observation], kind: Kind) -> Cell {
+    let mut c = Cell::default();
+    let counts = rows
+        .iter()
+        .all(|o| o.numerator.is_some() && o.denominator.is_some());
+    match kind {
+        Kind::Ratio if counts => {
+            let n: f64 = rows.iter().filter_map(|o| o.numerator).sum();
+            let d: f64 = rows.iter().filter_map(|o| o.denominator).sum();
+            c.numerator = Some(n);
+            c.denominator = Some(d);
+            c.percent = (d > 0.0).then(|| n / d * 100.0);
+        }
+        Kind::Ratio | Kind::Number => {
+            let vals: Vec<f64> = rows
+                .iter()
+                .filter_map(|o| match o.effective() {
+                    Some(Value::Number(x)) => Some(x),
+                    _ => None,
+                })
+                .collect();
+            if !vals.is_empty() {
+                let avg = vals.iter().sum::<f64>() / vals.len() as f64;
+                c.value = Some(Value::Number(avg));
+                if kind == Kind::Ratio {
+                    c.percent = Some(avg);
+                }
+            }
+        }
+        Kind::Bool => {
+            c.value = Some(Value::Pass(
+                rows.iter().all(|o| o.value == Some(Value::Pass(true))),
+            ));
+        }
+    }
+    if rows.iter().all(|o| o.units_met.is_some()) {
+        c.units_met = Some(rows.iter().filter_map(|o| o.units_met).sum());
+    }
+    if rows.iter().all(|o| o.units_total.is_some()) {
+        c.units_total = Some(rows.iter().filter_map(|o| o.units_total).sum());
+    }
+    c
 }
 
 fn aggregate_cell(o: &Observation, kind: Kind, tolerance_pp: f64) -> Cell {

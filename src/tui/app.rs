@@ -312,6 +312,8 @@ pub struct Scroll {
     pub list: StdCell<usize>,
     /// Rows of the main list in the last frame (for page moves).
     pub page: StdCell<usize>,
+    /// The last frame was too small to show a screen: keys then act only to quit or help.
+    pub too_small: StdCell<bool>,
 }
 
 pub struct App<'s> {
@@ -868,6 +870,9 @@ impl<'s> App<'s> {
     /// Handle a key event: text input when editing or picking, else through the keymap.
     /// Returns false when the key changed nothing (so the screen need not be redrawn).
     pub fn on_key(&mut self, e: KeyEvent) -> bool {
+        if self.scroll.too_small.get() {
+            return self.key_while_too_small(e);
+        }
         let had_message = self.message.take().is_some();
         if self.confirm.is_some() {
             self.confirm_key(e);
@@ -902,6 +907,23 @@ impl<'s> App<'s> {
             }
             Feed::Pending => true,
             Feed::Unbound => had_message || was_pending,
+        }
+    }
+
+    /// Nothing can be seen: a key must not open or change what the user cannot see (Down,
+    /// Enter once opened a detail nobody saw), so only quit and help act.
+    fn key_while_too_small(&mut self, e: KeyEvent) -> bool {
+        self.pending.clear();
+        let Some(k) = Key::from_event(&e) else {
+            return false;
+        };
+        let mut pending = Vec::new();
+        match self.keymap.feed(&mut pending, k) {
+            Feed::Action(a @ (Action::Quit | Action::Help)) => {
+                self.act(a);
+                true
+            }
+            _ => false,
         }
     }
 

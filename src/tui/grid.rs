@@ -25,7 +25,9 @@ pub fn row_name(r: &crate::query::GridRow, ascii: bool) -> String {
 }
 
 /// Column widths: (name, criterion, extras).
-fn widths(app: &App, total: usize) -> (usize, usize, [usize; EXTRA_COLS]) {
+/// `hundred`: the footer has a "100", which needs four cells to stand apart from its
+/// neighbours (so the grid scrolls sideways sooner rather than print "100100").
+fn widths(app: &App, total: usize, hundred: bool) -> (usize, usize, [usize; EXTRA_COLS]) {
     // the communes' names decide (a long "Σ Thành phố …" is cut, not the summary columns)
     let longest = app
         .grid
@@ -46,7 +48,7 @@ fn widths(app: &App, total: usize) -> (usize, usize, [usize; EXTRA_COLS]) {
     // criteria met, recognised year (with the revocation-risk mark), findings
     let extras = [6, 5, 3];
     let n = app.n_criteria();
-    let cw = if name_w + n * 4 + extras.iter().sum::<usize>() <= total {
+    let cw = if hundred || name_w + n * 4 + extras.iter().sum::<usize>() <= total {
         4
     } else {
         3
@@ -61,7 +63,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let fw = app.fw();
     let n = fw.criteria.len();
     let total = area.width as usize;
-    let (name_w, cw, extras) = widths(app, total);
+    let shown = Shown::of(app, n);
+    let hundred = (0..n).any(|c| shown.percent(c).round() as i64 >= 100);
+    let (name_w, cw, extras) = widths(app, total, hundred);
     let col_w = |c: usize| if c < n { cw } else { extras[c - n] };
 
     // header
@@ -86,12 +90,23 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         app.t(app.sort.key())
     )));
     lines.push(Line::from(title));
-    let (meet, with) = app.grid.meeting();
-    let mut kpi = format!(
-        "{}: {meet}/{with}   {}: {}/{n}",
+    let mut kpi = String::new();
+    if !app.filter.trim().is_empty() {
+        // the counts are of the rows the filter shows, and say so
+        kpi += &format!(
+            "[{} {}/{}]  ",
+            app.t("kpi_filtered"),
+            app.view.len(),
+            app.grid.rows.len()
+        );
+    }
+    kpi += &format!(
+        "{}: {}/{}   {}: {}/{n}",
         app.t("communes_meeting"),
+        shown.meet,
+        shown.with,
         app.t("avg_criteria"),
-        fmt_num(app.grid.average_met(), 1, st)
+        fmt_num(shown.average_met(), 1, st)
     );
     if app.col < n {
         let c = &fw.criteria[app.col];
@@ -105,7 +120,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             app.t("crit_short"),
             c.code,
             cname,
-            fmt_pct(app.grid.percent_meeting(app.col), st),
+            fmt_pct(shown.percent(app.col), st),
             app.t("pct_meeting_short")
         );
     }
@@ -242,16 +257,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     // footer: % of communes meeting each criterion
     let mut foot = vec![cell(app.t("pct_meeting"), name_w, th.header())];
     for &c in &visible {
-        let pct = if c < n {
-            Some(app.grid.percent_meeting(c).round() as i64)
-        } else {
-            None
-        };
+        let pct = (c < n).then(|| shown.percent(c).round() as i64);
         match pct {
-            // three cells cannot hold "100" with a gap: all communes meeting shows as met
-            Some(100) if cw == 3 => {
-                foot.push(cell_right(th.glyph(Cell::Met), 3, th.cell(Cell::Met)))
-            }
+            // a number row holds numbers (never the met glyph)
             Some(p) => foot.push(cell_right(&p.to_string(), col_w(c), th.dim())),
             None => foot.push(cell_right("", col_w(c), th.dim())),
         }
@@ -308,4 +316,54 @@ fn legend_lines(app: &App, w: usize) -> Vec<Line<'static>> {
     }
     out.push(Line::from(spans));
     out
+}
+
+/// The KPI line's and the footer's counts over the rows shown (after the `/` filter).
+struct Shown {
+    meet: usize,
+    with: usize,
+    met_sum: usize,
+    per: Vec<usize>,
+}
+
+impl Shown {
+    fn of(app: &App, n: usize) -> Shown {
+        let mut s = Shown {
+            meet: 0,
+            with: 0,
+            met_sum: 0,
+            per: vec![0; n],
+        };
+        for &r in &app.view {
+            let row = &app.grid.rows[r];
+            // communes only: a district's own published row (Σ) is not one of them
+            if row.is_aggregate() {
+                continue;
+            }
+            let Some(e) = &row.report.evaluation else {
+                continue;
+            };
+            s.with += 1;
+            s.meet += usize::from(row.meets_standard());
+            s.met_sum += row.criteria_met();
+            for (i, st) in e.criteria.iter().enumerate().take(n) {
+                s.per[i] += usize::from(*st == crate::eval::Status::Met);
+            }
+        }
+        s
+    }
+    fn average_met(&self) -> f64 {
+        if self.with == 0 {
+            0.0
+        } else {
+            self.met_sum as f64 / self.with as f64
+        }
+    }
+    fn percent(&self, ci: usize) -> f64 {
+        if self.with == 0 {
+            0.0
+        } else {
+            self.per[ci] as f64 * 100.0 / self.with as f64
+        }
+    }
 }

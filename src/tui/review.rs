@@ -335,6 +335,7 @@ impl<'s> App<'s> {
                     strata,
                     risk,
                     framework: Some(&framework),
+                    progress: false,
                 },
             ),
             Err(e) => Err(anyhow::anyhow!(e.to_string())),

@@ -28,7 +28,9 @@ pub fn theme(app: &App) -> Theme {
 /// Draw the whole frame.
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    let small = area.width < MIN_WIDTH || area.height < MIN_HEIGHT;
+    app.scroll.too_small.set(small);
+    if small {
         too_small(f, app, area);
         return;
     }
