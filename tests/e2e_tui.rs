@@ -141,7 +141,9 @@ fn demo_drill_down_filter_and_quit() {
         grid.contains("Dĩnh Trì") && grid.contains("Song Khê"),
         "{grid}"
     );
-    // Song Khê is third by name; criterion 17 is the 17th column
+    // Song Khê is third by name, after the city's own row; criterion 17 is the 17th column
+    // below the city's own row (Σ, first) and two communes
+    s.send(DOWN);
     s.send(DOWN);
     s.send(DOWN);
     for _ in 0..16 {
@@ -191,6 +193,8 @@ fn demo_drill_down_filter_and_quit() {
 fn plan_screen_from_the_grid() {
     let mut s = Session::start(&["demo"]);
     s.wait_for("Xã đạt chuẩn: 4/6");
+    // below the city's own row (Σ, first) and two communes
+    s.send(DOWN);
     s.send(DOWN);
     s.send(DOWN);
     s.send("r");
@@ -401,6 +405,8 @@ fn edit_a_value_and_mark_an_audit_record_then_check_with_the_cli() {
     let mut s = Session::start_env(&["--store", store_s], &[("USER", "inspector")]);
     s.wait_for("Xã đạt chuẩn: 4/6");
     // Song Khê, criterion 17: the detail, cursor on 17.1a (2.636/2.693)
+    // below the city's own row (Σ, first) and two communes
+    s.send(DOWN);
     s.send(DOWN);
     s.send(DOWN);
     for _ in 0..16 {
@@ -477,6 +483,8 @@ fn read_only_binary_refuses_edits_and_marks() {
     let store_s = store.to_str().unwrap();
     let mut s = Session::start(&["--store", store_s, "--read-only", "--lang", "en"]);
     s.wait_for("Communes meeting the standard");
+    // below the city's own row (Σ, first) and two communes
+    s.send(DOWN);
     s.send(DOWN);
     s.send(DOWN);
     for _ in 0..16 {

@@ -443,9 +443,11 @@ fn imported_store(dir: &Path) -> PathBuf {
     store
 }
 
-/// From the grid to Song Khê, criterion 17, indicator 17.1a, and its edit form.
+/// From the grid to Song Khê (below the city's own row and two communes), criterion 17,
+/// indicator 17.1a, and its edit form.
 fn open_edit_form(t: &Pty) {
     t.wait_for(GRID);
+    t.key("\x1b[B");
     t.key("\x1b[B");
     t.key("\x1b[B");
     for _ in 0..16 {

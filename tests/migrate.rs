@@ -130,6 +130,40 @@ const OUTPUTS: &[(&str, &[&str])] = &[
 /// text). Issue 16: figures of a year outside the set's period (2025 under qd1980-2016, the
 /// merged commune; the city's 2011 baseline) are judged with an `outside_period` warning, never silently.
 const CHANGED_SINCE: &[(&str, &str, &str)] = &[
+    // issue 14: `grid` shows the city's own published row first (Σ), and the name column
+    // is as wide as its name
+    (
+        "grid-213.txt",
+        "Xã         1   2   3   4   5   6   7   8   9  10  11  12  13  14  15  16  17  18  19  Số TC đạt  Công nhận  Phát hiện\nDĩnh Trì   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●      19/19  2014       1\nĐồng Sơn   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●      19/19  2017       2\nSong Khê   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ↓   ●   ●      18/19  2016       3\nSong Mai   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●      19/19  2013       1\nTân Mỹ     ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   A      19/19  2014       1\nTân Tiến   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ·   ●   ●   ●   ●   ●   ●      18/19  2015       1\n% xã đạt 100 100 100 100 100 100 100 100 100 100 100 100  83 100 100 100  83 100 100\n",
+        "Xã                      1   2   3   4   5   6   7   8   9  10  11  12  13  14  15  16  17  18  19  Số TC đạt  Công nhận  Phát hiện\nΣ Thành phố Bắc Giang   ●   !   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   !   !   ●   ●   !   ●   ●      19/19  —          9\nDĩnh Trì                ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●      19/19  2014       1\nĐồng Sơn                ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●      19/19  2017       2\nSong Khê                ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ↓   ●   ●      18/19  2016       3\nSong Mai                ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●      19/19  2013       1\nTân Mỹ                  ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   A      19/19  2014       1\nTân Tiến                ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ●   ·   ●   ●   ●   ●   ●   ●      18/19  2015       1\n% xã đạt              100 100 100 100 100 100 100 100 100 100 100 100  83 100 100 100  83 100 100\n",
+    ),
+    // issue 14: no units_met_mismatch on an indicator whose target is unknown for the
+    // communes (2.4 in TDMNPB): the false finding is gone
+    (
+        "check-qd1980-2020.json",
+        "      \"indicator\": \"2.4\",\n      \"year\": 2020,\n      \"kind\": \"units_met_mismatch\",\n      \"severity\": \"warning\",\n      \"message\": \"the row says 6/6 communes meet 2.4 but the communes' own rows give 0/6 (not met: Dĩnh Trì, Đồng Sơn, Song Khê, Song Mai, Tân Mỹ, Tân Tiến)\"\n    },\n    {\n      \"unit\": \"213\",\n",
+        "",
+    ),
+    (
+        "check-qd1980-2020.json",
+        "      \"units_met_mismatch\": 3\n",
+        "      \"units_met_mismatch\": 2\n",
+    ),
+    (
+        "check-qd1980-2020.txt",
+        "Phát hiện (120): audit_discrepancy 1, below_target 1, declined 3, denominator_mismatch 2, lost_standard 1, missing 101, near_target 2, numerator_exceeds_denominator 1, percent_mismatch 4, regressed 1, units_met_mismatch 3\n",
+        "Phát hiện (119): audit_discrepancy 1, below_target 1, declined 3, denominator_mismatch 2, lost_standard 1, missing 101, near_target 2, numerator_exceeds_denominator 1, percent_mismatch 4, regressed 1, units_met_mismatch 2\n",
+    ),
+    (
+        "check-qd1980-2020.txt",
+        "cảnh báo   213             2.4     units_met_mismatch             dòng tổng hợp ghi 6/6 xã đạt chỉ tiêu 2.4 nhưng số liệu của các xã cho 0/6 (chưa đạt: Dĩnh Trì, Đồng Sơn, Song Khê, Song Mai, Tân Mỹ, Tân Tiến)\n",
+        "",
+    ),
+    (
+        "check-qd1980-2020.csv",
+        "213,2.4,2020,units_met_mismatch,warning,\"the row says 6/6 communes meet 2.4 but the communes' own rows give 0/6 (not met: Dĩnh Trì, Đồng Sơn, Song Khê, Song Mai, Tân Mỹ, Tân Tiến)\"\n",
+        "",
+    ),
     (
         "check-qd1980-2011.json",
         "      \"message\": \"denominator 13753 households differs from 14026 used by 4.2, 9.2, 11, 17.1a, 17.1b\"\n    }\n",
@@ -287,8 +321,12 @@ fn a_layout_2_store_is_read_as_it_is_and_compacted_at_the_first_write_open() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(
-        out.stdout,
-        std::fs::read(v1().join("expected").join("check-qd1980-2020.json")).unwrap()
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(since_layout1(
+            "check-qd1980-2020.json",
+            std::fs::read(v1().join("expected").join("check-qd1980-2020.json")).unwrap()
+        ))
+        .unwrap()
     );
     assert_eq!(series_versions(&s), before);
     // the first writable open rewrites every record in the compact version
@@ -349,8 +387,12 @@ fn a_compaction_cut_short_leaves_a_readable_store_that_finishes_at_the_next_open
         .output()
         .unwrap();
     assert_eq!(
-        out.stdout,
-        std::fs::read(v1().join("expected").join("check-qd1980-2020.json")).unwrap()
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(since_layout1(
+            "check-qd1980-2020.json",
+            std::fs::read(v1().join("expected").join("check-qd1980-2020.json")).unwrap()
+        ))
+        .unwrap()
     );
     // the next writable open finishes the job
     ntm(&s)
