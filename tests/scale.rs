@@ -103,6 +103,21 @@ fn a_generated_bundle_imports_and_checks() {
     assert!(!j["findings"].as_array().unwrap().is_empty());
 }
 
+/// sled opened directly, waiting out the moment its background thread keeps the lock after
+/// this process closed the store.
+fn open_raw(store: &std::path::Path) -> sled::Db {
+    let start = std::time::Instant::now();
+    loop {
+        match sled::open(store) {
+            Ok(db) => return db,
+            Err(_) if start.elapsed() < std::time::Duration::from_secs(5) => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
 /// An import that died half-way (its marker still in `meta`, its undo records saved) is rolled
 /// back the next time the store is opened for writing, and refused read-only until then.
 #[test]
@@ -128,7 +143,8 @@ fn an_interrupted_import_is_rolled_back_on_the_next_writable_open() {
     {
         // what step 2 of an import leaves behind when the process dies: a new key written,
         // an overwritten key, their undo records, and the marker
-        let db = sled::open(&store).unwrap();
+        // sled's background thread may hold the lock a moment after `digest` closed the store
+        let db = open_raw(&store);
         let obs = db.open_tree("series").unwrap();
         let undo = db.open_tree("undo").unwrap();
         let (k0, v0) = obs.first().unwrap().unwrap();
@@ -158,7 +174,7 @@ fn an_interrupted_import_is_rolled_back_on_the_next_writable_open() {
     // a writable open rolls back; the summary key is left over in a tree that was not empty,
     // without an undo record, so remove it as an import would have recorded it
     {
-        let db = sled::open(&store).unwrap();
+        let db = open_raw(&store);
         let mut uk = vec![7u8];
         uk.extend_from_slice(b"summary");
         uk.extend_from_slice(b"x");
