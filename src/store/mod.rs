@@ -753,12 +753,22 @@ impl Store {
 
     /// The rows of one series record (empty when there is none).
     fn series_rows(&self, uid: u32, fid: u16) -> Result<Vec<Row>, StoreError> {
+        self.series_rows_where(uid, fid, |_| true)
+    }
+
+    /// The rows of one series record in the years `keep` accepts.
+    fn series_rows_where(
+        &self,
+        uid: u32,
+        fid: u16,
+        keep: impl Fn(u16) -> bool,
+    ) -> Result<Vec<Row>, StoreError> {
         match self
             .series
             .get(series_key(uid, fid))
             .map_err(io_err(&self.path))?
         {
-            Some(v) => series::decode_rows(&v),
+            Some(v) => series::decode_rows_where(&v, keep),
             None => Ok(Vec::new()),
         }
     }
@@ -778,13 +788,7 @@ impl Store {
         unit: &str,
         framework: &str,
     ) -> Result<Vec<Observation>, StoreError> {
-        let (Some(uid), Some(fid)) = (self.ids.unit(unit), self.ids.framework(framework)) else {
-            return Ok(Vec::new());
-        };
-        self.series_rows(uid, fid)?
-            .into_iter()
-            .map(|r| self.obs_of(uid, fid, r))
-            .collect()
+        self.observations_of_years(unit, framework, |_| true)
     }
 
     /// The observations of a unit in a framework in the years `keep` accepts (one record; rows
@@ -798,14 +802,7 @@ impl Store {
         let (Some(uid), Some(fid)) = (self.ids.unit(unit), self.ids.framework(framework)) else {
             return Ok(Vec::new());
         };
-        let Some(v) = self
-            .series
-            .get(series_key(uid, fid))
-            .map_err(io_err(&self.path))?
-        else {
-            return Ok(Vec::new());
-        };
-        series::decode_rows_where(&v, keep)?
+        self.series_rows_where(uid, fid, keep)?
             .into_iter()
             .map(|r| self.obs_of(uid, fid, r))
             .collect()
